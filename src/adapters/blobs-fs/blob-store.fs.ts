@@ -1,0 +1,61 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError } from '../../core/errors.ts';
+import type { BlobStore } from '../../ports/blob-store.ts';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * Content-addressed files under `<root>/<ab>/<cd>/<sha256>`. Writes go to a temporary file that is
+ * renamed into place, so a reader never sees half a blob and a crash leaves no torn file.
+ */
+export class FsBlobStore implements BlobStore {
+  constructor(private readonly root: string) {}
+
+  private pathOf(sha256: string): string {
+    if (!SHA256.test(sha256)) throw new AppError('invalid_input', 'not a sha256 key');
+    return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+
+  async put(bytes: Uint8Array): Promise<{ sha256: string; size: number }> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const path = this.pathOf(sha256);
+    if (await this.has(sha256)) return { sha256, size: bytes.byteLength };
+    const dir = join(this.root, sha256.slice(0, 2), sha256.slice(2, 4));
+    await mkdir(dir, { recursive: true });
+    const temp = join(dir, `.${sha256}.${randomBytes(6).toString('hex')}.tmp`);
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+    return { sha256, size: bytes.byteLength };
+  }
+
+  async get(sha256: string): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await readFile(this.pathOf(sha256)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new AppError('not_found', `no stored photo with sha256 ${sha256}`, { cause: error });
+      throw error;
+    }
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    try {
+      await stat(this.pathOf(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await rm(this.pathOf(sha256), { force: true });
+  }
+}

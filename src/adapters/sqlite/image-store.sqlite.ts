@@ -1,0 +1,587 @@
+import { type Kysely, sql, type Transaction, type UpdateObject } from 'kysely';
+import type { ErrorInfo } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { IMAGE_STATUSES, type ImageStatus } from '../../core/image-status.ts';
+import type {
+  ClaimedImage,
+  FaceRecord,
+  FaceWithEmbedding,
+  GallerySnapshot,
+  ImageDetail,
+  ImageQuery,
+  ImageRecord,
+  ImageStore,
+  ModelKey,
+  NewFace,
+  NewImage,
+  OutboxEntry,
+  Person,
+  RematchCandidate,
+  RematchResult,
+} from '../../ports/image-store.ts';
+import type { OutgoingJob } from '../../ports/job-queue.ts';
+import { bytesToEmbedding, embeddingToBytes, toFaceRecord, toImageRecord } from './rows.ts';
+import type { Database } from './schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Priority of jobs: re-identification (small, user-visible) before photo processing. */
+export const PRIORITY_REIDENTIFY = 0;
+export const PRIORITY_PROCESS = 1;
+
+/**
+ * ImageStore on Kysely. The queries are dialect-neutral (no SQLite-only syntax), so the PostgreSQL
+ * adapter of the scale-out issue can run them unchanged; claims are single `UPDATE … RETURNING` statements.
+ */
+export class SqliteImageStore implements ImageStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  private async addOutbox(trx: Db, job: OutgoingJob, now: number): Promise<void> {
+    await trx
+      .insertInto('outbox')
+      .values({ id: newId('obx', now), job: JSON.stringify(job), created_at: now })
+      .execute();
+  }
+
+  private async bumpGalleryVersion(trx: Db): Promise<number> {
+    const row = await trx
+      .updateTable('meta')
+      .set({ value: sql<string>`cast(cast(value as integer) + 1 as text)` })
+      .where('key', '=', 'gallery_version')
+      .returning('value')
+      .executeTakeFirstOrThrow();
+    return Number(row.value);
+  }
+
+  async createImage(image: NewImage, now: number): Promise<{ image: ImageRecord; duplicate: boolean }> {
+    return this.db.transaction().execute(async (trx) => {
+      const existing = await trx
+        .selectFrom('images')
+        .selectAll()
+        .where('sha256', '=', image.sha256)
+        .executeTakeFirst();
+      if (existing) return { image: toImageRecord(existing), duplicate: true };
+      const row = {
+        id: newId('img', now),
+        sha256: image.sha256,
+        file: image.file,
+        import_path: image.importPath,
+        size: image.size,
+        media_type: image.mediaType,
+        status: 'pending' satisfies ImageStatus,
+        attempts: 0,
+        last_error: null,
+        next_attempt_at: now,
+        lease_owner: null,
+        lease_until: null,
+        width: image.width,
+        height: image.height,
+        request_id: image.requestId,
+        created_at: now,
+        updated_at: now,
+        processed_at: null,
+      };
+      await trx.insertInto('images').values(row).execute();
+      await this.addOutbox(trx, processImageJob(row.id, image.requestId), now);
+      return { image: toImageRecord(row), duplicate: false };
+    });
+  }
+
+  async getImage(id: string): Promise<ImageDetail | null> {
+    const row = await this.db.selectFrom('images').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return null;
+    const faces = (await this.facesOf(id)).map(withoutEmbedding);
+    const people = new Map<string, { id: string; name: string }>();
+    for (const face of faces) if (face.person) people.set(face.person.id, face.person);
+    return { ...toImageRecord(row), faces, people: [...people.values()] };
+  }
+
+  private async facesOf(imageId: string): Promise<FaceWithEmbedding[]> {
+    const rows = await this.db
+      .selectFrom('faces')
+      .leftJoin('people', 'people.id', 'faces.person_id')
+      .selectAll('faces')
+      .select('people.name as person_name')
+      .where('faces.image_id', '=', imageId)
+      .orderBy('faces.face_index')
+      .execute();
+    return rows.map(toFaceRecord);
+  }
+
+  async listImages(query: ImageQuery): Promise<{ items: ImageRecord[]; nextCursor: string | null }> {
+    let q = this.db.selectFrom('images').selectAll('images');
+    if (query.status) q = q.where('images.status', '=', query.status);
+    if (query.personId) {
+      const personId = query.personId;
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('faces')
+            .select('faces.id')
+            .whereRef('faces.image_id', '=', 'images.id')
+            .where('faces.person_id', '=', personId),
+        ),
+      );
+    }
+    if (query.cursor) q = q.where('images.id', '<', query.cursor);
+    const rows = await q
+      .orderBy('images.id', 'desc')
+      .limit(query.limit + 1)
+      .execute();
+    const items = rows.slice(0, query.limit).map(toImageRecord);
+    const nextCursor = rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null;
+    return { items, nextCursor };
+  }
+
+  async claimImage(id: string, owner: string, leaseMs: number, now: number): Promise<ClaimedImage | null> {
+    const row = await this.db
+      .updateTable('images')
+      .set({
+        status: 'processing',
+        lease_owner: owner,
+        lease_until: now + leaseMs,
+        attempts: sql<number>`attempts + 1`,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .where((eb) =>
+        eb.or([
+          eb.and([
+            eb('status', '=', 'pending'),
+            eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', now)]),
+          ]),
+          eb.and([eb('status', '=', 'processing'), eb('lease_until', '<', now)]),
+        ]),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return null;
+    const image = toImageRecord(row);
+    return { image, attempt: image.attempts };
+  }
+
+  async completeImage(
+    id: string,
+    owner: string,
+    faces: NewFace[],
+    model: ModelKey,
+    now: number,
+    galleryVersion?: number,
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const held = await trx
+        .selectFrom('images')
+        .select(['id', 'request_id'])
+        .where('id', '=', id)
+        .where('status', '=', 'processing')
+        .where('lease_owner', '=', owner)
+        .executeTakeFirst();
+      if (!held) return false;
+      const personIds = [...new Set(faces.map((f) => f.personId).filter((p): p is string => p !== null))];
+      const living = new Set(
+        personIds.length === 0
+          ? []
+          : (await trx.selectFrom('people').select('id').where('id', 'in', personIds).execute()).map(
+              (r) => r.id,
+            ),
+      );
+      // Matched against an older gallery than the current one: let re-identification look again.
+      const stale = galleryVersion !== undefined && galleryVersion !== (await this.readGalleryVersion(trx));
+      await trx.deleteFrom('faces').where('image_id', '=', id).execute();
+      if (faces.length > 0) {
+        await trx
+          .insertInto('faces')
+          .values(
+            faces.map((face, index) => {
+              const personId = face.personId !== null && living.has(face.personId) ? face.personId : null;
+              return {
+                id: newId('fac', now),
+                image_id: id,
+                face_index: index,
+                box: JSON.stringify(face.box),
+                landmarks: JSON.stringify(face.landmarks),
+                score: face.score,
+                quality: face.quality === null ? null : JSON.stringify(face.quality),
+                embedding: embeddingToBytes(face.embedding),
+                model_name: model.name,
+                model_version: model.version,
+                person_id: personId,
+                distance: personId === null ? null : face.distance,
+                match_source: 'auto',
+                needs_rematch: stale ? 1 : 0,
+                created_at: now,
+              };
+            }),
+          )
+          .execute();
+        if (stale) {
+          await this.addOutbox(
+            trx,
+            {
+              payload: {
+                kind: 'reidentify',
+                reason: 'enroll',
+                personId: '',
+                requestId: held.request_id ?? undefined,
+              },
+              priority: PRIORITY_REIDENTIFY,
+            },
+            now,
+          );
+        }
+      }
+      await trx
+        .updateTable('images')
+        .set({
+          status: 'processed',
+          lease_owner: null,
+          lease_until: null,
+          next_attempt_at: null,
+          last_error: null,
+          processed_at: now,
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .execute();
+      return true;
+    });
+  }
+
+  /** Updates a photo only while `owner` holds its lease; true when it did. */
+  private async updateHeld(
+    id: string,
+    owner: string,
+    changes: UpdateObject<Database, 'images'>,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('images')
+      .set(changes)
+      .where('id', '=', id)
+      .where('status', '=', 'processing')
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  failImage(
+    id: string,
+    owner: string,
+    error: ErrorInfo,
+    retryAt: number | null,
+    now: number,
+  ): Promise<boolean> {
+    return this.updateHeld(id, owner, {
+      status: retryAt === null ? 'failed' : 'pending',
+      next_attempt_at: retryAt,
+      last_error: JSON.stringify(error),
+      lease_owner: null,
+      lease_until: null,
+      updated_at: now,
+    });
+  }
+
+  releaseImage(id: string, owner: string, now: number): Promise<boolean> {
+    return this.updateHeld(id, owner, {
+      status: 'pending',
+      attempts: sql<number>`attempts - 1`,
+      next_attempt_at: now,
+      lease_owner: null,
+      lease_until: null,
+      updated_at: now,
+    });
+  }
+
+  extendLease(id: string, owner: string, leaseMs: number, now: number): Promise<boolean> {
+    return this.updateHeld(id, owner, { lease_until: now + leaseMs });
+  }
+
+  async requeueStuck(now: number, staleMs: number, limit: number): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('images')
+        .select(['id', 'status', 'request_id'])
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<', now - staleMs)]),
+            eb.and([eb('status', '=', 'processing'), eb('lease_until', '<', now)]),
+          ]),
+        )
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return [];
+      const pending = rows.filter((r) => r.status === 'pending').map((r) => r.id);
+      if (pending.length > 0)
+        await trx.updateTable('images').set({ next_attempt_at: now }).where('id', 'in', pending).execute();
+      for (const row of rows) await this.addOutbox(trx, processImageJob(row.id, row.request_id), now);
+      return rows.map((r) => r.id);
+    });
+  }
+
+  async countByStatus(): Promise<Record<ImageStatus, number>> {
+    const rows = await this.db
+      .selectFrom('images')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
+    const counts = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, 0])) as Record<ImageStatus, number>;
+    for (const row of rows) counts[row.status as ImageStatus] = Number(row.n);
+    return counts;
+  }
+
+  private peopleQuery() {
+    return this.db
+      .selectFrom('people')
+      .select(['people.id', 'people.name', 'people.created_at', 'people.updated_at'])
+      .select((eb) =>
+        eb
+          .selectFrom('enrolled_faces')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('enrolled_faces.person_id', '=', 'people.id')
+          .as('enrolled'),
+      );
+  }
+
+  async createPerson(name: string, now: number): Promise<Person> {
+    const id = newId('per', now);
+    await this.db.insertInto('people').values({ id, name, created_at: now, updated_at: now }).execute();
+    return { id, name, createdAt: now, updatedAt: now, enrolledFaces: 0 };
+  }
+
+  async getPerson(id: string): Promise<Person | null> {
+    const row = await this.peopleQuery().where('people.id', '=', id).executeTakeFirst();
+    return row ? toPerson(row) : null;
+  }
+
+  async listPeople(): Promise<Person[]> {
+    const rows = await this.peopleQuery().orderBy('people.name').orderBy('people.id').execute();
+    return rows.map(toPerson);
+  }
+
+  async renamePerson(id: string, name: string, now: number): Promise<Person | null> {
+    const result = await this.db
+      .updateTable('people')
+      .set({ name, updated_at: now })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n ? this.getPerson(id) : null;
+  }
+
+  async deletePerson(id: string, now: number, requestId: string | null): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('people').select('id').where('id', '=', id).executeTakeFirst();
+      if (!existing) return false;
+      await trx
+        .updateTable('faces')
+        .set({ person_id: null, distance: null, match_source: 'auto', needs_rematch: 1 })
+        .where('person_id', '=', id)
+        .execute();
+      await trx.deleteFrom('enrolled_faces').where('person_id', '=', id).execute();
+      await trx.deleteFrom('people').where('id', '=', id).execute();
+      await this.bumpGalleryVersion(trx);
+      await this.addOutbox(
+        trx,
+        {
+          payload: { kind: 'reidentify', reason: 'delete', personId: id, requestId: requestId ?? undefined },
+          priority: PRIORITY_REIDENTIFY,
+        },
+        now,
+      );
+      return true;
+    });
+  }
+
+  async imagesOfPerson(personId: string, limit: number): Promise<ImageRecord[]> {
+    const { items } = await this.listImages({ personId, limit });
+    return items;
+  }
+
+  async getFace(faceId: string): Promise<FaceWithEmbedding | null> {
+    const row = await this.db
+      .selectFrom('faces')
+      .leftJoin('people', 'people.id', 'faces.person_id')
+      .selectAll('faces')
+      .select('people.name as person_name')
+      .where('faces.id', '=', faceId)
+      .executeTakeFirst();
+    return row ? toFaceRecord(row) : null;
+  }
+
+  async enroll(
+    personId: string,
+    embedding: Float32Array,
+    model: ModelKey,
+    source: { imageId: string; faceId: string } | null,
+    now: number,
+    requestId: string | null,
+  ): Promise<{ enrolledId: string; galleryVersion: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const enrolledId = newId('enr', now);
+      await trx
+        .insertInto('enrolled_faces')
+        .values({
+          id: enrolledId,
+          person_id: personId,
+          embedding: embeddingToBytes(embedding),
+          model_name: model.name,
+          model_version: model.version,
+          source_image_id: source?.imageId ?? null,
+          source_face_id: source?.faceId ?? null,
+          created_at: now,
+        })
+        .execute();
+      if (source) {
+        await trx
+          .updateTable('faces')
+          .set({ person_id: personId, distance: 0, match_source: 'manual', needs_rematch: 0 })
+          .where('id', '=', source.faceId)
+          .execute();
+      }
+      await trx.updateTable('faces').set({ needs_rematch: 1 }).where('match_source', '=', 'auto').execute();
+      const galleryVersion = await this.bumpGalleryVersion(trx);
+      await this.addOutbox(
+        trx,
+        {
+          payload: { kind: 'reidentify', reason: 'enroll', personId, requestId: requestId ?? undefined },
+          priority: PRIORITY_REIDENTIFY,
+        },
+        now,
+      );
+      return { enrolledId, galleryVersion };
+    });
+  }
+
+  async assignFace(faceId: string, personId: string, _now: number): Promise<FaceRecord | null> {
+    const result = await this.db
+      .updateTable('faces')
+      .set({ person_id: personId, distance: null, match_source: 'manual', needs_rematch: 0 })
+      .where('id', '=', faceId)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return null;
+    const face = await this.getFace(faceId);
+    return face ? withoutEmbedding(face) : null;
+  }
+
+  private async readGalleryVersion(db: Db): Promise<number> {
+    const row = await db
+      .selectFrom('meta')
+      .select('value')
+      .where('key', '=', 'gallery_version')
+      .executeTakeFirstOrThrow();
+    return Number(row.value);
+  }
+
+  galleryVersion(): Promise<number> {
+    return this.readGalleryVersion(this.db);
+  }
+
+  async loadGallery(model: ModelKey): Promise<GallerySnapshot> {
+    return this.db.transaction().execute(async (trx) => {
+      const version = await this.readGalleryVersion(trx);
+      const rows = await trx
+        .selectFrom('enrolled_faces')
+        .select(['person_id', 'embedding'])
+        .where('model_name', '=', model.name)
+        .where('model_version', '=', model.version)
+        .orderBy('id')
+        .execute();
+      return {
+        version,
+        entries: rows.map((r) => ({ personId: r.person_id, embedding: bytesToEmbedding(r.embedding) })),
+      };
+    });
+  }
+
+  async rematchCandidates(limit: number): Promise<RematchCandidate[]> {
+    const rows = await this.db
+      .selectFrom('faces')
+      .select(['id', 'image_id', 'embedding', 'model_name', 'model_version'])
+      .where('needs_rematch', '=', 1)
+      .where('match_source', '=', 'auto')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      faceId: r.id,
+      imageId: r.image_id,
+      embedding: bytesToEmbedding(r.embedding),
+      modelName: r.model_name,
+      modelVersion: r.model_version,
+    }));
+  }
+
+  async applyRematch(results: RematchResult[], _now: number): Promise<string[]> {
+    if (results.length === 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      const personIds = [...new Set(results.map((r) => r.personId).filter((p): p is string => p !== null))];
+      const living = new Set(
+        personIds.length === 0
+          ? []
+          : (await trx.selectFrom('people').select('id').where('id', 'in', personIds).execute()).map(
+              (r) => r.id,
+            ),
+      );
+      const changed = new Set<string>();
+      for (const result of results) {
+        const personId = result.personId !== null && living.has(result.personId) ? result.personId : null;
+        const row = await trx
+          .updateTable('faces')
+          .set({
+            person_id: personId,
+            distance: personId === null ? null : result.distance,
+            needs_rematch: 0,
+          })
+          .where('id', '=', result.faceId)
+          .where('match_source', '=', 'auto')
+          .where('needs_rematch', '=', 1)
+          .returning('image_id')
+          .executeTakeFirst();
+        if (row) changed.add(row.image_id);
+      }
+      return [...changed];
+    });
+  }
+
+  async takeOutbox(limit: number): Promise<OutboxEntry[]> {
+    const rows = await this.db.selectFrom('outbox').selectAll().orderBy('id').limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, job: JSON.parse(r.job) as OutgoingJob }));
+  }
+
+  async deleteOutbox(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.deleteFrom('outbox').where('id', 'in', ids).execute();
+  }
+
+  async close(): Promise<void> {
+    // The connection belongs to the SqliteHandle that created it.
+  }
+}
+
+export function processImageJob(imageId: string, requestId: string | null): OutgoingJob {
+  return {
+    payload: { kind: 'process_image', imageId, requestId: requestId ?? undefined },
+    dedupeKey: `image:${imageId}`,
+    priority: PRIORITY_PROCESS,
+  };
+}
+
+function withoutEmbedding(face: FaceWithEmbedding): FaceRecord {
+  const { embedding: _e, modelName: _n, modelVersion: _v, ...rest } = face;
+  return rest;
+}
+
+function toPerson(row: {
+  id: string;
+  name: string;
+  created_at: number;
+  updated_at: number;
+  enrolled: number | null;
+}): Person {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    enrolledFaces: Number(row.enrolled ?? 0),
+  };
+}

@@ -1,0 +1,152 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { AppError } from '../../core/errors.ts';
+
+/**
+ * Dialect-neutral migrations (SQLite now, PostgreSQL with the scale-out adapters): plain column types
+ * except where the dialects differ, which `types` names.
+ */
+export interface DialectTypes {
+  binary: 'blob' | 'bytea';
+  bigint: 'integer' | 'bigint';
+  real: 'real' | 'double precision';
+}
+
+export const SQLITE_TYPES: DialectTypes = { binary: 'blob', bigint: 'integer', real: 'real' };
+export const POSTGRES_TYPES: DialectTypes = { binary: 'bytea', bigint: 'bigint', real: 'double precision' };
+
+function initial(t: DialectTypes): Migration {
+  const big = sql.raw(t.bigint);
+  const bin = sql.raw(t.binary);
+  const real = sql.raw(t.real);
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on today's schema type
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('images')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('sha256', 'text', (c) => c.notNull().unique())
+        .addColumn('file', 'text', (c) => c.notNull())
+        .addColumn('import_path', 'text')
+        .addColumn('size', big, (c) => c.notNull())
+        .addColumn('media_type', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', 'text')
+        .addColumn('next_attempt_at', big)
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', big)
+        .addColumn('width', 'integer')
+        .addColumn('height', 'integer')
+        .addColumn('request_id', 'text')
+        .addColumn('created_at', big, (c) => c.notNull())
+        .addColumn('updated_at', big, (c) => c.notNull())
+        .addColumn('processed_at', big)
+        .execute();
+      await db.schema
+        .createIndex('images_status_due')
+        .on('images')
+        .columns(['status', 'next_attempt_at'])
+        .execute();
+      await db.schema
+        .createIndex('images_status_lease')
+        .on('images')
+        .columns(['status', 'lease_until'])
+        .execute();
+
+      await db.schema
+        .createTable('people')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', big, (c) => c.notNull())
+        .addColumn('updated_at', big, (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('faces')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('image_id', 'text', (c) => c.notNull().references('images.id').onDelete('cascade'))
+        .addColumn('face_index', 'integer', (c) => c.notNull())
+        .addColumn('box', 'text', (c) => c.notNull())
+        .addColumn('landmarks', 'text', (c) => c.notNull())
+        .addColumn('score', real, (c) => c.notNull())
+        .addColumn('quality', 'text')
+        .addColumn('embedding', bin, (c) => c.notNull())
+        .addColumn('model_name', 'text', (c) => c.notNull())
+        .addColumn('model_version', 'text', (c) => c.notNull())
+        .addColumn('person_id', 'text', (c) => c.references('people.id').onDelete('set null'))
+        .addColumn('distance', real)
+        .addColumn('match_source', 'text', (c) => c.notNull())
+        .addColumn('needs_rematch', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', big, (c) => c.notNull())
+        .addUniqueConstraint('faces_image_index', ['image_id', 'face_index'])
+        .execute();
+      await db.schema.createIndex('faces_person').on('faces').column('person_id').execute();
+      await db.schema.createIndex('faces_rematch').on('faces').column('needs_rematch').execute();
+
+      await db.schema
+        .createTable('enrolled_faces')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('person_id', 'text', (c) => c.notNull().references('people.id').onDelete('cascade'))
+        .addColumn('embedding', bin, (c) => c.notNull())
+        .addColumn('model_name', 'text', (c) => c.notNull())
+        .addColumn('model_version', 'text', (c) => c.notNull())
+        .addColumn('source_image_id', 'text')
+        .addColumn('source_face_id', 'text')
+        .addColumn('created_at', big, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('enrolled_faces_person').on('enrolled_faces').column('person_id').execute();
+
+      await db.schema
+        .createTable('outbox')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('job', 'text', (c) => c.notNull())
+        .addColumn('created_at', big, (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('dedupe_key', 'text', (c) => c.unique())
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('available_at', big, (c) => c.notNull())
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', big)
+        .addColumn('deliveries', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', big, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('jobs_ready')
+        .on('jobs')
+        .columns(['priority', 'available_at', 'id'])
+        .execute();
+
+      await db.schema
+        .createTable('meta')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+      await db.insertInto('meta').values({ key: 'gallery_version', value: '0' }).execute();
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: see up()
+    async down(db: Kysely<any>) {
+      for (const table of ['meta', 'jobs', 'outbox', 'enrolled_faces', 'faces', 'people', 'images'])
+        await db.schema.dropTable(table).ifExists().execute();
+    },
+  };
+}
+
+export function migrationProvider(types: DialectTypes): MigrationProvider {
+  return { getMigrations: async () => ({ '0001_initial': initial(types) }) };
+}
+
+/** Brings the schema up to date; safe to run from several processes (a second one finds nothing to do). */
+// biome-ignore lint/suspicious/noExplicitAny: any schema
+export async function migrateToLatest(db: Kysely<any>, types: DialectTypes): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider(types) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error)
+    throw new AppError('unavailable', `database migration failed: ${String(error)}`, { cause: error });
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

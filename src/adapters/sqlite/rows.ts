@@ -1,0 +1,70 @@
+import type { Selectable } from 'kysely';
+import type { ErrorInfo } from '../../core/errors.ts';
+import type { Box, FaceQuality, Point } from '../../core/face.ts';
+import { type ImageStatus, isImageStatus } from '../../core/image-status.ts';
+import type { FaceWithEmbedding, ImageRecord, MatchSource } from '../../ports/image-store.ts';
+import type { FacesTable, ImagesTable } from './schema.ts';
+
+/** Float32Array → bytes (little-endian, as the machine stores it). */
+export function embeddingToBytes(embedding: Float32Array): Uint8Array {
+  return new Uint8Array(
+    embedding.buffer.slice(embedding.byteOffset, embedding.byteOffset + embedding.byteLength),
+  );
+}
+
+/** Bytes → Float32Array; copies, because driver buffers need not be 4-byte aligned. */
+export function bytesToEmbedding(bytes: Uint8Array): Float32Array {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return new Float32Array(copy.buffer);
+}
+
+function status(value: string): ImageStatus {
+  if (!isImageStatus(value)) throw new Error(`unknown image status in database: ${value}`);
+  return value;
+}
+
+export function toImageRecord(row: Selectable<ImagesTable>): ImageRecord {
+  return {
+    id: row.id,
+    sha256: row.sha256,
+    file: row.file,
+    importPath: row.import_path,
+    size: Number(row.size),
+    mediaType: row.media_type,
+    status: status(row.status),
+    attempts: row.attempts,
+    lastError: row.last_error === null ? null : (JSON.parse(row.last_error) as ErrorInfo),
+    nextAttemptAt: row.next_attempt_at === null ? null : Number(row.next_attempt_at),
+    width: row.width,
+    height: row.height,
+    requestId: row.request_id,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    processedAt: row.processed_at === null ? null : Number(row.processed_at),
+  };
+}
+
+export function toFaceRecord(
+  row: Omit<Selectable<FacesTable>, 'needs_rematch'> & { person_name: string | null },
+): FaceWithEmbedding {
+  return {
+    id: row.id,
+    imageId: row.image_id,
+    index: row.face_index,
+    box: JSON.parse(row.box) as Box,
+    landmarks: JSON.parse(row.landmarks) as Point[],
+    score: row.score,
+    quality: row.quality === null ? null : (JSON.parse(row.quality) as FaceQuality),
+    model: `${row.model_name}@${row.model_version}`,
+    modelName: row.model_name,
+    modelVersion: row.model_version,
+    person:
+      row.person_id !== null && row.person_name !== null
+        ? { id: row.person_id, name: row.person_name }
+        : null,
+    distance: row.distance,
+    matchSource: row.match_source as MatchSource,
+    embedding: bytesToEmbedding(row.embedding),
+  };
+}

@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, SqliteDialect } from 'kysely';
+import { AppError } from '../../core/errors.ts';
+import { migrateToLatest, SQLITE_TYPES } from './migrations.ts';
+import type { Database } from './schema.ts';
+
+/**
+ * SQLite dialect whose transactions start with BEGIN IMMEDIATE: the write lock is taken up front,
+ * so two processes on one file wait for each other (busy_timeout) instead of failing on lock upgrade.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
+/** Parses `sqlite:<path>` (also `sqlite://<path>` and `sqlite::memory:`) into a file path. */
+export function sqlitePathFromUrl(url: string): string {
+  const match = /^sqlite:(?:\/\/)?(.+)$/.exec(url);
+  if (!match?.[1]) throw new AppError('invalid_input', `not a sqlite: URL: ${url}`);
+  return match[1];
+}
+
+export interface SqliteHandle {
+  db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+/** Opens (creating when needed) the SQLite file in WAL mode and migrates it to the latest schema. */
+export async function openSqlite(path: string, options: { migrate?: boolean } = {}): Promise<SqliteHandle> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const raw = new BetterSqlite3(path);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 10000');
+  raw.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  if (options.migrate ?? true) {
+    try {
+      await migrateToLatest(db, SQLITE_TYPES);
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
+  }
+  let closed = false;
+  return {
+    db,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { ReceivedJob } from '../ports/job-queue.ts';
+import { type ProcessImageDeps, processImage } from './process-image.ts';
+import { type ReidentifyDeps, reidentify } from './reidentify.ts';
+import type { JobDisposition, JobHandler } from './worker.ts';
+
+/** Routes queue jobs to their use case and turns the outcome into ack / retry of the message. */
+export function createPipelineJobHandler(deps: ProcessImageDeps & ReidentifyDeps): JobHandler {
+  return {
+    async handle(job: ReceivedJob, consumer: string): Promise<JobDisposition> {
+      const payload = job.payload;
+      switch (payload.kind) {
+        case 'process_image': {
+          const outcome = await processImage(deps, payload.imageId, consumer, payload.requestId);
+          if (outcome.kind === 'retry') return { kind: 'retry', delayMs: outcome.delayMs };
+          if (outcome.kind === 'skipped' && outcome.retryInMs !== undefined)
+            return { kind: 'retry', delayMs: outcome.retryInMs };
+          return { kind: 'ack' };
+        }
+        case 'reidentify':
+          await reidentify(deps, job.id);
+          return { kind: 'ack' };
+      }
+    },
+    async heartbeat(job: ReceivedJob, consumer: string): Promise<void> {
+      if (job.payload.kind === 'process_image')
+        await deps.store.extendLease(job.payload.imageId, consumer, deps.leaseMs, deps.clock.now());
+    },
+    async release(job: ReceivedJob, consumer: string): Promise<void> {
+      if (job.payload.kind === 'process_image')
+        await deps.store.releaseImage(job.payload.imageId, consumer, deps.clock.now());
+    },
+  };
+}

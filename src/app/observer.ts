@@ -1,0 +1,14 @@
+import type { ErrorCode } from '../core/errors.ts';
+
+/** Hooks for metrics; the delivery layer plugs Prometheus counters in, tests count calls. */
+export interface PipelineObserver {
+  imageProcessed(seconds: number): void;
+  imageFailed(code: ErrorCode): void;
+  imageRetried(code: ErrorCode): void;
+}
+
+export const noopObserver: PipelineObserver = {
+  imageProcessed() {},
+  imageFailed() {},
+  imageRetried() {},
+};

@@ -1,0 +1,126 @@
+import { AppError, toErrorInfo } from '../core/errors.ts';
+import { decideAfterFailure, type RetryPolicy } from '../core/retry-policy.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { EventBus } from '../ports/event-bus.ts';
+import type { FaceEngine } from '../ports/face-engine.ts';
+import type { ImageStore, NewFace } from '../ports/image-store.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { GalleryCache } from './gallery-cache.ts';
+import { publishImageEvent } from './image-events.ts';
+import type { PipelineObserver } from './observer.ts';
+
+export interface ProcessImageDeps {
+  store: ImageStore;
+  blobs: BlobStore;
+  engine: FaceEngine;
+  galleries: GalleryCache;
+  events: EventBus;
+  clock: Clock;
+  log: Logger;
+  observer: PipelineObserver;
+  retry: RetryPolicy;
+  /** Open-set threshold (Euclidean distance) for naming a face. */
+  threshold: number;
+  leaseMs: number;
+}
+
+export type ProcessOutcome =
+  | { kind: 'processed'; faces: number }
+  | { kind: 'retry'; delayMs: number }
+  | { kind: 'failed' }
+  /** Not claimable now: done already, held by another worker, or not due yet (`retryInMs`). */
+  | { kind: 'skipped'; retryInMs?: number }
+  /** The lease was lost before the result was written (another worker took over): nothing written. */
+  | { kind: 'lost' };
+
+/**
+ * Processes one photo: claim (lease) → engine → gallery match → idempotent write of every face.
+ * Transient failures are rescheduled with exponential backoff; permanent ones mark the photo failed.
+ */
+export async function processImage(
+  deps: ProcessImageDeps,
+  imageId: string,
+  owner: string,
+  requestId?: string,
+): Promise<ProcessOutcome> {
+  const log = deps.log.child({ imageId, reqId: requestId });
+  const started = deps.clock.now();
+  const claim = await deps.store.claimImage(imageId, owner, deps.leaseMs, started);
+  if (!claim) {
+    const current = await deps.store.getImage(imageId);
+    if (current?.status === 'pending' && current.nextAttemptAt !== null && current.nextAttemptAt > started)
+      return { kind: 'skipped', retryInMs: current.nextAttemptAt - started };
+    log.debug({ status: current?.status ?? 'missing' }, 'job skipped: photo not claimable');
+    return { kind: 'skipped' };
+  }
+  const { image, attempt } = claim;
+  deps.events.publish({ type: 'image', data: { id: imageId, status: 'processing', faces: 0, people: [] } });
+  try {
+    if (attempt > deps.retry.maxAttempts) {
+      throw new AppError(
+        'engine_failure',
+        `gave up after ${deps.retry.maxAttempts} attempts (a worker stopped while processing this photo)`,
+      );
+    }
+    const bytes = await deps.blobs.get(image.sha256);
+    const analysis = await deps.engine.analyze(bytes, { priority: 'batch' });
+    const { gallery, version } = await deps.galleries.current();
+    const faces: NewFace[] = analysis.faces.map((face) => {
+      const match =
+        gallery.size > 0 ? gallery.identify(face.embedding, deps.threshold, analysis.model) : null;
+      return {
+        box: face.box,
+        landmarks: face.landmarks,
+        score: face.score,
+        quality: face.quality,
+        embedding: face.embedding,
+        personId: match?.personId ?? null,
+        distance: match?.distance ?? null,
+      };
+    });
+    const written = await deps.store.completeImage(
+      imageId,
+      owner,
+      faces,
+      analysis.model,
+      deps.clock.now(),
+      version,
+    );
+    if (!written) {
+      log.warn({ attempt }, 'lease lost before the result was written; another worker owns this photo now');
+      return { kind: 'lost' };
+    }
+    const seconds = (deps.clock.now() - started) / 1000;
+    deps.observer.imageProcessed(seconds);
+    log.info({ attempt, faces: faces.length, ms: Math.round(seconds * 1000) }, 'photo processed');
+    await publishImageEvent(deps.store, deps.events, imageId);
+    return { kind: 'processed', faces: faces.length };
+  } catch (error) {
+    const info = toErrorInfo(error);
+    const decision = decideAfterFailure(info, attempt, deps.retry);
+    const now = deps.clock.now();
+    const retryAt = decision.kind === 'retry' ? now + decision.delayMs : null;
+    const recorded = await deps.store.failImage(
+      imageId,
+      owner,
+      { code: info.code, message: info.message, retryable: info.retryable },
+      retryAt,
+      now,
+    );
+    if (!recorded) return { kind: 'lost' };
+    if (decision.kind === 'retry') {
+      deps.observer.imageRetried(info.code);
+      log.warn(
+        { attempt, code: info.code, err: info.message, delayMs: decision.delayMs },
+        'photo failed, will retry',
+      );
+      deps.events.publish({ type: 'image', data: { id: imageId, status: 'pending', faces: 0, people: [] } });
+      return { kind: 'retry', delayMs: decision.delayMs };
+    }
+    deps.observer.imageFailed(info.code);
+    log.warn({ attempt, code: info.code, err: info.message, reason: decision.reason }, 'photo failed');
+    deps.events.publish({ type: 'image', data: { id: imageId, status: 'failed', faces: 0, people: [] } });
+    return { kind: 'failed' };
+  }
+}

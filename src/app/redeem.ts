@@ -1,0 +1,22 @@
+import type { Clock } from '../ports/clock.ts';
+import type { ImageStore } from '../ports/image-store.ts';
+import type { Logger } from '../ports/logger.ts';
+
+export interface RedeemDeps {
+  store: ImageStore;
+  clock: Clock;
+  log: Logger;
+  /** A pending photo due for longer than this, with no worker on it, is queued again. */
+  staleMs: number;
+  batchSize?: number;
+}
+
+/**
+ * One pass of the redeemer: re-queues photos that are stuck (pending and overdue — their message was
+ * lost — or processing with an expired lease — their worker died) and retryable failures that are due.
+ */
+export async function redeemOnce(deps: RedeemDeps): Promise<string[]> {
+  const ids = await deps.store.requeueStuck(deps.clock.now(), deps.staleMs, deps.batchSize ?? 1000);
+  if (ids.length > 0) deps.log.info({ photos: ids.length }, 'redeemer re-queued stuck photos');
+  return ids;
+}

@@ -1,0 +1,45 @@
+import type { Clock } from '../ports/clock.ts';
+import type { EventBus } from '../ports/event-bus.ts';
+import type { ImageStore, RematchResult } from '../ports/image-store.ts';
+import type { Logger } from '../ports/logger.ts';
+import type { GalleryCache } from './gallery-cache.ts';
+import { publishImageEvent } from './image-events.ts';
+
+export interface ReidentifyDeps {
+  store: ImageStore;
+  galleries: GalleryCache;
+  events: EventBus;
+  clock: Clock;
+  log: Logger;
+  threshold: number;
+  batchSize?: number;
+}
+
+/**
+ * Re-matches every face flagged by an enroll or a delete against the current gallery: the best
+ * match within the threshold wins, otherwise the face is unknown. Faces named by hand are never touched.
+ */
+export async function reidentify(deps: ReidentifyDeps, jobId: string): Promise<number> {
+  const batchSize = deps.batchSize ?? 500;
+  let done = 0;
+  deps.events.publish({ type: 'job', data: { id: jobId, kind: 'reidentify', state: 'running', done } });
+  for (;;) {
+    const candidates = await deps.store.rematchCandidates(batchSize);
+    if (candidates.length === 0) break;
+    const { gallery } = await deps.galleries.current();
+    const model = deps.galleries.model;
+    const results: RematchResult[] = candidates.map((c) => {
+      if (c.modelName !== model.name || c.modelVersion !== model.version || gallery.size === 0)
+        return { faceId: c.faceId, personId: null, distance: null };
+      const match = gallery.identify(c.embedding, deps.threshold);
+      return { faceId: c.faceId, personId: match?.personId ?? null, distance: match?.distance ?? null };
+    });
+    const changed = await deps.store.applyRematch(results, deps.clock.now());
+    for (const imageId of changed) await publishImageEvent(deps.store, deps.events, imageId);
+    done += candidates.length;
+    deps.events.publish({ type: 'job', data: { id: jobId, kind: 'reidentify', state: 'running', done } });
+  }
+  deps.events.publish({ type: 'job', data: { id: jobId, kind: 'reidentify', state: 'done', done } });
+  deps.log.info({ jobId, faces: done }, 're-identification done');
+  return done;
+}

@@ -1,0 +1,137 @@
+import type { JobQueue, ReceivedJob } from '../ports/job-queue.ts';
+import type { Logger } from '../ports/logger.ts';
+
+/** What a job handler tells the worker to do with the message. */
+export type JobDisposition = { kind: 'ack' } | { kind: 'retry'; delayMs: number };
+
+export interface JobHandler {
+  handle(job: ReceivedJob, consumer: string): Promise<JobDisposition>;
+  /** Called periodically while a job is in hand, to keep its leases alive. */
+  heartbeat?(job: ReceivedJob, consumer: string): Promise<void>;
+  /** Called at shutdown for a job that could not finish in time: give it back untouched. */
+  release?(job: ReceivedJob, consumer: string): Promise<void>;
+}
+
+export interface WorkerOptions {
+  queue: JobQueue;
+  handler: JobHandler;
+  log: Logger;
+  /** Unique per process and worker (lease owner). */
+  consumer: string;
+  concurrency: number;
+  leaseMs: number;
+  /** How often to look for work when idle (other processes may publish). */
+  pollMs?: number;
+}
+
+/**
+ * Consumes the queue with up to `concurrency` jobs in hand. `stop()` stops taking jobs, waits for
+ * those in hand up to a deadline, then gives the rest back (released, not failed).
+ */
+export class QueueWorker {
+  private running = false;
+  private readonly inHand = new Map<string, { job: ReceivedJob; done: Promise<void> }>();
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly options: WorkerOptions) {}
+
+  get busy(): number {
+    return this.inHand.size;
+  }
+
+  start(): void {
+    if (this.running || this.options.concurrency <= 0) return;
+    this.running = true;
+    this.unsubscribe = this.options.queue.onAvailable(() => this.wake?.());
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    const { queue, consumer, concurrency, leaseMs, log } = this.options;
+    const pollMs = this.options.pollMs ?? 200;
+    while (this.running) {
+      const free = concurrency - this.inHand.size;
+      let received: ReceivedJob[] = [];
+      if (free > 0) {
+        try {
+          received = await queue.receive(consumer, free, leaseMs);
+        } catch (error) {
+          log.error({ err: String(error) }, 'receiving jobs failed');
+        }
+      }
+      for (const job of received) this.dispatch(job);
+      if (received.length === 0 || this.inHand.size >= concurrency) await this.sleep(pollMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private dispatch(job: ReceivedJob): void {
+    const { queue, handler, consumer, leaseMs, log } = this.options;
+    const heartbeat = setInterval(
+      () => {
+        queue.extend(job.id, consumer, leaseMs).catch(() => {});
+        handler.heartbeat?.(job, consumer).catch(() => {});
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
+    const done = (async () => {
+      try {
+        const disposition = await handler.handle(job, consumer);
+        if (disposition.kind === 'ack') await queue.ack(job.id, consumer);
+        else await queue.retry(job.id, consumer, disposition.delayMs);
+      } catch (error) {
+        log.error(
+          { jobId: job.id, kind: job.payload.kind, err: String(error) },
+          'job handler crashed; retrying later',
+        );
+        await queue.retry(job.id, consumer, 1000).catch(() => {});
+      } finally {
+        clearInterval(heartbeat);
+        this.inHand.delete(job.id);
+        this.wake?.();
+      }
+    })();
+    this.inHand.set(job.id, { job, done });
+  }
+
+  /** Stops taking jobs; waits up to `drainMs` for the ones in hand, then releases the rest. */
+  async stop(drainMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.unsubscribe?.();
+    this.wake?.();
+    await this.loop;
+    const pending = [...this.inHand.values()];
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), drainMs);
+    });
+    const outcome = await Promise.race([
+      Promise.all(pending.map((p) => p.done)).then(() => 'done' as const),
+      deadline,
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      const { handler, queue, consumer, log } = this.options;
+      for (const { job } of this.inHand.values()) {
+        log.warn({ jobId: job.id }, 'releasing a job still in hand at shutdown');
+        await handler.release?.(job, consumer).catch(() => {});
+        await queue.retry(job.id, consumer, 0).catch(() => {});
+      }
+    }
+  }
+}

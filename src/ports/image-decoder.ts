@@ -1,0 +1,19 @@
+import type { Box } from '../core/face.ts';
+
+/** A decoded photo: 8-bit pixels, row-major, after EXIF rotation. */
+export interface DecodedPixels {
+  width: number;
+  height: number;
+  channels: number;
+  data: Uint8Array;
+}
+
+/**
+ * Decodes and checks photos outside the engine (upload validation, thumbnails).
+ * `decode` rejects with AppError `invalid_image` (not an image, truncated, empty) or `image_too_large`.
+ */
+export interface ImageCodec {
+  decode(bytes: Uint8Array): Promise<DecodedPixels>;
+  /** A square JPEG of the face in `box` (with a margin), `size` pixels wide. */
+  faceThumbnail(bytes: Uint8Array, box: Box, size: number): Promise<Uint8Array>;
+}

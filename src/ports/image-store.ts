@@ -1,0 +1,204 @@
+import type { ErrorInfo } from '../core/errors.ts';
+import type { Box, FaceQuality, ModelInfo, Point } from '../core/face.ts';
+import type { ImageStatus } from '../core/image-status.ts';
+import type { PersonRef } from './event-bus.ts';
+import type { OutgoingJob } from './job-queue.ts';
+
+export interface ImageRecord {
+  id: string;
+  sha256: string;
+  /** Original file name of an upload, or the import path. */
+  file: string;
+  importPath: string | null;
+  size: number;
+  mediaType: string;
+  status: ImageStatus;
+  attempts: number;
+  lastError: ErrorInfo | null;
+  nextAttemptAt: number | null;
+  width: number | null;
+  height: number | null;
+  requestId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  processedAt: number | null;
+}
+
+/** How a face got its person: matched by the gallery, or named by hand (which re-identification never overrides). */
+export type MatchSource = 'auto' | 'manual';
+
+export interface FaceRecord {
+  id: string;
+  imageId: string;
+  index: number;
+  box: Box;
+  landmarks: Point[];
+  score: number;
+  quality: FaceQuality | null;
+  model: string;
+  person: PersonRef | null;
+  distance: number | null;
+  matchSource: MatchSource;
+}
+
+export interface FaceWithEmbedding extends FaceRecord {
+  embedding: Float32Array;
+  modelName: string;
+  modelVersion: string;
+}
+
+export interface ImageDetail extends ImageRecord {
+  faces: FaceRecord[];
+  people: PersonRef[];
+}
+
+export interface Person {
+  id: string;
+  name: string;
+  createdAt: number;
+  updatedAt: number;
+  enrolledFaces: number;
+}
+
+export interface NewImage {
+  sha256: string;
+  size: number;
+  mediaType: string;
+  file: string;
+  importPath: string | null;
+  requestId: string | null;
+  width: number;
+  height: number;
+}
+
+export interface NewFace {
+  box: Box;
+  landmarks: Point[];
+  score: number;
+  quality: FaceQuality | null;
+  embedding: Float32Array;
+  personId: string | null;
+  distance: number | null;
+}
+
+export interface ImageQuery {
+  status?: ImageStatus;
+  personId?: string;
+  /** Id of the last image of the previous page (keyset pagination, newest first). */
+  cursor?: string;
+  limit: number;
+}
+
+export interface ClaimedImage {
+  image: ImageRecord;
+  /** The attempt number this claim started (1-based). */
+  attempt: number;
+}
+
+export interface GallerySnapshot {
+  version: number;
+  entries: { personId: string; embedding: Float32Array }[];
+}
+
+export interface RematchCandidate {
+  faceId: string;
+  imageId: string;
+  embedding: Float32Array;
+  modelName: string;
+  modelVersion: string;
+}
+
+export interface RematchResult {
+  faceId: string;
+  personId: string | null;
+  distance: number | null;
+}
+
+export interface OutboxEntry {
+  id: string;
+  job: OutgoingJob;
+}
+
+export type ModelKey = Pick<ModelInfo, 'name' | 'version'>;
+
+/**
+ * The source of truth: photos, their faces, people and enrolled embeddings, plus the outbox
+ * of jobs written in the same transaction as the change that needs them.
+ */
+export interface ImageStore {
+  /** Inserts the photo and its `process_image` outbox job, or returns the existing photo with these bytes. */
+  createImage(image: NewImage, now: number): Promise<{ image: ImageRecord; duplicate: boolean }>;
+  getImage(id: string): Promise<ImageDetail | null>;
+  listImages(query: ImageQuery): Promise<{ items: ImageRecord[]; nextCursor: string | null }>;
+
+  /**
+   * Leases a photo to `owner` when it is pending and due, or processing with an expired lease:
+   * status `processing`, attempts + 1. Null when another worker holds it or it is already done.
+   */
+  claimImage(id: string, owner: string, leaseMs: number, now: number): Promise<ClaimedImage | null>;
+  /**
+   * Replaces the photo's faces and marks it processed, only while `owner` holds the lease. When the gallery
+   * changed since `galleryVersion` (the one the faces were matched against), the faces are queued for re-matching.
+   */
+  completeImage(
+    id: string,
+    owner: string,
+    faces: NewFace[],
+    model: ModelKey,
+    now: number,
+    galleryVersion?: number,
+  ): Promise<boolean>;
+  /** Failure of the attempt in hand: back to pending at `retryAt`, or `failed` for good when retryAt is null. */
+  failImage(
+    id: string,
+    owner: string,
+    error: ErrorInfo,
+    retryAt: number | null,
+    now: number,
+  ): Promise<boolean>;
+  /** Gives a photo back untouched (graceful shutdown): pending again, the attempt not counted. */
+  releaseImage(id: string, owner: string, now: number): Promise<boolean>;
+  /** Extends the lease while processing; false when `owner` no longer holds it. */
+  extendLease(id: string, owner: string, leaseMs: number, now: number): Promise<boolean>;
+  /**
+   * Redeemer: photos pending and due for more than `staleMs`, or processing with a lease expired,
+   * get a fresh outbox job (and their due time moved to now). Returns their ids.
+   */
+  requeueStuck(now: number, staleMs: number, limit: number): Promise<string[]>;
+  countByStatus(): Promise<Record<ImageStatus, number>>;
+
+  createPerson(name: string, now: number): Promise<Person>;
+  getPerson(id: string): Promise<Person | null>;
+  listPeople(): Promise<Person[]>;
+  renamePerson(id: string, name: string, now: number): Promise<Person | null>;
+  /** Deletes the person and their enrolled embeddings; their faces become unknown and are queued for re-matching. */
+  deletePerson(id: string, now: number, requestId: string | null): Promise<boolean>;
+  imagesOfPerson(personId: string, limit: number): Promise<ImageRecord[]>;
+
+  getFace(faceId: string): Promise<FaceWithEmbedding | null>;
+  /**
+   * Adds an enrolled embedding; when it came from a stored face, that face is assigned to the person by hand.
+   * Queues re-matching of every automatically matched or unknown face.
+   */
+  enroll(
+    personId: string,
+    embedding: Float32Array,
+    model: ModelKey,
+    source: { imageId: string; faceId: string } | null,
+    now: number,
+    requestId: string | null,
+  ): Promise<{ enrolledId: string; galleryVersion: number }>;
+  /** Names a face by hand. */
+  assignFace(faceId: string, personId: string, now: number): Promise<FaceRecord | null>;
+
+  loadGallery(model: ModelKey): Promise<GallerySnapshot>;
+  galleryVersion(): Promise<number>;
+  /** Faces waiting for re-matching (never manual ones). */
+  rematchCandidates(limit: number): Promise<RematchCandidate[]>;
+  /** Writes new matches; skips faces assigned by hand since. Returns the ids of the affected images. */
+  applyRematch(results: RematchResult[], now: number): Promise<string[]>;
+
+  takeOutbox(limit: number): Promise<OutboxEntry[]>;
+  deleteOutbox(ids: string[]): Promise<void>;
+  close(): Promise<void>;
+}

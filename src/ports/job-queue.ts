@@ -1,0 +1,45 @@
+/** Work carried by the queue. The database stays authoritative: a message only says "look at this". */
+export type JobPayload =
+  | { kind: 'process_image'; imageId: string; requestId?: string }
+  | { kind: 'reidentify'; reason: 'enroll' | 'delete' | 'assign'; personId: string; requestId?: string };
+
+export interface OutgoingJob {
+  payload: JobPayload;
+  /** While a job with this key is queued or in hand, publishing another one with it is a no-op. */
+  dedupeKey?: string;
+  delayMs?: number;
+  /** Lower runs first. */
+  priority?: number;
+}
+
+export interface ReceivedJob {
+  id: string;
+  payload: JobPayload;
+  /** How many times this message was handed out, this time included. */
+  deliveries: number;
+}
+
+export interface QueueDepth {
+  ready: number;
+  inFlight: number;
+  delayed: number;
+}
+
+/**
+ * A durable at-least-once work queue. A received job is leased to `consumer` for `leaseMs`:
+ * unless acked or retried in time, it is handed out again (a crashed consumer loses nothing).
+ */
+export interface JobQueue {
+  publish(jobs: OutgoingJob[]): Promise<void>;
+  receive(consumer: string, max: number, leaseMs: number): Promise<ReceivedJob[]>;
+  /** Done with it, for good. */
+  ack(jobId: string, consumer: string): Promise<void>;
+  /** Hand it out again after `delayMs` (0: at once). */
+  retry(jobId: string, consumer: string, delayMs: number): Promise<void>;
+  /** Extends the lease of a job still in hand; false when the lease was lost. */
+  extend(jobId: string, consumer: string, leaseMs: number): Promise<boolean>;
+  depth(): Promise<QueueDepth>;
+  /** Calls `listener` when jobs may have become available (in-process hint; consumers poll too). */
+  onAvailable(listener: () => void): () => void;
+  close(): Promise<void>;
+}
