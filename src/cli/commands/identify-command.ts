@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import { toErrorInfo } from '../../core/errors.ts';
+import { selectFaces } from '../../core/face-selection.ts';
+import { Gallery } from '../../core/gallery.ts';
+import { mapOrdered } from '../../core/ordered-map.ts';
+import type { FaceEngine } from '../../ports/face-engine.ts';
+import {
+  type EngineCliOptions,
+  parseNumberOption,
+  withEngine,
+  withEngineOptions,
+} from '../engine-session.ts';
+import { listImages, readImageFile } from '../image-files.ts';
+import { readKnownPeople } from '../known-people.ts';
+import { printJson } from '../output.ts';
+import { createProgress } from '../progress.ts';
+
+interface IdentifyOptions extends EngineCliOptions {
+  tolerance?: string;
+  showDistance?: boolean;
+}
+
+async function enrol(engine: FaceEngine, knownDir: string, quiet: boolean): Promise<Gallery> {
+  const known = await readKnownPeople(knownDir);
+  const gallery = new Gallery(engine.model);
+  const warn = (message: string) => {
+    if (!quiet) process.stderr.write(`faceflow: warning: ${message}\n`);
+  };
+  await mapOrdered(
+    known,
+    engine.stats().threads * 2,
+    async (photo) => {
+      try {
+        return { photo, analysis: await engine.analyze(await readImageFile(photo.file)) };
+      } catch (error) {
+        return { photo, error: toErrorInfo(error) };
+      }
+    },
+    (result) => {
+      if ('error' in result) return warn(`${result.photo.file}: ${result.error.message}; skipped`);
+      const { faces, width, height } = result.analysis;
+      if (faces.length === 0) return warn(`no face found in known photo ${result.photo.file}; skipped`);
+      if (faces.length > 1)
+        warn(`${faces.length} faces in known photo ${result.photo.file}; using the largest`);
+      const [face] = selectFaces(faces, 'largest', width, height);
+      if (face) gallery.add(result.photo.person, face.embedding);
+    },
+  );
+  return gallery;
+}
+
+export function registerIdentify(program: Command): void {
+  withEngineOptions(
+    program
+      .command('identify')
+      .description('name the people in photos: <file>,<person|unknown_person|no_persons_found>[,<distance>]')
+      .argument('<known_dir>', 'one folder per person, or photos named <person>.jpg / <person>_<n>.jpg')
+      .argument('<unknown_paths...>', 'photos or folders of photos to identify')
+      .option(
+        '--tolerance <distance>',
+        'largest distance that still counts as a match (default: the model threshold)',
+      )
+      .option('--show-distance', 'append the distance to the nearest known person'),
+  ).action(async (knownDir: string, unknownPaths: string[], options: IdentifyOptions) => {
+    const tolerance =
+      options.tolerance === undefined ? undefined : parseNumberOption('--tolerance', options.tolerance, 0, 4);
+    const files = (await Promise.all(unknownPaths.map(listImages))).flat();
+    const json: unknown[] = [];
+    let failures = 0;
+    await withEngine(options.cpus, async (engine) => {
+      const gallery = await enrol(engine, knownDir, options.json === true);
+      const threshold = tolerance ?? engine.model.threshold;
+      const progress = createProgress('identify', !options.json);
+      await mapOrdered(
+        files,
+        engine.stats().threads * 2,
+        async (file) => {
+          try {
+            return { file, analysis: await engine.analyze(await readImageFile(file)) };
+          } catch (error) {
+            return { file, error: toErrorInfo(error) };
+          }
+        },
+        (result, index) => {
+          progress.tick(index + 1, files.length);
+          if ('error' in result) {
+            failures++;
+            const { code, message } = result.error;
+            if (options.json) json.push({ file: result.file, error: { code, message } });
+            else process.stderr.write(`faceflow: ${result.file}: ${message} (${code})\n`);
+            return;
+          }
+          const faces = result.analysis.faces.map((face) => {
+            const [nearest] = gallery.search(face.embedding, 1);
+            const matched = nearest !== undefined && nearest.distance <= threshold;
+            return {
+              ...face.box,
+              person: matched ? nearest.personId : null,
+              distance: nearest ? Math.round(nearest.distance * 1e6) / 1e6 : null,
+            };
+          });
+          if (options.json) return void json.push({ file: result.file, faces });
+          if (faces.length === 0) return void process.stdout.write(`${result.file},no_persons_found\n`);
+          for (const face of faces) {
+            const distance =
+              options.showDistance && face.distance !== null ? `,${face.distance.toFixed(4)}` : '';
+            process.stdout.write(`${result.file},${face.person ?? 'unknown_person'}${distance}\n`);
+          }
+        },
+      );
+      progress.stop();
+    });
+    if (options.json) printJson(json);
+    if (failures > 0) process.exitCode = 1;
+  });
+}

@@ -1,0 +1,47 @@
+import { availableParallelism } from 'node:os';
+import type { Command } from 'commander';
+import { AppError } from '../core/errors.ts';
+import { createFaceEngine } from '../engine/index.ts';
+import type { FaceEngine } from '../ports/face-engine.ts';
+
+export interface EngineCliOptions {
+  json?: boolean;
+  cpus?: string;
+}
+
+/** Adds the options every engine command shares. */
+export function withEngineOptions(command: Command): Command {
+  return command
+    .option('--json', 'machine-readable JSON on stdout')
+    .option('--cpus <n>', 'engine threads (default: all CPU cores; -1 also means all)');
+}
+
+export function parseThreads(cpus: string | undefined): number {
+  if (cpus === undefined || cpus === '-1') return availableParallelism();
+  const n = Number(cpus);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new AppError('invalid_input', `--cpus must be a whole number from 1 to 256 (or -1), got "${cpus}"`);
+  }
+  return n;
+}
+
+/** Starts the engine pool for one command and always closes it. */
+export async function withEngine<T>(
+  cpus: string | undefined,
+  fn: (engine: FaceEngine) => Promise<T>,
+): Promise<T> {
+  const engine = await createFaceEngine({ threads: parseThreads(cpus) });
+  try {
+    return await fn(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+export function parseNumberOption(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new AppError('invalid_input', `${name} must be a number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}

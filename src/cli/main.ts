@@ -1,0 +1,25 @@
+import { Command, CommanderError } from 'commander';
+import { registerEngineCommands } from './commands/engine-commands.ts';
+import { printError } from './output.ts';
+
+/** Builds the `faceflow` program; each command module registers its own subcommands. */
+export function buildProgram(): Command {
+  const program = new Command('faceflow')
+    .description('Distributed face recognition: detect, embed and match faces; run the pipeline roles.')
+    .showHelpAfterError()
+    .exitOverride();
+  registerEngineCommands(program);
+  return program;
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    return printError(error, argv.includes('--json'));
+  }
+}

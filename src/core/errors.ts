@@ -1,0 +1,67 @@
+/**
+ * The one error type of faceflow. Delivery layers map `code` to their own vocabulary
+ * (HTTP status in src/http, exit codes and messages in src/cli, gRPC codes in src/rpc).
+ */
+export type ErrorCode =
+  | 'invalid_input'
+  | 'invalid_image'
+  | 'image_too_large'
+  | 'payload_too_large'
+  | 'not_found'
+  | 'no_images'
+  | 'no_face'
+  | 'forbidden_path'
+  | 'conflict'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'engine_failure'
+  | 'unavailable'
+  | 'internal';
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  /** Whether retrying the same operation later may succeed (transient failure). */
+  retryable?: boolean;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}
+
+/** Plain-data form of an error, safe to send across threads, queues and HTTP. */
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  retryable?: boolean;
+}
+
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof AppError)
+    return { code: error.code, message: error.message, retryable: error.retryable };
+  return {
+    code: 'internal',
+    message: error instanceof Error ? error.message : String(error),
+    retryable: true,
+  };
+}
+
+export function fromErrorInfo(info: ErrorInfo): AppError {
+  return new AppError(info.code, info.message, { retryable: info.retryable ?? false });
+}

@@ -1,0 +1,94 @@
+import { AppError } from '../../core/errors.ts';
+import type { RawImage } from './raw-image.ts';
+
+/** Netpbm magic numbers faceflow reads: P2/P5 greymap (PGM), P3/P6 pixmap (PPM). */
+export function isPnm(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x50 && [0x32, 0x33, 0x35, 0x36].includes(bytes[1] as number);
+}
+
+function isSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x0b || byte === 0x0c;
+}
+
+class PnmReader {
+  position = 2;
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /** Next whitespace-separated ASCII integer, skipping `#` comments. */
+  nextInt(what: string): number {
+    const bytes = this.bytes;
+    for (;;) {
+      while (this.position < bytes.length && isSpace(bytes[this.position] as number)) this.position++;
+      if (bytes[this.position] !== 0x23) break;
+      while (this.position < bytes.length && bytes[this.position] !== 0x0a && bytes[this.position] !== 0x0d)
+        this.position++;
+    }
+    const start = this.position;
+    let value = 0;
+    while (this.position < bytes.length) {
+      const c = bytes[this.position] as number;
+      if (c < 0x30 || c > 0x39) break;
+      value = value * 10 + (c - 0x30);
+      if (value > 0x7fffffff) throw new AppError('invalid_image', `PNM ${what} is out of range`);
+      this.position++;
+    }
+    if (this.position === start) throw new AppError('invalid_image', `PNM header has no valid ${what}`);
+    return value;
+  }
+}
+
+/**
+ * Decodes binary and ASCII PGM/PPM (8 or 16 bits per sample) into RGB.
+ * libvips' loader for these is not in sharp's prebuilt binaries, and the ORL face set is PGM.
+ */
+export function decodePnm(bytes: Uint8Array, maxPixels: number): RawImage {
+  const kind = String.fromCharCode(bytes[1] as number);
+  const reader = new PnmReader(bytes);
+  const width = reader.nextInt('width');
+  const height = reader.nextInt('height');
+  const maxValue = reader.nextInt('maximum value');
+  if (width < 1 || height < 1) throw new AppError('invalid_image', 'PNM image has no pixels');
+  if (width * height > maxPixels) {
+    throw new AppError(
+      'image_too_large',
+      `image is ${width}×${height} pixels, more than the limit of ${maxPixels} pixels`,
+    );
+  }
+  if (maxValue < 1 || maxValue > 65535)
+    throw new AppError('invalid_image', 'PNM maximum value must be 1..65535');
+  const channels = kind === '2' || kind === '5' ? 1 : 3;
+  const samples = width * height * channels;
+  const out = new Uint8Array(width * height * 3);
+  const scale = 255 / maxValue;
+  const put = (index: number, value: number) => {
+    if (value > maxValue) throw new AppError('invalid_image', 'PNM sample exceeds the maximum value');
+    const v = Math.round(value * scale);
+    if (channels === 3) out[index] = v;
+    else out.fill(v, index * 3, index * 3 + 3);
+  };
+  if (kind === '5' || kind === '6') {
+    const start = reader.position + 1; // exactly one whitespace byte after the maximum value
+    const bytesPerSample = maxValue < 256 ? 1 : 2;
+    if (bytes.length < start + samples * bytesPerSample)
+      throw new AppError('invalid_image', 'PNM data is truncated');
+    for (let i = 0; i < samples; i++) {
+      const offset = start + i * bytesPerSample;
+      const value =
+        bytesPerSample === 1
+          ? (bytes[offset] as number)
+          : ((bytes[offset] as number) << 8) | (bytes[offset + 1] as number);
+      put(i, value);
+    }
+  } else {
+    for (let i = 0; i < samples; i++) {
+      try {
+        put(i, reader.nextInt('sample'));
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'invalid_image' && reader.position >= bytes.length)
+          throw new AppError('invalid_image', 'PNM data is truncated');
+        throw error;
+      }
+    }
+  }
+  return { width, height, data: out };
+}

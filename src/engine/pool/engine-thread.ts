@@ -1,0 +1,32 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { toErrorInfo } from '../../core/errors.ts';
+import { FaceAnalyzer } from '../face-analyzer.ts';
+import { modelInfo } from '../model-info.ts';
+import { loadFaceRuntime } from '../runtime/tfjs-runtime.ts';
+import type { AnalyzeTask, ThreadData, ThreadReply } from './messages.ts';
+
+const port = parentPort;
+if (!port) throw new Error('engine-thread must run as a worker thread');
+const { options } = workerData as ThreadData;
+
+function reply(message: ThreadReply, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+try {
+  const runtime = await loadFaceRuntime();
+  const model = modelInfo(runtime.faceApiVersion, options);
+  const analyzer = new FaceAnalyzer(runtime, model, options);
+  port.on('message', async (task: AnalyzeTask) => {
+    try {
+      const { analysis, timings } = await analyzer.analyze({ bytes: task.bytes, crops: task.crops });
+      const transfer = analysis.faces.map((f) => f.embedding.buffer as ArrayBuffer);
+      reply({ type: 'result', id: task.id, analysis, timings }, transfer);
+    } catch (error) {
+      reply({ type: 'error', id: task.id, error: toErrorInfo(error) });
+    }
+  });
+  reply({ type: 'ready', model });
+} catch (error) {
+  reply({ type: 'init-failed', error: toErrorInfo(error) });
+}

@@ -1,0 +1,34 @@
+import type { ErrorInfo } from '../core/errors.ts';
+import type { FaceAnalysis, ModelInfo } from '../core/face.ts';
+
+/** `interactive` requests (webcam frames, POST /api/identify) jump ahead of queued `batch` work. */
+export type EnginePriority = 'interactive' | 'batch';
+
+export interface AnalyzeOptions {
+  priority?: EnginePriority;
+  /** Also return a 150×150 aligned RGB crop per face (costs a copy across threads). */
+  crops?: boolean;
+}
+
+export type BatchItemResult = { ok: true; analysis: FaceAnalysis } | { ok: false; error: ErrorInfo };
+
+export interface EngineStats {
+  threads: number;
+  busy: number;
+  queuedInteractive: number;
+  queuedBatch: number;
+}
+
+/**
+ * Face engine port: every role (worker, api, recognizer, CLI, batch job) speaks to faces through it.
+ * `analyze` rejects with an AppError (`invalid_image`, `image_too_large`, ...) for bad input;
+ * a photo without faces is a success with an empty `faces` list.
+ */
+export interface FaceEngine {
+  readonly model: ModelInfo;
+  analyze(image: Uint8Array, options?: AnalyzeOptions): Promise<FaceAnalysis>;
+  /** Results come back in input order, with a per-image error instead of a rejection. */
+  analyzeBatch(images: Uint8Array[], options?: AnalyzeOptions): Promise<BatchItemResult[]>;
+  stats(): EngineStats;
+  close(): Promise<void>;
+}

@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects: `unit` (pure logic, runs in parallel) and `serial` (real engine, real servers,
+ * child processes, browsers: one file at a time with one engine thread, so CI stays predictable
+ * on a 2-core machine).
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts'],
+          exclude: ['src/**/*.slow.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'serial',
+          include: ['src/**/*.slow.test.ts', 'test/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          env: { ENGINE_THREADS: '1' },
+        },
+      },
+    ],
+  },
+});
