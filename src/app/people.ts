@@ -61,7 +61,7 @@ export async function enrollFromPhoto(
   const analysis = await deps.engine.analyze(bytes, { priority: 'interactive' });
   if (analysis.faces.length !== 1) {
     throw new AppError(
-      'invalid_input',
+      'no_face',
       `an enrollment photo must show exactly one face; this one shows ${analysis.faces.length}`,
     );
   }

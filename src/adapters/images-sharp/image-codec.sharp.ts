@@ -1,0 +1,48 @@
+import sharp from 'sharp';
+import type { Box } from '../../core/face.ts';
+import type { DecodedPixels, ImageCodec } from '../../ports/image-decoder.ts';
+
+export type DecodeFn = (bytes: Uint8Array) => Promise<DecodedPixels> | DecodedPixels;
+
+/** The square region around a face box, with `margin` of the box size on each side, clipped to the photo. */
+export function thumbnailRegion(
+  box: Box,
+  width: number,
+  height: number,
+  margin = 0.25,
+): { left: number; top: number; width: number; height: number } {
+  const side = Math.max(box.right - box.left, box.bottom - box.top) * (1 + 2 * margin);
+  const cx = (box.left + box.right) / 2;
+  const cy = (box.top + box.bottom) / 2;
+  const left = Math.max(0, Math.floor(cx - side / 2));
+  const top = Math.max(0, Math.floor(cy - side / 2));
+  const right = Math.min(width, Math.ceil(cx + side / 2));
+  const bottom = Math.min(height, Math.ceil(cy + side / 2));
+  return { left, top, width: Math.max(1, right - left), height: Math.max(1, bottom - top) };
+}
+
+/**
+ * ImageCodec over the engine's decoder (every format the engine reads, PGM included, with the same
+ * limits) and sharp for encoding face thumbnails from the decoded pixels.
+ */
+export class SharpImageCodec implements ImageCodec {
+  constructor(private readonly decodeFn: DecodeFn) {}
+
+  async decode(bytes: Uint8Array): Promise<DecodedPixels> {
+    return this.decodeFn(bytes);
+  }
+
+  async faceThumbnail(bytes: Uint8Array, box: Box, size: number): Promise<Uint8Array> {
+    const pixels = await this.decodeFn(bytes);
+    const region = thumbnailRegion(box, pixels.width, pixels.height);
+    const channels = pixels.channels as 1 | 2 | 3 | 4;
+    const out = await sharp(Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength), {
+      raw: { width: pixels.width, height: pixels.height, channels },
+    })
+      .extract(region)
+      .resize(size, size, { fit: 'cover' })
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  }
+}

@@ -1,0 +1,79 @@
+import type { Command } from 'commander';
+import {
+  loadAllConfig,
+  loadMigrateConfig,
+  loadRedeemerConfig,
+  loadWorkerConfig,
+} from '../../config/roles.config.ts';
+import { printJson } from '../output.ts';
+
+/** Resolves on the first SIGTERM or SIGINT. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
+
+/** The pipeline roles: `all`, `worker`, `redeemer`, `migrate`. Configuration comes from the environment only. */
+export function registerRoleCommands(program: Command): void {
+  program
+    .command('all')
+    .description(
+      'run everything in one process: API, workers, redeemer (SQLite + embedded queue under DATA_DIR)',
+    )
+    .action(async () => {
+      const config = loadAllConfig();
+      const { startAll } = await import('../../roles/all.ts');
+      const running = await startAll(config);
+      process.stdout.write(`faceflow is running at ${running.url}  (API docs: ${running.url}/docs)\n`);
+      await untilSignal();
+      await running.close();
+    });
+
+  program
+    .command('worker')
+    .description('consume the queue and process photos (no HTTP)')
+    .action(async () => {
+      const config = loadWorkerConfig();
+      const { startWorker } = await import('../../roles/worker.ts');
+      const running = await startWorker(config);
+      await untilSignal();
+      await running.close();
+    });
+
+  program
+    .command('redeemer')
+    .description('re-queue stuck photos (pending too long, or processing with an expired lease) periodically')
+    .option('--once', 'one pass, then exit')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { once?: boolean; json?: boolean }) => {
+      const config = loadRedeemerConfig();
+      const { runRedeemer } = await import('../../roles/redeemer.ts');
+      const controller = new AbortController();
+      if (!options.once) untilSignal().then(() => controller.abort());
+      const requeued = await runRedeemer(config, { once: options.once, signal: controller.signal });
+      if (options.json) printJson({ requeued });
+      else process.stdout.write(`re-queued ${requeued} photo(s)\n`);
+    });
+
+  program
+    .command('migrate')
+    .description('bring the database schema up to date and exit')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const config = loadMigrateConfig();
+      const { runMigrations } = await import('../../roles/migrate.ts');
+      const applied = await runMigrations(config);
+      if (options.json) printJson({ applied });
+      else
+        process.stdout.write(
+          applied.length === 0 ? 'schema up to date\n' : `applied: ${applied.join(', ')}\n`,
+        );
+    });
+}

@@ -1,0 +1,100 @@
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { intEnv, optionalEnv, parseConfig } from './env.ts';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const storageShape = {
+  /** Where the SQLite file and the photo blobs live. */
+  DATA_DIR: optionalEnv(z.string()).transform((v) => resolve(v ?? './data')),
+  DATABASE_URL: optionalEnv(
+    z.string().refine((v) => v.startsWith('sqlite:'), {
+      message:
+        'only sqlite:<path> is supported by this version (PostgreSQL comes with the scale-out adapters)',
+    }),
+  ),
+  QUEUE_URL: optionalEnv(
+    z.string().refine((v) => v === 'embedded:', { message: 'only embedded: is supported by this version' }),
+  ).transform((v) => v ?? 'embedded:'),
+  LOG_LEVEL: optionalEnv(z.enum(LOG_LEVELS)).transform((v) => v ?? 'info'),
+};
+
+const workerShape = {
+  ENGINE_THREADS: optionalEnv(intEnv(1, 256)),
+  /** Jobs in hand at once; 0 pauses processing (ingest only). Default: 2 per engine thread. */
+  WORKER_CONCURRENCY: optionalEnv(intEnv(0, 1024)),
+  MATCH_THRESHOLD: optionalEnv(z.coerce.number().positive().max(4)),
+  MAX_ATTEMPTS: optionalEnv(intEnv(1, 100)).transform((v) => v ?? 5),
+  RETRY_BASE_MS: optionalEnv(intEnv(1, 3_600_000)).transform((v) => v ?? 1000),
+  JOB_LEASE_MS: optionalEnv(intEnv(500, 3_600_000)).transform((v) => v ?? 30_000),
+};
+
+const redeemShape = {
+  REDEEM_INTERVAL_MS: optionalEnv(intEnv(100, 86_400_000)).transform((v) => v ?? 30_000),
+  /** A pending photo due for longer than this with nobody on it counts as stuck. */
+  REDEEM_STALE_MS: optionalEnv(intEnv(100, 86_400_000)).transform((v) => v ?? 120_000),
+};
+
+const importRoots = optionalEnv(z.string())
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0)
+      .map((p) => resolve(p)),
+  )
+  .superRefine((roots, ctx) => {
+    for (const root of roots) {
+      let ok = false;
+      try {
+        ok = statSync(root).isDirectory();
+      } catch {
+        ok = false;
+      }
+      if (!ok) ctx.addIssue({ code: 'custom', message: `not an existing folder: ${root}` });
+    }
+  });
+
+function withDefaults<T extends { DATA_DIR: string; DATABASE_URL?: string }>(c: T) {
+  return { ...c, DATABASE_URL: c.DATABASE_URL ?? `sqlite:${join(c.DATA_DIR, 'faceflow.db')}` };
+}
+
+function withWorkerDefaults<T extends { ENGINE_THREADS?: number; WORKER_CONCURRENCY?: number }>(c: T) {
+  const threads = c.ENGINE_THREADS ?? availableParallelism();
+  return { ...c, ENGINE_THREADS: threads, WORKER_CONCURRENCY: c.WORKER_CONCURRENCY ?? threads * 2 };
+}
+
+export const migrateConfigSchema = z.object(storageShape).transform(withDefaults);
+
+export const allConfigSchema = z
+  .object({
+    ...storageShape,
+    ...workerShape,
+    ...redeemShape,
+    PORT: optionalEnv(intEnv(0, 65_535)).transform((v) => v ?? 3000),
+    HOST: optionalEnv(z.string().min(1)).transform((v) => v ?? '127.0.0.1'),
+    IMPORT_ROOTS: importRoots,
+    MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
+  })
+  .transform((c) => withWorkerDefaults(withDefaults(c)));
+
+export const workerConfigSchema = z
+  .object({ ...storageShape, ...workerShape })
+  .transform((c) => withWorkerDefaults(withDefaults(c)));
+
+export const redeemerConfigSchema = z.object({ ...storageShape, ...redeemShape }).transform(withDefaults);
+
+export type AllConfig = z.output<typeof allConfigSchema>;
+export type WorkerConfig = z.output<typeof workerConfigSchema>;
+export type RedeemerConfig = z.output<typeof redeemerConfigSchema>;
+export type MigrateConfig = z.output<typeof migrateConfigSchema>;
+
+export const loadAllConfig = (env: NodeJS.ProcessEnv = process.env) => parseConfig(allConfigSchema, env);
+export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env) =>
+  parseConfig(workerConfigSchema, env);
+export const loadRedeemerConfig = (env: NodeJS.ProcessEnv = process.env) =>
+  parseConfig(redeemerConfigSchema, env);
+export const loadMigrateConfig = (env: NodeJS.ProcessEnv = process.env) =>
+  parseConfig(migrateConfigSchema, env);

@@ -1,0 +1,51 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../core/errors.ts';
+
+export interface UploadedFile {
+  file: string;
+  /** The bytes, or the error that made this file unreadable (too large). */
+  bytes: Uint8Array | null;
+  error: AppError | null;
+}
+
+/** Reads every file part of a multipart request; a file over the size limit is kept as an error, not thrown. */
+export async function readUploadedFiles(
+  request: FastifyRequest,
+  maxUploadBytes: number,
+): Promise<UploadedFile[]> {
+  const files: UploadedFile[] = [];
+  for await (const part of request.parts()) {
+    if (part.type !== 'file') continue;
+    const file = part.filename || part.fieldname || 'upload';
+    try {
+      const buffer = await part.toBuffer();
+      files.push({
+        file,
+        bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength),
+        error: null,
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
+      files.push({
+        file,
+        bytes: null,
+        error: new AppError(
+          'payload_too_large',
+          `the file is larger than MAX_UPLOAD_BYTES (${maxUploadBytes} bytes)`,
+        ),
+      });
+    }
+  }
+  return files;
+}
+
+/** The single file of a multipart request (enroll, identify). */
+export async function readSingleFile(request: FastifyRequest, maxUploadBytes: number): Promise<Uint8Array> {
+  const files = await readUploadedFiles(request, maxUploadBytes);
+  if (files.length !== 1)
+    throw new AppError('invalid_input', `expected exactly one file, got ${files.length}`);
+  const [only] = files as [UploadedFile];
+  if (only.error) throw only.error;
+  return only.bytes as Uint8Array;
+}

@@ -1,0 +1,149 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ingestMany, ingestPath } from '../../app/ingest.ts';
+import { AppError } from '../../core/errors.ts';
+import { IMAGE_STATUSES } from '../../core/image-status.ts';
+import { readUploadedFiles } from '../multipart.ts';
+import {
+  errorSchema,
+  idParams,
+  imageDetailJson,
+  imageDetailSchema,
+  imageJson,
+  imageSchema,
+  ingestResponseSchema,
+} from '../schemas.ts';
+import type { HttpDeps } from '../server.ts';
+
+const pathBody = z.object({ path: z.string().min(1).max(4096) });
+
+export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/api/images',
+    {
+      schema: {
+        summary: 'Upload photos (multipart, one or many files) or import a file or folder under IMPORT_ROOTS',
+        description:
+          'multipart/form-data with one or more file parts, or JSON `{"path": "..."}`. Returns at once; processing is asynchronous.',
+        consumes: ['multipart/form-data', 'application/json'],
+        tags: ['images'],
+        response: {
+          201: ingestResponseSchema,
+          400: errorSchema,
+          403: errorSchema,
+          413: errorSchema,
+          422: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      let result: Awaited<ReturnType<typeof ingestMany>>;
+      if (request.isMultipart()) {
+        const files = await readUploadedFiles(request, deps.maxUploadBytes);
+        if (files.length === 0) throw new AppError('invalid_input', 'the request holds no file part');
+        result = await ingestMany(
+          deps.ingest,
+          files.map((f) => ({
+            file: f.file,
+            load: async () => {
+              if (f.error) throw f.error;
+              return f.bytes as Uint8Array;
+            },
+          })),
+          request.id,
+        );
+      } else {
+        const parsed = pathBody.safeParse(request.body);
+        if (!parsed.success)
+          throw new AppError(
+            'invalid_input',
+            'send multipart/form-data files, or JSON {"path": "<file or folder>"}',
+          );
+        result = await ingestPath(deps.ingest, parsed.data.path, request.id);
+      }
+      const [first] = result.rejected;
+      if (result.images.length === 0 && first) throw new AppError(first.error.code, first.error.message);
+      return reply.status(201).send(result);
+    },
+  );
+
+  r.get(
+    '/api/images',
+    {
+      schema: {
+        summary: 'List photos, newest first (keyset pagination)',
+        tags: ['images'],
+        querystring: z.object({
+          status: z.enum(IMAGE_STATUSES).optional(),
+          person: z.string().max(100).optional(),
+          cursor: z.string().max(100).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+        }),
+        response: { 200: z.object({ images: z.array(imageSchema), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (request) => {
+      const { status, person, cursor, limit } = request.query;
+      const page = await deps.store.listImages({ status, personId: person, cursor, limit });
+      return { images: page.items.map(imageJson), nextCursor: page.nextCursor };
+    },
+  );
+
+  r.get(
+    '/api/images/:id',
+    {
+      schema: {
+        summary: 'One photo with every face: box, landmarks, person, distance',
+        tags: ['images'],
+        params: idParams,
+        response: { 200: imageDetailSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const image = await deps.store.getImage(request.params.id);
+      if (!image) throw new AppError('not_found', `no photo with id ${request.params.id}`);
+      return imageDetailJson(image);
+    },
+  );
+
+  r.get(
+    '/api/images/:id/content',
+    { schema: { summary: 'The stored photo bytes', tags: ['images'], params: idParams } },
+    async (request, reply) => {
+      const image = await deps.store.getImage(request.params.id);
+      if (!image) throw new AppError('not_found', `no photo with id ${request.params.id}`);
+      const bytes = await deps.blobs.get(image.sha256);
+      return reply
+        .type(image.mediaType)
+        .header('etag', `"${image.sha256}"`)
+        .header('cache-control', 'private, max-age=31536000, immutable')
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    },
+  );
+
+  r.get(
+    '/api/images/:id/faces/:faceId/thumbnail',
+    {
+      schema: {
+        summary: 'A square JPEG of one face',
+        tags: ['images'],
+        params: z.object({ id: z.string().min(1).max(100), faceId: z.string().min(1).max(100) }),
+        querystring: z.object({ size: z.coerce.number().int().min(16).max(512).default(150) }),
+      },
+    },
+    async (request, reply) => {
+      const image = await deps.store.getImage(request.params.id);
+      const face = image?.faces.find((f) => f.id === request.params.faceId);
+      if (!image || !face) throw new AppError('not_found', 'no such face in this photo');
+      const bytes = await deps.blobs.get(image.sha256);
+      const jpeg = await deps.codec.faceThumbnail(bytes, face.box, request.query.size);
+      return reply
+        .type('image/jpeg')
+        .header('cache-control', 'private, max-age=3600')
+        .send(Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength));
+    },
+  );
+}

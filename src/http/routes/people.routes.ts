@@ -1,0 +1,212 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { identifyPhoto } from '../../app/identify.ts';
+import {
+  assignFace,
+  createPerson,
+  deletePerson,
+  type EnrollResult,
+  enrollFromFace,
+  enrollFromPhoto,
+  renamePerson,
+} from '../../app/people.ts';
+import { AppError } from '../../core/errors.ts';
+import { readSingleFile } from '../multipart.ts';
+import {
+  boxSchema,
+  errorSchema,
+  faceJson,
+  faceSchema,
+  idParams,
+  imageJson,
+  imageSchema,
+  nameBody,
+  personJson,
+  personSchema,
+} from '../schemas.ts';
+import type { HttpDeps } from '../server.ts';
+
+const enrollResponse = z.object({
+  person: personSchema,
+  enrolledId: z.string(),
+  face: z.object({
+    box: boxSchema,
+    score: z.number(),
+    imageId: z.string().nullable(),
+    faceId: z.string().nullable(),
+  }),
+});
+
+function enrollJson(result: EnrollResult): z.infer<typeof enrollResponse> {
+  return { ...result, person: personJson(result.person) };
+}
+
+const matchSchema = z.object({ id: z.string(), name: z.string(), distance: z.number() });
+
+export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['people'];
+
+  r.post(
+    '/api/people',
+    {
+      schema: {
+        summary: 'Create a person',
+        tags,
+        body: nameBody,
+        response: { 201: personSchema, 400: errorSchema },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(personJson(await createPerson(deps.people, request.body.name))),
+  );
+
+  r.get(
+    '/api/people',
+    {
+      schema: {
+        summary: 'List people',
+        tags,
+        response: { 200: z.object({ people: z.array(personSchema) }) },
+      },
+    },
+    async () => ({ people: (await deps.store.listPeople()).map(personJson) }),
+  );
+
+  r.get(
+    '/api/people/:id',
+    {
+      schema: {
+        summary: 'A person with their photos',
+        tags,
+        params: idParams,
+        response: { 200: personSchema.extend({ images: z.array(imageSchema) }), 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const person = await deps.store.getPerson(request.params.id);
+      if (!person) throw new AppError('not_found', `no person with id ${request.params.id}`);
+      const images = await deps.store.imagesOfPerson(person.id, 500);
+      return { ...personJson(person), images: images.map(imageJson) };
+    },
+  );
+
+  r.patch(
+    '/api/people/:id',
+    {
+      schema: {
+        summary: 'Rename a person',
+        tags,
+        params: idParams,
+        body: nameBody,
+        response: { 200: personSchema, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => personJson(await renamePerson(deps.people, request.params.id, request.body.name)),
+  );
+
+  r.delete(
+    '/api/people/:id',
+    {
+      schema: {
+        summary: 'Delete a person: their enrolled faces go, the photos that matched them are re-identified',
+        tags,
+        params: idParams,
+      },
+    },
+    async (request, reply) => {
+      await deletePerson(deps.people, request.params.id, request.id);
+      return reply.status(204).send();
+    },
+  );
+
+  r.post(
+    '/api/people/:id/faces',
+    {
+      schema: {
+        summary:
+          'Enroll a face: upload a photo with exactly one face (multipart), or JSON {"faceId"} of a stored face',
+        tags,
+        params: idParams,
+        consumes: ['multipart/form-data', 'application/json'],
+        response: {
+          201: enrollResponse,
+          400: errorSchema,
+          404: errorSchema,
+          413: errorSchema,
+          422: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const personId = request.params.id;
+      if (request.isMultipart()) {
+        if (!(await deps.store.getPerson(personId)))
+          throw new AppError('not_found', `no person with id ${personId}`);
+        const bytes = await readSingleFile(request, deps.maxUploadBytes);
+        return reply
+          .status(201)
+          .send(enrollJson(await enrollFromPhoto(deps.people, personId, bytes, request.id)));
+      }
+      const parsed = z.object({ faceId: z.string().min(1).max(100) }).safeParse(request.body);
+      if (!parsed.success)
+        throw new AppError('invalid_input', 'send a photo (multipart) or JSON {"faceId": "..."}');
+      return reply
+        .status(201)
+        .send(enrollJson(await enrollFromFace(deps.people, personId, parsed.data.faceId, request.id)));
+    },
+  );
+
+  r.post(
+    '/api/faces/:faceId/assign',
+    {
+      schema: {
+        summary: 'Name a face by hand (re-identification never overrides it)',
+        tags,
+        params: z.object({ faceId: z.string().min(1).max(100) }),
+        body: z.object({ personId: z.string().min(1).max(100) }),
+        response: { 200: faceSchema, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => faceJson(await assignFace(deps.people, request.params.faceId, request.body.personId)),
+  );
+
+  r.post(
+    '/api/identify',
+    {
+      schema: {
+        summary:
+          'Identify the faces of a photo (multipart, one file) against the enrolled people; nothing is stored',
+        tags: ['identify'],
+        consumes: ['multipart/form-data'],
+        response: {
+          200: z.object({
+            width: z.number(),
+            height: z.number(),
+            model: z.string(),
+            threshold: z.number(),
+            faces: z.array(
+              z.object({
+                box: boxSchema,
+                score: z.number(),
+                match: matchSchema.nullable(),
+                candidates: z.array(matchSchema),
+              }),
+            ),
+          }),
+          400: errorSchema,
+          413: errorSchema,
+          422: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      if (!request.isMultipart())
+        throw new AppError('invalid_input', 'send the photo as multipart/form-data');
+      const bytes = await readSingleFile(request, deps.maxUploadBytes);
+      if (bytes.byteLength === 0) throw new AppError('invalid_image', 'the file is empty (0 bytes)');
+      return identifyPhoto(deps, bytes);
+    },
+  );
+}

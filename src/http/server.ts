@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import fastifyMultipart from '@fastify/multipart';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger as PinoLogger } from 'pino';
+import type { GalleryCache } from '../app/gallery-cache.ts';
+import type { IngestDeps } from '../app/ingest.ts';
+import type { PeopleDeps } from '../app/people.ts';
+import { AppError } from '../core/errors.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import type { EventBus } from '../ports/event-bus.ts';
+import type { FaceEngine } from '../ports/face-engine.ts';
+import type { ImageCodec } from '../ports/image-decoder.ts';
+import type { ImageStore } from '../ports/image-store.ts';
+import { errorHandler, sendError } from './errors.ts';
+import { registerEventRoutes } from './routes/events.routes.ts';
+import { registerImageRoutes } from './routes/images.routes.ts';
+import { registerPeopleRoutes } from './routes/people.routes.ts';
+
+export interface HttpDeps {
+  store: ImageStore;
+  blobs: BlobStore;
+  codec: ImageCodec;
+  events: EventBus;
+  engine: FaceEngine;
+  galleries: GalleryCache;
+  threshold: number;
+  ingest: IngestDeps;
+  people: PeopleDeps;
+  metrics: Metrics;
+  logger: PinoLogger;
+  maxUploadBytes: number;
+  /** False while starting or shutting down: /readyz answers 503. */
+  isReady: () => boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** The REST API: routes validated with zod, OpenAPI at /openapi.json, docs at /docs, metrics, health. */
+export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    forceCloseConnections: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: deps.maxUploadBytes, files: 1000, fields: 50, fieldSize: 64 * 1024 },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'faceflow API',
+        description:
+          'Ingest photos, detect and identify faces, manage people. Errors are `{error:{code,message}}`.',
+        version: '0.1.0',
+      },
+      tags: [
+        { name: 'images', description: 'Photos and their faces' },
+        { name: 'people', description: 'People, enrollment, naming faces' },
+        { name: 'identify', description: 'Synchronous identification' },
+        { name: 'events', description: 'Server-Sent Events' },
+        { name: 'system', description: 'Health and metrics' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    deps.metrics.httpRequests.inc(labels);
+    deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { summary: 'Liveness', tags: ['system'] } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/readyz',
+    { schema: { summary: 'Readiness: store and engine up', tags: ['system'] } },
+    async (_r, reply) => {
+      if (!deps.isReady()) return sendError(reply, new AppError('unavailable', 'not ready'));
+      try {
+        await deps.store.galleryVersion();
+      } catch (error) {
+        return sendError(
+          reply,
+          new AppError('unavailable', 'the database does not answer', { cause: error }),
+        );
+      }
+      return { status: 'ready', engine: deps.engine.stats() };
+    },
+  );
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['system'] } }, async (_r, reply) =>
+    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+  );
+
+  registerImageRoutes(app, deps);
+  registerPeopleRoutes(app, deps);
+  registerEventRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,140 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { PipelineObserver } from '../app/observer.ts';
+import { IMAGE_STATUSES } from '../core/image-status.ts';
+import type { EngineStats } from '../ports/face-engine.ts';
+import type { ImageStore } from '../ports/image-store.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
+
+export interface MetricsSources {
+  queue?: JobQueue;
+  store?: ImageStore;
+  engineStats?: () => EngineStats;
+}
+
+/** Prometheus metrics of one process, in their own registry (RED for HTTP, queue depth, jobs, engine pool). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  private readonly processed: Counter;
+  private readonly failed: Counter<'code'>;
+  private readonly retried: Counter<'code'>;
+  private readonly processingSeconds: Histogram;
+
+  constructor(sources: MetricsSources = {}) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.httpRequests = new Counter({
+      name: 'faceflow_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'faceflow_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.processed = new Counter({
+      name: 'faceflow_jobs_processed_total',
+      help: 'Photos processed',
+      registers,
+    });
+    this.failed = new Counter({
+      name: 'faceflow_jobs_failed_total',
+      help: 'Photos failed for good',
+      labelNames: ['code'],
+      registers,
+    });
+    this.retried = new Counter({
+      name: 'faceflow_jobs_retried_total',
+      help: 'Photo attempts failed and rescheduled',
+      labelNames: ['code'],
+      registers,
+    });
+    this.processingSeconds = new Histogram({
+      name: 'faceflow_image_processing_seconds',
+      help: 'Time from claim to result written, per photo',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    });
+    const { queue, store, engineStats } = sources;
+    if (queue) {
+      new Gauge({
+        name: 'faceflow_queue_depth',
+        help: 'Jobs in the queue by state',
+        labelNames: ['state'],
+        registers,
+        async collect() {
+          const depth = await queue.depth();
+          this.set({ state: 'ready' }, depth.ready);
+          this.set({ state: 'in_flight' }, depth.inFlight);
+          this.set({ state: 'delayed' }, depth.delayed);
+        },
+      });
+    }
+    if (store) {
+      new Gauge({
+        name: 'faceflow_images',
+        help: 'Photos by status',
+        labelNames: ['status'],
+        registers,
+        async collect() {
+          const counts = await store.countByStatus();
+          for (const status of IMAGE_STATUSES) this.set({ status }, counts[status]);
+        },
+      });
+    }
+    if (engineStats) {
+      new Gauge({
+        name: 'faceflow_engine_pool_threads',
+        help: 'Engine worker threads',
+        registers,
+        collect() {
+          this.set(engineStats().threads);
+        },
+      });
+      new Gauge({
+        name: 'faceflow_engine_pool_busy',
+        help: 'Engine worker threads busy now',
+        registers,
+        collect() {
+          this.set(engineStats().busy);
+        },
+      });
+      new Gauge({
+        name: 'faceflow_engine_pool_utilisation',
+        help: 'Share of engine threads busy now (0..1)',
+        registers,
+        collect() {
+          const s = engineStats();
+          this.set(s.threads === 0 ? 0 : s.busy / s.threads);
+        },
+      });
+      new Gauge({
+        name: 'faceflow_engine_queued',
+        help: 'Photos waiting for an engine thread',
+        labelNames: ['priority'],
+        registers,
+        collect() {
+          const s = engineStats();
+          this.set({ priority: 'interactive' }, s.queuedInteractive);
+          this.set({ priority: 'batch' }, s.queuedBatch);
+        },
+      });
+    }
+  }
+
+  observer(): PipelineObserver {
+    return {
+      imageProcessed: (seconds) => {
+        this.processed.inc();
+        this.processingSeconds.observe(seconds);
+      },
+      imageFailed: (code) => this.failed.inc({ code }),
+      imageRetried: (code) => this.retried.inc({ code }),
+    };
+  }
+}

@@ -1,0 +1,142 @@
+import type { FastifyInstance } from 'fastify';
+import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
+import { SharpImageCodec } from '../adapters/images-sharp/image-codec.sharp.ts';
+import { GalleryCache } from '../app/gallery-cache.ts';
+import { resolveImportRoots } from '../app/import-path.ts';
+import { createPipelineJobHandler } from '../app/job-handler.ts';
+import { OutboxRelay } from '../app/outbox-relay.ts';
+import { redeemOnce } from '../app/redeem.ts';
+import { QueueWorker } from '../app/worker.ts';
+import type { AllConfig } from '../config/roles.config.ts';
+import { buildHttpServer } from '../http/server.ts';
+import { createLogger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import type { FaceEngine } from '../ports/face-engine.ts';
+import { consumerName, openEmbedded } from './embedded.ts';
+
+export interface RunningAll {
+  url: string;
+  app: FastifyInstance;
+  /** Graceful stop: no new jobs, jobs in hand finished or released, HTTP closed, files closed. */
+  close(): Promise<void>;
+}
+
+export interface AllOptions {
+  /** The engine to use instead of the in-process worker-thread pool. */
+  engine?: FaceEngine;
+  /** How long shutdown waits for jobs in hand before releasing them. */
+  drainMs?: number;
+}
+
+async function defaultEngine(threads: number): Promise<FaceEngine> {
+  const { createFaceEngine } = await import('../engine/index.ts');
+  return createFaceEngine({ threads });
+}
+
+async function defaultDecode(bytes: Uint8Array) {
+  const { decodeImage } = await import('../engine/index.ts');
+  const decoded = await decodeImage(bytes);
+  return { width: decoded.image.width, height: decoded.image.height, channels: 3, data: decoded.image.data };
+}
+
+/** `faceflow all`: API, workers, redeemer and outbox relay in one process on the embedded adapters. */
+export async function startAll(config: AllConfig, options: AllOptions = {}): Promise<RunningAll> {
+  const logger = createLogger(config.LOG_LEVEL, 'all');
+  let ready = false;
+  const infra = await openEmbedded(config);
+  const { store, queue, blobs, clock } = infra;
+  const engine = options.engine ?? (await defaultEngine(config.ENGINE_THREADS));
+  const threshold = config.MATCH_THRESHOLD ?? engine.model.threshold;
+  const events = new MemoryEventBus(2000, clock);
+  const galleries = new GalleryCache(store, engine.model);
+  const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
+  const relay = new OutboxRelay(store, queue, logger);
+  const codec = new SharpImageCodec(defaultDecode);
+  const log = logger.child({ component: 'worker' });
+
+  const handler = createPipelineJobHandler({
+    store,
+    blobs,
+    engine,
+    galleries,
+    events,
+    clock,
+    log,
+    observer: metrics.observer(),
+    retry: { maxAttempts: config.MAX_ATTEMPTS, baseDelayMs: config.RETRY_BASE_MS, maxDelayMs: 10 * 60_000 },
+    threshold,
+    leaseMs: config.JOB_LEASE_MS,
+  });
+  const worker = new QueueWorker({
+    queue,
+    handler,
+    log,
+    consumer: consumerName('all'),
+    concurrency: config.WORKER_CONCURRENCY,
+    leaseMs: config.JOB_LEASE_MS,
+  });
+  const nudge = () => relay.nudge();
+  const app = await buildHttpServer({
+    store,
+    blobs,
+    codec,
+    events,
+    engine,
+    galleries,
+    threshold,
+    metrics,
+    logger,
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    isReady: () => ready,
+    ingest: {
+      store,
+      blobs,
+      codec,
+      events,
+      clock,
+      maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      importRoots: await resolveImportRoots(config.IMPORT_ROOTS),
+      afterIngest: nudge,
+    },
+    people: { store, engine, events, clock, afterChange: nudge },
+  });
+
+  const redeem = () =>
+    redeemOnce({ store, clock, log: logger, staleMs: config.REDEEM_STALE_MS })
+      .then((ids) => (ids.length > 0 ? relay.drain() : 0))
+      .catch((error) => logger.error({ err: String(error) }, 'redeemer pass failed'));
+  let redeemTimer: NodeJS.Timeout | undefined;
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      ready = false;
+      clearInterval(redeemTimer);
+      await worker.stop(options.drainMs ?? 10_000);
+      await app.close();
+      await relay.stop();
+      events.close();
+      await engine.close();
+      await infra.close();
+      logger.info({}, 'faceflow stopped');
+    })();
+    return closing;
+  };
+
+  try {
+    await redeem();
+    relay.start(1000);
+    redeemTimer = setInterval(redeem, config.REDEEM_INTERVAL_MS);
+    redeemTimer.unref();
+    worker.start();
+    const address = await app.listen({ port: config.PORT, host: config.HOST });
+    ready = true;
+    logger.info(
+      { url: address, threads: config.ENGINE_THREADS, workers: config.WORKER_CONCURRENCY },
+      'faceflow started',
+    );
+    return { url: address, app, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

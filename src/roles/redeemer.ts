@@ -1,0 +1,48 @@
+import { OutboxRelay } from '../app/outbox-relay.ts';
+import { redeemOnce } from '../app/redeem.ts';
+import type { RedeemerConfig } from '../config/roles.config.ts';
+import { createLogger } from '../observability/logger.ts';
+import { openEmbedded } from './embedded.ts';
+
+/**
+ * `faceflow redeemer`: re-queues stuck and due photos every REDEEM_INTERVAL_MS (or once, with `once`).
+ * Resolves when `signal` aborts (or after the single pass).
+ */
+export async function runRedeemer(
+  config: RedeemerConfig,
+  options: { once?: boolean; signal?: AbortSignal } = {},
+) {
+  const logger = createLogger(config.LOG_LEVEL, 'redeemer');
+  const infra = await openEmbedded(config);
+  const relay = new OutboxRelay(infra.store, infra.queue, logger);
+  const pass = async () => {
+    const ids = await redeemOnce({
+      store: infra.store,
+      clock: infra.clock,
+      log: logger,
+      staleMs: config.REDEEM_STALE_MS,
+    });
+    await relay.drain();
+    return ids.length;
+  };
+  let total = 0;
+  try {
+    total += await pass();
+    if (!options.once) {
+      const signal = options.signal;
+      while (!signal?.aborted) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, config.REDEEM_INTERVAL_MS);
+          signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        if (!signal?.aborted) total += await pass();
+      }
+    }
+  } finally {
+    await infra.close();
+  }
+  return total;
+}
