@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerEngineCommands } from './commands/engine-commands.ts';
+import { registerRoleCommands } from './commands/role-commands.ts';
 import { printError } from './output.ts';
 
 /** Builds the `faceflow` program; each command module registers its own subcommands. */
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerEngineCommands(program);
+  registerRoleCommands(program);
   return program;
 }
 
