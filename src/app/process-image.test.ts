@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { faceAlong, type Script, ScriptedEngine, TEST_MODEL } from '../../test/helpers/scripted-engine.ts';
+import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
+import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
+import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
+import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
+import { AppError } from '../core/errors.ts';
+import { silentLogger } from '../ports/logger.ts';
+import { GalleryCache } from './gallery-cache.ts';
+import { type ProcessImageDeps, processImage } from './process-image.ts';
+import { reidentify } from './reidentify.ts';
+
+describe('processImage', () => {
+  let dir: string;
+  let handle: SqliteHandle;
+  let store: SqliteImageStore;
+  let now: number;
+  const counts = { processed: 0, failed: 0, retried: 0 };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'faceflow-process-'));
+    handle = await openSqlite(join(dir, 'db.sqlite'));
+    store = new SqliteImageStore(handle.db);
+    now = 1_000_000;
+    counts.processed = counts.failed = counts.retried = 0;
+  });
+  afterEach(async () => {
+    await handle.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function deps(script: Script): ProcessImageDeps & { engine: ScriptedEngine } {
+    const engine = new ScriptedEngine(script);
+    const clock = { now: () => now };
+    return {
+      store,
+      blobs: new FsBlobStore(join(dir, 'blobs')),
+      engine,
+      galleries: new GalleryCache(store, TEST_MODEL),
+      events: new MemoryEventBus(100, clock),
+      clock,
+      log: silentLogger,
+      observer: {
+        imageProcessed: () => counts.processed++,
+        imageFailed: () => counts.failed++,
+        imageRetried: () => counts.retried++,
+      },
+      retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 },
+      threshold: 0.5,
+      leaseMs: 30_000,
+    };
+  }
+
+  async function newPhoto(d: ProcessImageDeps, content: string): Promise<string> {
+    const bytes = new TextEncoder().encode(content);
+    const { sha256, size } = await d.blobs.put(bytes);
+    const { image } = await store.createImage(
+      {
+        sha256,
+        size,
+        mediaType: 'image/jpeg',
+        file: content,
+        importPath: null,
+        requestId: null,
+        width: 1,
+        height: 1,
+      },
+      now,
+    );
+    return image.id;
+  }
+
+  it('writes every face with its match and publishes the new status', async () => {
+    const d = deps(() => [faceAlong(0), faceAlong(1)]);
+    const ann = await store.createPerson('Ann', now);
+    await store.enroll(ann.id, faceAlong(0, 0.05).embedding, TEST_MODEL, null, now, null);
+    const id = await newPhoto(d, 'two faces');
+    const seen: string[] = [];
+    d.events.subscribe((e) => seen.push(e.type === 'image' ? e.data.status : e.type));
+    expect(await processImage(d, id, 'w1')).toEqual({ kind: 'processed', faces: 2 });
+    const image = await store.getImage(id);
+    expect(image?.status).toBe('processed');
+    expect(image?.faces.map((f) => f.person?.name ?? null)).toEqual(['Ann', null]);
+    expect(image?.faces[0]?.distance).toBeGreaterThan(0);
+    expect(seen).toEqual(['processing', 'processed']);
+    expect(counts.processed).toBe(1);
+  });
+
+  it('retries transient errors with exponential backoff, then fails with the error kept', async () => {
+    const d = deps(() => new AppError('engine_failure', 'worker thread crashed', { retryable: true }));
+    const id = await newPhoto(d, 'flaky');
+    expect(await processImage(d, id, 'w1')).toEqual({ kind: 'retry', delayMs: 1000 });
+    expect(await processImage(d, id, 'w1')).toMatchObject({ kind: 'skipped', retryInMs: 1000 });
+    now += 1000;
+    expect(await processImage(d, id, 'w1')).toEqual({ kind: 'retry', delayMs: 2000 });
+    now += 2000;
+    expect(await processImage(d, id, 'w1')).toEqual({ kind: 'failed' });
+    const image = await store.getImage(id);
+    expect(image?.status).toBe('failed');
+    expect(image?.attempts).toBe(3);
+    expect(image?.lastError).toEqual({
+      code: 'engine_failure',
+      message: 'worker thread crashed',
+      retryable: true,
+    });
+    expect(counts).toEqual({ processed: 0, failed: 1, retried: 2 });
+    expect(d.engine.calls.size).toBe(1);
+    expect([...d.engine.calls.values()]).toEqual([3]);
+  });
+
+  it('fails a photo at once on a permanent error and the others carry on', async () => {
+    const bad = new TextEncoder().encode('bad photo');
+    const d = deps((bytes) =>
+      Buffer.from(bytes).equals(Buffer.from(bad))
+        ? new AppError('invalid_image', 'cannot decode')
+        : [faceAlong(2)],
+    );
+    const badId = await newPhoto(d, 'bad photo');
+    const goodId = await newPhoto(d, 'good photo');
+    expect(await processImage(d, badId, 'w1')).toEqual({ kind: 'failed' });
+    expect(await processImage(d, goodId, 'w1')).toEqual({ kind: 'processed', faces: 1 });
+    expect((await store.getImage(badId))?.lastError?.code).toBe('invalid_image');
+    expect((await store.getImage(badId))?.attempts).toBe(1);
+  });
+
+  it('does nothing for a photo already processed or held by another worker', async () => {
+    const d = deps(() => [faceAlong(0)]);
+    const id = await newPhoto(d, 'once');
+    await store.claimImage(id, 'other', 30_000, now);
+    expect(await processImage(d, id, 'w1')).toEqual({ kind: 'skipped' });
+    now += 31_000; // the other worker died: its lease expired
+    expect(await processImage(d, id, 'w1')).toEqual({ kind: 'processed', faces: 1 });
+    expect(await processImage(d, id, 'w2')).toEqual({ kind: 'skipped' });
+    expect((await store.getImage(id))?.faces).toHaveLength(1);
+  });
+
+  it('gives up on a photo whose workers keep dying once MAX_ATTEMPTS is spent', async () => {
+    const d = deps(() => [faceAlong(0)]);
+    const id = await newPhoto(d, 'poison');
+    for (let i = 0; i < 3; i++) {
+      await store.claimImage(id, `dead-${i}`, 1000, now);
+      now += 2000;
+    }
+    expect(await processImage(d, id, 'w1')).toEqual({ kind: 'failed' });
+    expect((await store.getImage(id))?.lastError?.code).toBe('engine_failure');
+    expect(d.engine.calls.size).toBe(0);
+  });
+
+  it('re-identifies automatic matches after an enroll and a delete, leaving manual names alone', async () => {
+    const d = deps((bytes) => [faceAlong(new TextDecoder().decode(bytes).endsWith('a') ? 0 : 1)]);
+    const photoA = await newPhoto(d, 'photo a');
+    const photoB = await newPhoto(d, 'photo b');
+    await processImage(d, photoA, 'w');
+    await processImage(d, photoB, 'w');
+    const ann = await store.createPerson('Ann', now);
+    const bob = await store.createPerson('Bob', now);
+    const faceB = (await store.getImage(photoB))?.faces[0]?.id as string;
+    await store.assignFace(faceB, bob.id, now);
+    await store.enroll(ann.id, faceAlong(0).embedding, TEST_MODEL, null, now, null);
+    await store.enroll(ann.id, faceAlong(1).embedding, TEST_MODEL, null, now, null);
+    const rd = { ...d, threshold: 0.5 };
+    await reidentify(rd, 'job-1');
+    expect((await store.getImage(photoA))?.faces[0]?.person?.name).toBe('Ann');
+    expect((await store.getImage(photoB))?.faces[0]?.person?.name).toBe('Bob');
+    await store.deletePerson(ann.id, now, null);
+    await reidentify(rd, 'job-2');
+    expect((await store.getImage(photoA))?.faces[0]?.person).toBeNull();
+    expect((await store.getImage(photoB))?.faces[0]?.person?.name).toBe('Bob');
+  });
+});
