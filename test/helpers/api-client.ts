@@ -22,7 +22,7 @@ export class ApiClient {
     files: { name: string; bytes: Uint8Array }[],
   ): Promise<{ status: number; body: T }> {
     const form = new FormData();
-    for (const f of files) form.append('file', new Blob([f.bytes]), f.name);
+    for (const f of files) form.append('file', new Blob([new Uint8Array(f.bytes)]), f.name);
     const res = await fetch(`${this.baseUrl}${path}`, { method: 'POST', body: form });
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
