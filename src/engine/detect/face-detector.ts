@@ -12,9 +12,9 @@ export interface Detection {
 export interface DetectorOptions {
   /** Minimum confidence of the tiny detector. */
   minScore: number;
-  /** Minimum confidence of the SSD MobileNet fallback (run only when the tiny detector finds nothing). */
+  /** Minimum confidence of the SSD MobileNet fallback (run only when the tiny detector finds nothing at any size). */
   fallbackMinScore: number;
-  /** false disables the fallback. */
+  /** false disables the fallbacks (larger tiny sizes, then SSD). */
   fallback: boolean;
 }
 
@@ -29,13 +29,22 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
  * network's input to be found), from 160 for thumbnails like LFW's 250 px to 608 for large photos.
  */
 export function detectorInputSize(width: number, height: number): number {
-  const wanted = Math.max(width, height) / 3.75;
+  return roundSize(Math.max(width, height) / 3.75);
+}
+
+function roundSize(wanted: number): number {
   return Math.min(608, Math.max(160, Math.ceil(wanted / 32) * 32));
 }
 
+/** Sizes tried, in order, while nothing is found: the photo's own size, then 1.4× and 2× it. */
+export function detectorInputSizes(width: number, height: number): number[] {
+  const first = detectorInputSize(width, height);
+  return [...new Set([first, roundSize(first * 1.4), roundSize(first * 2)])];
+}
+
 /**
- * Finds faces with face-api's Tiny Face Detector at an input size chosen from the photo size,
- * falling back to SSD MobileNet v1 only when the tiny detector finds nothing.
+ * Finds faces with face-api's Tiny Face Detector at an input size chosen from the photo size; when
+ * it finds nothing, it looks again at larger input sizes and finally with SSD MobileNet v1.
  * Never invents a box: a photo without faces gives an empty list.
  */
 export async function detectFaces(
@@ -45,11 +54,15 @@ export async function detectFaces(
 ): Promise<Detection[]> {
   const { faceapi } = runtime;
   const [height, width] = image.shape;
-  const inputSize = detectorInputSize(width, height);
-  let found = await faceapi.nets.tinyFaceDetector.locateFaces(
-    image,
-    new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: options.minScore }),
-  );
+  const sizes = detectorInputSizes(width, height);
+  let found: Awaited<ReturnType<typeof faceapi.nets.tinyFaceDetector.locateFaces>> = [];
+  for (const inputSize of options.fallback ? sizes : sizes.slice(0, 1)) {
+    found = await faceapi.nets.tinyFaceDetector.locateFaces(
+      image,
+      new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: options.minScore }),
+    );
+    if (found.length > 0) break;
+  }
   if (found.length === 0 && options.fallback) {
     found = await faceapi.nets.ssdMobilenetv1.locateFaces(
       image,

@@ -1,0 +1,183 @@
+/**
+ * npm run bench:engine [-- --limit N] [-- --full]
+ * Naive face-api baseline vs the faceflow engine (1 thread, all cores, and a 4-thread pool for
+ * memory) on a seeded lfw-dev sample plus face-api's 1920-pixel demo photos, in one run.
+ * Prints a table; writes bench/results/engine.json.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_ANALYZER_OPTIONS } from '../src/engine/face-analyzer.ts';
+import { flag, option, runPhase, table, writeResult } from './lib/bench-io.ts';
+import { LFW_DEV, lfwSample } from './lib/lfw-sample.ts';
+
+type Baseline = { images: number; faces: number; missed: number; imagesPerSecond: number; peakRssMb: number };
+type Engine = {
+  threads: number;
+  images: number;
+  faces: number;
+  missed: number;
+  imagesPerSecond: number;
+  msPerFace: Record<'decode' | 'detect' | 'landmarks' | 'embed', number>;
+  demo: { images: number; faces: number; imagesPerSecond: number };
+  verification: {
+    pairs: number;
+    accuracy: number;
+    std: number;
+    auc: number;
+    threshold: number;
+    missedFacePairs: number;
+  } | null;
+  peakRssMb: number;
+};
+
+const args = process.argv.slice(2);
+if (!existsSync(path.join(LFW_DEV, 'pairs.tsv'))) {
+  console.error(`bench:engine needs the face data at ${LFW_DEV} (../shared/faces next to the repository)`);
+  process.exit(1);
+}
+const full = flag(args, 'full');
+const limit = Number(option(args, 'limit') ?? 500);
+const threads = Number(option(args, 'threads') ?? availableParallelism());
+const sample = await lfwSample(limit, full);
+const demoDir = path.resolve(import.meta.dirname, '../node_modules/@vladmandic/face-api/demo');
+const demo = (await readdir(demoDir))
+  .filter((f) => /^sample\d\.jpg$/.test(f))
+  .map((f) => path.join(demoDir, f));
+const dir = await mkdtemp(path.join(tmpdir(), 'faceflow-bench-'));
+const write = async (name: string, photos: string[]) => {
+  const file = path.join(dir, `${name}.json`);
+  await writeFile(file, JSON.stringify({ root: LFW_DEV, photos, pairs: sample.pairs, demo }));
+  return file;
+};
+const baselineCount = Math.min(200, sample.photos.length);
+const phases = path.join(import.meta.dirname, 'engine-phases.ts');
+console.error(
+  `bench:engine: ${sample.photos.length} lfw-dev photos, ${sample.pairs.length} pairs among them, ${demo.length} demo photos`,
+);
+console.error('  baseline (naive face-api, 1 thread)…');
+const baseline = await runPhase<Baseline>(phases, [
+  'baseline',
+  await write('baseline', sample.photos.slice(0, baselineCount)),
+]);
+const list = await write('engine', sample.photos);
+console.error('  engine, 1 thread…');
+const one = await runPhase<Engine>(phases, ['engine', list, '1']);
+console.error(`  engine, ${threads} threads…`);
+const all = await runPhase<Engine>(phases, ['engine', list, String(threads)]);
+console.error('  engine, 4-thread pool (memory)…');
+const four = await runPhase<Engine>(phases, [
+  'engine',
+  await write('four', sample.photos.slice(0, 200)),
+  '4',
+]);
+
+const ms = (x: number) => x.toFixed(1);
+const rows = [
+  [
+    'naive face-api (SSD + 68 + descriptor)',
+    1,
+    baseline.images,
+    baseline.imagesPerSecond.toFixed(2),
+    '1.00',
+    '',
+    '',
+    '',
+    '',
+    baseline.peakRssMb,
+    `${((baseline.missed / baseline.images) * 100).toFixed(1)} %`,
+  ],
+  ...[one, all, four].map((e) => [
+    'faceflow engine',
+    e.threads,
+    e.images,
+    e.imagesPerSecond.toFixed(2),
+    (e.imagesPerSecond / baseline.imagesPerSecond).toFixed(2),
+    ms(e.msPerFace.decode),
+    ms(e.msPerFace.detect),
+    ms(e.msPerFace.landmarks),
+    ms(e.msPerFace.embed),
+    e.peakRssMb,
+    `${((e.missed / e.images) * 100).toFixed(1)} %`,
+  ]),
+  [
+    'faceflow engine, 1920-px demo photos',
+    all.threads,
+    all.demo.images,
+    all.demo.imagesPerSecond.toFixed(2),
+    '',
+    '',
+    '',
+    '',
+    '',
+    '',
+    `${all.demo.faces} faces`,
+  ],
+];
+console.log(
+  table(
+    [
+      'configuration',
+      'threads',
+      'images',
+      'images/s',
+      '× baseline',
+      'decode',
+      'detect',
+      'landmarks',
+      'embed',
+      'peak RSS MiB',
+      'no face',
+    ],
+    rows,
+  ),
+);
+console.log('(decode … embed: thread-milliseconds per face; engine images/s on lfw-dev 250×250 photos)');
+const v = all.verification;
+if (v) {
+  console.log(
+    `accuracy on the ${v.pairs} pairs among the sampled photos (LFW protocol, misses count as errors): ${(v.accuracy * 100).toFixed(2)} % ± ${(v.std * 100).toFixed(2)}, AUC ${v.auc.toFixed(4)}, threshold ${v.threshold.toFixed(4)}, missed-face pairs ${v.missedFacePairs}`,
+  );
+}
+const speedup = all.imagesPerSecond / baseline.imagesPerSecond;
+const scaling = all.imagesPerSecond / one.imagesPerSecond;
+console.log(
+  `speed-up all cores vs baseline: ${speedup.toFixed(2)}×   scaling 1 → ${all.threads} threads: ${scaling.toFixed(2)}×   4-thread pool peak RSS: ${four.peakRssMb} MiB`,
+);
+const file = await writeResult('engine', {
+  date: new Date().toISOString(),
+  sample: { photos: sample.photos.length, pairs: sample.pairs.length, full, seed: 42 },
+  baseline: {
+    imagesPerSecond: baseline.imagesPerSecond,
+    images: baseline.images,
+    missedFaceRate: baseline.missed / baseline.images,
+    peakRssMb: baseline.peakRssMb,
+  },
+  engineOneThread: {
+    imagesPerSecond: one.imagesPerSecond,
+    msPerFace: one.msPerFace,
+    peakRssMb: one.peakRssMb,
+  },
+  engineAllCores: {
+    imagesPerSecond: all.imagesPerSecond,
+    threads: all.threads,
+    msPerFace: all.msPerFace,
+    peakRssMb: all.peakRssMb,
+  },
+  engineFourThreads: { imagesPerSecond: four.imagesPerSecond, peakRssMb: four.peakRssMb },
+  demoPhotos: all.demo,
+  speedup,
+  scaling,
+  peakRssMb: four.peakRssMb,
+  accuracy: v?.accuracy ?? null,
+  accuracyStd: v?.std ?? null,
+  auc: v?.auc ?? null,
+  threshold: v?.threshold ?? null,
+  missedFaceRate: all.missed / all.images,
+  config: {
+    ...DEFAULT_ANALYZER_OPTIONS,
+    model: 'face-api tiny detector + 68 landmarks + ResNet-34 128-d, tfjs WASM SIMD',
+  },
+});
+console.log(`results: ${path.relative(process.cwd(), file)}`);

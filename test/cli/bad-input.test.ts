@@ -1,0 +1,73 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pngClaiming } from '../support/image-fixtures.ts';
+import { runCli } from '../support/run-cli.ts';
+
+describe('faceflow CLI: bad input gives a typed error and a non-zero exit', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'faceflow-cli-'));
+    const jpeg = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#777' } })
+      .jpeg()
+      .toBuffer();
+    await writeFile(path.join(dir, 'not-an-image.jpg'), 'just some text, not a photo');
+    await writeFile(path.join(dir, 'empty.jpg'), new Uint8Array());
+    await writeFile(path.join(dir, 'truncated.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 3)));
+    await writeFile(path.join(dir, 'bomb.png'), pngClaiming(60000, 60000));
+    await writeFile(path.join(dir, 'locked.jpg'), jpeg);
+    await chmod(path.join(dir, 'locked.jpg'), 0o000);
+    await mkdir(path.join(dir, 'no-images'));
+    await writeFile(path.join(dir, 'no-images', 'notes.txt'), 'hello');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const cases: Array<[string, string]> = [
+    ['not-an-image.jpg', 'invalid_image'],
+    ['empty.jpg', 'invalid_image'],
+    ['truncated.jpg', 'invalid_image'],
+    ['bomb.png', 'image_too_large'],
+  ];
+  for (const [file, code] of cases) {
+    it(`detect ${file} → ${code}`, async () => {
+      const json = await runCli(['detect', path.join(dir, file), '--json', '--cpus', '1']);
+      expect(json.code).not.toBe(0);
+      const [entry] = JSON.parse(json.stdout) as Array<{
+        file: string;
+        error: { code: string; message: string };
+      }>;
+      expect(entry?.error.code).toBe(code);
+      const text = await runCli(['detect', path.join(dir, file), '--cpus', '1']);
+      expect(text.code).not.toBe(0);
+      expect(text.stderr).toContain(`(${code})`);
+      expect(text.stderr.trim().split('\n')).toHaveLength(1);
+    });
+  }
+
+  it('an unreadable or missing path → not_found, a folder without images → no_images', async () => {
+    const missing = await runCli(['detect', path.join(dir, 'nope.jpg'), '--json']);
+    expect(missing.code).not.toBe(0);
+    expect(JSON.parse(missing.stdout)).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    const empty = await runCli([
+      'identify',
+      path.join(dir, 'no-images'),
+      path.join(dir, 'no-images'),
+      '--json',
+    ]);
+    expect(empty.code).not.toBe(0);
+    expect(JSON.parse(empty.stdout).error.code).toBe('no_images');
+    if (process.getuid?.() !== 0) {
+      const locked = await runCli(['detect', path.join(dir, 'locked.jpg'), '--json', '--cpus', '1']);
+      expect(locked.code).not.toBe(0);
+      expect(JSON.parse(locked.stdout)[0].error.code).toBe('not_found');
+    }
+  });
+
+  it('a bad option value is a one-line message and exit code 1', async () => {
+    const result = await runCli(['compare', 'a.jpg', 'b.jpg', '--tolerance', 'banana']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--tolerance must be a number/);
+  });
+});
