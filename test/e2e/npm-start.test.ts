@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ApiClient, type IngestJson } from '../helpers/api-client.ts';
+import { facesAvailable, lfw } from '../helpers/faces.ts';
+
+const REPO = resolve(import.meta.dirname, '../..');
+
+/**
+ * The README path: `npm start` in the repository (in CI a clean clone after `npm ci`) starts everything,
+ * answers /readyz, and a photo uploaded through the API ends `processed`.
+ * `.ci/npm-start-smoke.sh` does the same from a fresh `git clone` + `npm ci`.
+ */
+describe.skipIf(!facesAvailable('lfw-dev'))('npm start', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'faceflow-npm-start-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts the whole pipeline with no server to install and processes a photo', async () => {
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: REPO,
+      env: { ...process.env, DATA_DIR: dataDir, PORT: '0', ENGINE_THREADS: '1', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    const exited = new Promise((done) => child.on('exit', (code, signal) => done(code ?? signal)));
+    try {
+      const deadline = Date.now() + 90_000;
+      let url: string | undefined;
+      while (!url && Date.now() < deadline) {
+        url = /faceflow is running at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(url, out).toBeDefined();
+      const api = new ApiClient(url as string);
+      await api.waitFor('/readyz', () => true, 30_000);
+      const res = await api.upload<IngestJson>('/api/images', [{ name: 'one.jpg', bytes: lfw('AJ_Cook') }]);
+      expect(res.status).toBe(201);
+      const id = res.body.images[0]?.id;
+      const image = await api.waitFor<{ status: string; faces: unknown[] }>(
+        `/api/images/${id}`,
+        (b) => b.status === 'processed',
+        60_000,
+      );
+      expect(image.faces).toHaveLength(1);
+    } finally {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+      await exited;
+    }
+  });
+});
