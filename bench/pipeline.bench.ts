@@ -1,0 +1,226 @@
+/**
+ * npm run bench:pipeline [-- --photos 300] [-- --ingest N]
+ * In one run, on lfw-dev photos:
+ *  1. raw engine throughput (images/s, all cores) on N photos;
+ *  2. the same photos through the HTTP API of `faceflow all` (a child process, fresh DATA_DIR) until
+ *     every one is `processed` — target ≥ 0.9× raw;
+ *  3. ingest alone (processing paused, fresh DATA_DIR, every request a distinct photo): uploads/s and
+ *     p99 latency with autocannon at 20 connections — targets ≥ 300 uploads/s, p99 < 250 ms.
+ * Prints a table; writes bench/results/pipeline.json.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { createFaceEngine } from '../src/engine/index.ts';
+import { ApiClient } from '../test/helpers/api-client.ts';
+import { startChildServer } from '../test/helpers/child-server.ts';
+import { SseClient } from '../test/helpers/sse-client.ts';
+import { option, table, writeResult } from './lib/bench-io.ts';
+import { LFW_DEV, lfwSample } from './lib/lfw-sample.ts';
+
+const args = process.argv.slice(2);
+const PHOTOS = Number(option(args, 'photos') ?? 300);
+const THREADS = availableParallelism();
+const WARMUP = THREADS * 2;
+
+async function load(relative: string[]): Promise<Uint8Array[]> {
+  return Promise.all(relative.map(async (p) => new Uint8Array(await readFile(path.join(LFW_DEV, p)))));
+}
+
+function multipart(file: string, bytes: Uint8Array, boundary: string): Buffer {
+  return Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file}"\r\nContent-Type: image/jpeg\r\n\r\n`,
+    ),
+    bytes,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+}
+
+async function stopServer(server: Awaited<ReturnType<typeof startChildServer>>): Promise<void> {
+  server.child.kill('SIGTERM');
+  await server.exited;
+}
+
+// Photos: the seeded 300 of bench:engine's sample, plus warm-up photos outside it.
+const all = (await lfwSample(0, true)).photos;
+const sample = (await lfwSample(PHOTOS, false)).photos.slice(0, PHOTOS);
+const inSample = new Set(sample);
+const warmupNames = all.filter((p) => !inSample.has(p)).slice(0, WARMUP);
+const photos = await load(sample);
+const warmup = await load(warmupNames);
+console.error(
+  `pipeline bench: ${photos.length} photos, ${THREADS} engine threads (${cpus()[0]?.model ?? 'cpu'})`,
+);
+
+// 1. Raw engine.
+const engine = await createFaceEngine({ threads: THREADS });
+await Promise.all(warmup.map((b) => engine.analyze(b, { priority: 'batch' })));
+let t0 = performance.now();
+const analyses = await Promise.all(photos.map((b) => engine.analyze(b, { priority: 'batch' })));
+const rawSeconds = (performance.now() - t0) / 1000;
+await engine.close();
+const rawFaces = analyses.reduce((n, a) => n + a.faces.length, 0);
+const raw = {
+  images: photos.length,
+  faces: rawFaces,
+  seconds: rawSeconds,
+  imagesPerSecond: photos.length / rawSeconds,
+};
+console.error(`raw engine: ${raw.imagesPerSecond.toFixed(2)} images/s`);
+
+// 2. End to end through the HTTP API.
+const e2eDir = mkdtempSync(path.join(tmpdir(), 'faceflow-bench-e2e-'));
+let server = await startChildServer({ DATA_DIR: e2eDir, ENGINE_THREADS: String(THREADS), LOG_LEVEL: 'warn' });
+let api = new ApiClient(server.url);
+const sse = await SseClient.connect(`${server.url}/api/events`);
+const processed = () =>
+  new Set(
+    sse.events
+      .filter(
+        (e) => e.event === 'image' && ['processed', 'failed'].includes((e.data as { status: string }).status),
+      )
+      .map((e) => (e.data as { id: string }).id),
+  );
+const upload = async (files: Uint8Array[], names: string[]) => {
+  const ids: string[] = [];
+  const batches: number[][] = [];
+  for (let i = 0; i < files.length; i += 10)
+    batches.push(Array.from({ length: Math.min(10, files.length - i) }, (_, k) => i + k));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < batches.length) {
+        const batch = batches[next++] as number[];
+        const res = await api.upload<{ images: { id: string }[] }>(
+          '/api/images',
+          batch.map((i) => ({ name: names[i] as string, bytes: files[i] as Uint8Array })),
+        );
+        if (res.status !== 201) throw new Error(`upload failed: ${res.status} ${JSON.stringify(res.body)}`);
+        ids.push(...res.body.images.map((im) => im.id));
+      }
+    }),
+  );
+  return ids;
+};
+const warmIds = await upload(warmup, warmupNames);
+await sse.waitFor(() => warmIds.every((id) => processed().has(id)), 300_000);
+t0 = performance.now();
+const ids = await upload(photos, sample);
+const uploadSeconds = (performance.now() - t0) / 1000;
+await sse.waitFor(() => ids.every((id) => processed().has(id)), 900_000);
+const e2eSeconds = (performance.now() - t0) / 1000;
+const counts = await api.json<{ images: { status: string }[] }>('GET', '/api/images?limit=500&status=failed');
+await sse.close();
+await stopServer(server);
+rmSync(e2eDir, { recursive: true, force: true });
+const e2e = {
+  images: ids.length,
+  failed: counts.body.images.length,
+  uploadSeconds,
+  seconds: e2eSeconds,
+  imagesPerSecond: ids.length / e2eSeconds,
+  ratioToRaw: ids.length / e2eSeconds / raw.imagesPerSecond,
+};
+console.error(
+  `end to end: ${e2e.imagesPerSecond.toFixed(2)} images/s (${(e2e.ratioToRaw * 100).toFixed(1)}% of raw)`,
+);
+
+// 3. Ingest alone, processing paused, every request a distinct photo.
+const ingestCount = Number(option(args, 'ingest') ?? all.length);
+const ingestNames = all.slice(0, ingestCount);
+const ingestPhotos = await load(ingestNames);
+const meanBytes = ingestPhotos.reduce((n, b) => n + b.byteLength, 0) / ingestPhotos.length;
+const boundary = 'faceflowbench7MA4YWxkTrZu0gW';
+const bodies = ingestPhotos.map((b, i) => multipart(path.basename(ingestNames[i] as string), b, boundary));
+const ingestDir = mkdtempSync(path.join(tmpdir(), 'faceflow-bench-ingest-'));
+server = await startChildServer({
+  DATA_DIR: ingestDir,
+  ENGINE_THREADS: '1',
+  WORKER_CONCURRENCY: '0',
+  LOG_LEVEL: 'warn',
+});
+api = new ApiClient(server.url);
+let nextBody = 0;
+const result = await autocannon({
+  url: `${server.url}/api/images`,
+  connections: 20,
+  amount: bodies.length,
+  timeout: 30,
+  requests: [
+    {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      setupRequest: (request) => ({ ...request, body: bodies[nextBody++ % bodies.length] }),
+    },
+  ],
+});
+const stored = await api.json<{ images: unknown[]; nextCursor: string | null }>(
+  'GET',
+  '/api/images?limit=500',
+);
+let storedCount = stored.body.images.length;
+let cursor = stored.body.nextCursor;
+while (cursor) {
+  const page = await api.json<{ images: unknown[]; nextCursor: string | null }>(
+    'GET',
+    `/api/images?limit=500&cursor=${cursor}`,
+  );
+  storedCount += page.body.images.length;
+  cursor = page.body.nextCursor;
+}
+await stopServer(server);
+rmSync(ingestDir, { recursive: true, force: true });
+const ingest = {
+  uploads: result.requests.total,
+  stored: storedCount,
+  meanPhotoBytes: Math.round(meanBytes),
+  non2xx: result.non2xx,
+  errors: result.errors,
+  seconds: result.duration,
+  uploadsPerSecond: result.requests.total / result.duration,
+  latencyMs: {
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+  },
+};
+
+const targets = {
+  endToEndAtLeast90PercentOfRaw: e2e.ratioToRaw >= 0.9,
+  ingestAtLeast300PerSecond: ingest.uploadsPerSecond >= 300,
+  ingestP99Below250Ms: ingest.latencyMs.p99 < 250,
+};
+const rows = [
+  ['raw engine (all cores)', raw.images, raw.imagesPerSecond.toFixed(2), '', 'baseline'],
+  [
+    'end to end via HTTP API',
+    e2e.images,
+    e2e.imagesPerSecond.toFixed(2),
+    '',
+    `${(e2e.ratioToRaw * 100).toFixed(1)}% of raw (target ≥ 90%) ${targets.endToEndAtLeast90PercentOfRaw ? 'met' : 'MISSED'}`,
+  ],
+  [
+    'ingest only (20 connections)',
+    ingest.uploads,
+    ingest.uploadsPerSecond.toFixed(1),
+    ingest.latencyMs.p99.toFixed(1),
+    `≥ 300/s ${targets.ingestAtLeast300PerSecond ? 'met' : 'MISSED'}, p99 < 250 ms ${targets.ingestP99Below250Ms ? 'met' : 'MISSED'}`,
+  ],
+];
+console.log(
+  `faceflow pipeline benchmark — ${THREADS} engine threads, ${photos.length} lfw-dev photos, ingest photos ${ingest.meanPhotoBytes} bytes on average`,
+);
+console.log(table(['phase', 'images', 'per second', 'p99 ms', 'verdict'], rows));
+const file = await writeResult('pipeline', {
+  date: new Date().toISOString(),
+  machine: { cpus: THREADS, model: cpus()[0]?.model ?? null, node: process.version },
+  raw,
+  endToEnd: e2e,
+  ingest,
+  targets,
+});
+console.log(`wrote ${path.relative(process.cwd(), file)}`);
