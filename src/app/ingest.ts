@@ -62,7 +62,7 @@ export async function ingestBytes(
   importPath: string | null = null,
 ): Promise<IngestedImage> {
   checkUploadSize(bytes.byteLength, deps.maxUploadBytes);
-  const pixels = await deps.codec.decode(bytes);
+  const pixels = await deps.codec.inspect(bytes);
   const { sha256, size } = await deps.blobs.put(bytes);
   const { image, duplicate } = await deps.store.createImage(
     {

@@ -14,6 +14,12 @@ export interface DecodedPixels {
  */
 export interface ImageCodec {
   decode(bytes: Uint8Array): Promise<DecodedPixels>;
+  /**
+   * Checks, as cheaply as it can, that the bytes are a complete photo the engine can read, and not a
+   * decompression bomb; rejects like `decode`. A photo damaged inside (not at its end) may pass and then fail
+   * in the engine, which marks it `failed` with its error.
+   */
+  inspect(bytes: Uint8Array): Promise<{ width: number; height: number; format: string }>;
   /** A square JPEG of the face in `box` (with a margin), `size` pixels wide. */
   faceThumbnail(bytes: Uint8Array, box: Box, size: number): Promise<Uint8Array>;
 }

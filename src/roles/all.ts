@@ -8,6 +8,7 @@ import { OutboxRelay } from '../app/outbox-relay.ts';
 import { redeemOnce } from '../app/redeem.ts';
 import { QueueWorker } from '../app/worker.ts';
 import type { AllConfig } from '../config/roles.config.ts';
+import { DEFAULT_MAX_PIXELS } from '../engine/decode/image-decoder.ts';
 import { buildHttpServer } from '../http/server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -51,7 +52,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
   const galleries = new GalleryCache(store, engine.model);
   const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
   const relay = new OutboxRelay(store, queue, logger);
-  const codec = new SharpImageCodec(defaultDecode);
+  const codec = new SharpImageCodec(defaultDecode, DEFAULT_MAX_PIXELS);
   const log = logger.child({ component: 'worker' });
 
   const handler = createPipelineJobHandler({

@@ -1,4 +1,5 @@
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
+import { AppError } from '../../core/errors.ts';
 import type { Box } from '../../core/face.ts';
 import type { DecodedPixels, ImageCodec } from '../../ports/image-decoder.ts';
 
@@ -21,15 +22,59 @@ export function thumbnailRegion(
   return { left, top, width: Math.max(1, right - left), height: Math.max(1, bottom - top) };
 }
 
+const PNG_IEND = [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+
+/** Whether a JPEG, PNG or GIF ends with its end marker (a truncated file does not); null for other formats. */
+export function endsComplete(bytes: Uint8Array, format: string): boolean | null {
+  const n = bytes.length;
+  if (format === 'jpeg') return n >= 4 && bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9;
+  if (format === 'png') return n >= 8 && PNG_IEND.every((b, i) => bytes[n - 8 + i] === b);
+  if (format === 'gif') return n >= 1 && bytes[n - 1] === 0x3b;
+  return null;
+}
+
+const FAST_FORMATS = new Set(['jpeg', 'png', 'gif']);
+
 /**
  * ImageCodec over the engine's decoder (every format the engine reads, PGM included, with the same
- * limits) and sharp for encoding face thumbnails from the decoded pixels.
+ * limits) and sharp: header reads for the cheap upload check, encoding of face thumbnails.
  */
 export class SharpImageCodec implements ImageCodec {
-  constructor(private readonly decodeFn: DecodeFn) {}
+  constructor(
+    private readonly decodeFn: DecodeFn,
+    private readonly maxPixels: number,
+  ) {}
 
   async decode(bytes: Uint8Array): Promise<DecodedPixels> {
     return this.decodeFn(bytes);
+  }
+
+  /**
+   * JPEG, PNG and GIF that end with their end marker are checked from the header only (format, size,
+   * pixel limit): a full decode costs about six times as much CPU and uploads must stay cheap. Anything
+   * else, or a file without its end marker, goes through the engine's full decoder.
+   */
+  async inspect(bytes: Uint8Array): Promise<{ width: number; height: number; format: string }> {
+    if (bytes.length === 0) throw new AppError('invalid_image', 'the file is empty (0 bytes)');
+    let metadata: Metadata | null = null;
+    try {
+      metadata = await sharp(bytes, { limitInputPixels: this.maxPixels }).metadata();
+    } catch {
+      metadata = null; // let the engine's decoder say what is wrong
+    }
+    const format = metadata?.format ?? '';
+    const width = metadata?.width ?? 0;
+    const height = metadata?.height ?? 0;
+    if (FAST_FORMATS.has(format) && width > 0 && height > 0 && endsComplete(bytes, format)) {
+      if (width * height > this.maxPixels)
+        throw new AppError(
+          'image_too_large',
+          `image is ${width}×${height} pixels, more than the limit of ${this.maxPixels} pixels`,
+        );
+      return { width, height, format };
+    }
+    const decoded = await this.decodeFn(bytes);
+    return { width: decoded.width, height: decoded.height, format: format || 'pnm' };
   }
 
   async faceThumbnail(bytes: Uint8Array, box: Box, size: number): Promise<Uint8Array> {

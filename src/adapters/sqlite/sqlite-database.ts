@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type SqliteDatabase,
+  SqliteDialect,
+  type SqliteStatement,
+} from 'kysely';
 import { AppError } from '../../core/errors.ts';
 import { migrateToLatest, SQLITE_TYPES } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -18,6 +26,28 @@ class ImmediateSqliteDialect extends SqliteDialect {
     };
     return driver;
   }
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running our small statements, so the
+ * most recently used ones are kept (SQLite re-prepares a cached statement itself after a schema change).
+ */
+function withStatementCache(raw: BetterSqlite3.Database, size = 500): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string): SqliteStatement {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = raw.prepare(sql) as unknown as SqliteStatement;
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 /** Parses `sqlite:<path>` (also `sqlite://<path>` and `sqlite::memory:`) into a file path. */
@@ -40,7 +70,9 @@ export async function openSqlite(path: string, options: { migrate?: boolean } = 
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 10000');
   raw.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }),
+  });
   if (options.migrate ?? true) {
     try {
       await migrateToLatest(db, SQLITE_TYPES);
