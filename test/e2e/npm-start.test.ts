@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { ApiClient, type IngestJson } from '../helpers/api-client.ts';
-import { facesAvailable, lfw } from '../helpers/faces.ts';
+import { lfw } from '../helpers/faces.ts';
+import { describeWithFaces } from '../support/shared-faces.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -13,7 +14,7 @@ const REPO = resolve(import.meta.dirname, '../..');
  * answers /readyz, and a photo uploaded through the API ends `processed`.
  * `.ci/npm-start-smoke.sh` does the same from a fresh `git clone` + `npm ci`.
  */
-describe.skipIf(!facesAvailable('lfw-dev'))('npm start', () => {
+describeWithFaces('npm start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'faceflow-npm-start-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 

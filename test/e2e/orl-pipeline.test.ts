@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ImageJson, IngestJson } from '../helpers/api-client.ts';
-import { facesAvailable, orl } from '../helpers/faces.ts';
+import { orl } from '../helpers/faces.ts';
 import { startTestServer, type TestServer } from '../helpers/in-process.ts';
 import { SseClient, type SseEvent } from '../helpers/sse-client.ts';
+import { describeWithFaces } from '../support/shared-faces.ts';
 
 // ORL people whose photos the engine finds a face in (all ten of each); strangers are other ORL people.
 // The model's default threshold (0.5) is calibrated on LFW; on ORL (92×112 greyscale) measured distances are
@@ -23,7 +24,7 @@ function imageEvents(events: SseEvent[], id: string): ImageEvent[] {
     .map((e) => e.data as ImageEvent);
 }
 
-describe.skipIf(!facesAvailable('orl'))('end to end: enroll ORL people, upload photos, identify them', () => {
+describeWithFaces('end to end: enroll ORL people, upload photos, identify them', () => {
   let server: TestServer;
   let sse: SseClient;
   const people: Record<string, string> = {};

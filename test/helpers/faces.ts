@@ -1,21 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SHARED_FACES } from '../support/shared-faces.ts';
 
-/** `../shared/faces` relative to the repository root. */
-export const FACES_DIR = resolve(import.meta.dirname, '../../../shared/faces');
-
-/**
- * Whether the face data is there. When it is missing: with `CI` set the suite fails with a clear
- * message; otherwise it is skipped (vitest prints the reason through `describe.skipIf`).
- */
-export function facesAvailable(subdir: 'orl' | 'lfw-dev'): boolean {
-  const path = join(FACES_DIR, subdir);
-  if (existsSync(path)) return true;
-  const message = `face data missing: ${path} (see ../shared/faces/README.md); these tests need it`;
-  if (process.env.CI) throw new Error(message);
-  console.warn(`skipping: ${message}`);
-  return false;
-}
+/** `../shared/faces` relative to the repository root (suites use `describeWithFaces` from test/support). */
+export const FACES_DIR = SHARED_FACES;
 
 export function orl(person: number, k: number): Uint8Array {
   return new Uint8Array(readFileSync(join(FACES_DIR, 'orl', `s${person}`, `${k}.pgm`)));

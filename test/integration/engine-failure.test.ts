@@ -1,9 +1,10 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import type { ImageJson, IngestJson } from '../helpers/api-client.ts';
-import { facesAvailable, lfw } from '../helpers/faces.ts';
+import { lfw } from '../helpers/faces.ts';
 import { startTestServer, type TestServer } from '../helpers/in-process.ts';
+import { describeWithFaces } from '../support/shared-faces.ts';
 
 function blobFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -11,7 +12,7 @@ function blobFiles(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-describe.skipIf(!facesAvailable('lfw-dev'))('a photo that fails in the engine', () => {
+describeWithFaces('a photo that fails in the engine', () => {
   let server: TestServer | undefined;
   afterAll(async () => {
     await server?.stop();
