@@ -19,6 +19,8 @@ import { errorHandler, sendError } from './errors.ts';
 import { registerEventRoutes } from './routes/events.routes.ts';
 import { registerImageRoutes } from './routes/images.routes.ts';
 import { registerPeopleRoutes } from './routes/people.routes.ts';
+import { registerSystemRoutes } from './routes/system.routes.ts';
+import { registerWebUi } from './web-ui.ts';
 
 export interface HttpDeps {
   store: ImageStore;
@@ -117,5 +119,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   registerImageRoutes(app, deps);
   registerPeopleRoutes(app, deps);
   registerEventRoutes(app, deps);
+  registerSystemRoutes(app, deps);
+  await registerWebUi(app, { logger: deps.logger });
   return app;
 }

@@ -1,0 +1,91 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { IMAGE_STATUSES } from '../../core/image-status.ts';
+import { imageJson, imageSchema } from '../schemas.ts';
+import type { HttpDeps } from '../server.ts';
+import { ThroughputTracker } from '../throughput.ts';
+
+const countsSchema = z.object(
+  Object.fromEntries(IMAGE_STATUSES.map((s) => [s, z.number()])) as Record<
+    (typeof IMAGE_STATUSES)[number],
+    z.ZodNumber
+  >,
+);
+
+const systemSchema = z.object({
+  images: countsSchema,
+  queue: z.object({ ready: z.number(), inFlight: z.number(), delayed: z.number() }).nullable(),
+  engine: z.object({
+    threads: z.number(),
+    busy: z.number(),
+    queuedInteractive: z.number(),
+    queuedBatch: z.number(),
+  }),
+  throughput: z.object({
+    bucketSeconds: z.number(),
+    since: z.string(),
+    processed: z.array(z.number()),
+    failed: z.array(z.number()),
+  }),
+  failures: z.array(imageSchema),
+});
+
+/** Reads the queue depth gauge (which asks the queue when collected); null when this process has no queue. */
+async function queueDepth(deps: HttpDeps): Promise<z.infer<typeof systemSchema>['queue']> {
+  const gauge = deps.metrics.registry.getSingleMetric('faceflow_queue_depth');
+  if (!gauge) return null;
+  const { values } = await gauge.get();
+  const read = (state: string) => values.find((v) => v.labels.state === state)?.value ?? 0;
+  return { ready: read('ready'), inFlight: read('in_flight'), delayed: read('delayed') };
+}
+
+/** What the UI's Photos counts and System page show: counts by status, queue, engine, throughput, failures. */
+export function registerSystemRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const throughput = new ThroughputTracker(10, 60);
+  const subscription = deps.events.subscribe((event) => throughput.observe(event));
+  app.addHook('onClose', async () => subscription.unsubscribe());
+
+  r.get(
+    '/api/images/counts',
+    {
+      schema: {
+        summary: 'How many photos are in each status',
+        tags: ['images'],
+        response: { 200: z.object({ counts: countsSchema, total: z.number() }) },
+      },
+    },
+    async () => {
+      const counts = await deps.store.countByStatus();
+      return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
+    },
+  );
+
+  r.get(
+    '/api/system',
+    {
+      schema: {
+        summary:
+          'Operator view: photos by status, queue depth, engine threads busy, photos finished per 10 s over the last 10 minutes, latest failures',
+        tags: ['system'],
+        response: { 200: systemSchema },
+      },
+    },
+    async () => {
+      const [images, queue, failed] = await Promise.all([
+        deps.store.countByStatus(),
+        queueDepth(deps),
+        deps.store.listImages({ status: 'failed', limit: 20 }),
+      ]);
+      const series = throughput.series(Date.now());
+      return {
+        images,
+        queue,
+        engine: deps.engine.stats(),
+        throughput: { ...series, since: new Date(series.since).toISOString() },
+        failures: failed.items.map(imageJson),
+      };
+    },
+  );
+}

@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { cp, mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { AppError } from '../core/errors.ts';
+import { sendError } from './errors.ts';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+export const WEB_DIR = path.join(REPO, 'web');
+export const WEB_DIST = path.join(WEB_DIR, 'dist');
+const VITE_BIN = path.join(REPO, 'node_modules/vite/bin/vite.js');
+
+/** Paths that belong to the API and never fall back to the UI's index.html. */
+const API_PATHS = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$|\?)/;
+
+function newestMtime(target: string): number {
+  const stat = statSync(target, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(target)) newest = Math.max(newest, newestMtime(path.join(target, entry)));
+  return newest;
+}
+
+/**
+ * Whether web/dist must be (re)built: it is missing, or the UI's sources (present in a clone, absent in an
+ * image that ships only dist/) changed since it was built.
+ */
+export function webUiNeedsBuild(webDir = WEB_DIR): boolean {
+  const built = statSync(path.join(webDir, 'dist/index.html'), { throwIfNoEntry: false });
+  if (!built) return existsSync(path.join(webDir, 'index.html'));
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts'].map((p) => path.join(webDir, p));
+  return Math.max(...sources.map(newestMtime)) > built.mtimeMs;
+}
+
+function runVite(outDir: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [VITE_BIN, 'build', WEB_DIR, '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+      { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`vite build failed (${code}):\n${output}`)),
+    );
+  });
+}
+
+/**
+ * Builds web/ into web/dist with Vite. Each build goes to its own folder first and is then renamed into
+ * place, so two processes starting at once never serve a half-written folder.
+ */
+export async function buildWebUi(log?: Pick<Logger, 'info' | 'warn'>): Promise<void> {
+  if (!existsSync(VITE_BIN))
+    throw new Error('the web UI is not built and Vite is not installed: run `npm install && npm run build`');
+  const staging = path.join(REPO, 'node_modules/.cache/faceflow-web', `${process.pid}-${Date.now()}`);
+  await mkdir(path.dirname(staging), { recursive: true });
+  log?.info({ dir: WEB_DIST }, 'building the web UI');
+  await runVite(staging);
+  const old = `${WEB_DIST}.old-${process.pid}-${Date.now()}`;
+  await rename(WEB_DIST, old).catch(() => undefined);
+  try {
+    await rename(staging, WEB_DIST);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Another process put its build in place first: keep that one.
+    if (code !== 'EXDEV') await rm(staging, { recursive: true, force: true });
+    else {
+      await cp(staging, WEB_DIST, { recursive: true });
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+  await rm(old, { recursive: true, force: true });
+}
+
+const MISSING_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>faceflow</title></head>
+<body><main><h1>faceflow</h1><p>The web UI is not built. Run <code>npm run build</code> and restart;
+the API is at <a href="/docs">/docs</a>.</p></main></body></html>`;
+
+export interface WebUiOptions {
+  logger: Pick<Logger, 'info' | 'warn'>;
+  /** Build web/dist when it is missing or stale (default true). */
+  build?: boolean;
+  distDir?: string;
+}
+
+/**
+ * Serves the built web UI at `/`: hashed assets cached for good, index.html for every other GET that a
+ * browser navigates to (the UI routes on the client). API paths keep their JSON 404.
+ */
+export async function registerWebUi(app: FastifyInstance, options: WebUiOptions): Promise<void> {
+  const distDir = options.distDir ?? WEB_DIST;
+  if ((options.build ?? true) && distDir === WEB_DIST && webUiNeedsBuild()) {
+    try {
+      await buildWebUi(options.logger);
+    } catch (error) {
+      options.logger.warn({ err: String(error) }, 'the web UI could not be built');
+    }
+  }
+  const built = existsSync(path.join(distDir, 'index.html'));
+  if (built) {
+    await app.register(fastifyStatic, {
+      root: distDir,
+      prefix: '/',
+      wildcard: false,
+      index: false,
+      setHeaders(reply, filePath) {
+        const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
+        reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+  }
+
+  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+    const url = request.url;
+    const wantsHtml = (request.headers.accept ?? '').includes('text/html');
+    if (API_PATHS.test(url) || !wantsHtml)
+      return sendError(reply, new AppError('not_found', `no route ${request.method} ${url.split('?')[0]}`));
+    if (!built) return reply.type('text/html; charset=utf-8').send(MISSING_PAGE);
+    return reply.header('cache-control', 'no-cache').sendFile('index.html', distDir);
+  });
+}
