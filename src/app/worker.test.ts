@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newImageRow } from '../../test/helpers/image-rows.ts';
 import { EmbeddedJobQueue } from '../adapters/queue-embedded/job-queue.embedded.ts';
 import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
 import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
@@ -29,19 +30,8 @@ describe('QueueWorker, outbox relay and redeemer', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const photo = (i: number) => ({
-    sha256: String(i).padStart(64, '0'),
-    size: 1,
-    mediaType: 'image/jpeg',
-    file: `${i}.jpg`,
-    importPath: null,
-    requestId: null,
-    width: 1,
-    height: 1,
-  });
-
   it('relays outbox jobs to the queue once and processes them with bounded concurrency', async () => {
-    for (let i = 0; i < 6; i++) await store.createImage(photo(i), Date.now());
+    for (let i = 0; i < 6; i++) await store.createImage(newImageRow(i), Date.now());
     const relay = new OutboxRelay(store, queue, silentLogger);
     expect(await relay.drain()).toBe(6);
     expect(await relay.drain()).toBe(0);
@@ -102,7 +92,7 @@ describe('QueueWorker, outbox relay and redeemer', () => {
   });
 
   it('redeems photos whose job was lost', async () => {
-    const { image } = await store.createImage(photo(1), 1000);
+    const { image } = await store.createImage(newImageRow(1), 1000);
     await store.deleteOutbox((await store.takeOutbox(10)).map((o) => o.id));
     const ids = await redeemOnce({
       store,

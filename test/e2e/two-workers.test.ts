@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbedded } from '../../src/roles/embedded.ts';
+import { newImageRow } from '../helpers/image-rows.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
 const PHOTOS = 40;
@@ -51,19 +52,7 @@ describe('concurrency: two worker processes on one database file', () => {
     for (let i = 0; i < PHOTOS; i++) {
       const bytes = new TextEncoder().encode(`photo number ${i}`);
       const { sha256, size } = await infra.blobs.put(bytes);
-      const { image } = await infra.store.createImage(
-        {
-          sha256,
-          size,
-          mediaType: 'image/jpeg',
-          file: `${i}.jpg`,
-          importPath: null,
-          requestId: null,
-          width: 1,
-          height: 1,
-        },
-        Date.now(),
-      );
+      const { image } = await infra.store.createImage(newImageRow(i, { sha256, size }), Date.now());
       ids.push(image.id);
     }
     const countFile = join(dir, 'analyses.log');

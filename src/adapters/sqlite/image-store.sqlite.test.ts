@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { newImageRow } from '../../../test/helpers/image-rows.ts';
 import type { NewFace } from '../../ports/image-store.ts';
 import { SqliteImageStore } from './image-store.sqlite.ts';
 import { openSqlite, type SqliteHandle } from './sqlite-database.ts';
@@ -9,16 +10,13 @@ import { openSqlite, type SqliteHandle } from './sqlite-database.ts';
 const MODEL = { name: 'test-model', version: '1' };
 
 function newImage(sha: string) {
-  return {
-    sha256: sha.padEnd(64, '0'),
-    size: 10,
-    mediaType: 'image/jpeg',
-    file: `${sha}.jpg`,
-    importPath: null,
+  return newImageRow(sha.padEnd(64, '0'), {
     requestId: 'req-1',
     width: 10,
     height: 10,
-  };
+    size: 10,
+    file: `${sha}.jpg`,
+  });
 }
 
 function face(personId: string | null, distance: number | null, seed = 1): NewFace {

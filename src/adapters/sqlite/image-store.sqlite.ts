@@ -96,12 +96,17 @@ export class SqliteImageStore implements ImageStore {
     return { ...toImageRecord(row), faces, people: [...people.values()] };
   }
 
-  private async facesOf(imageId: string): Promise<FaceWithEmbedding[]> {
-    const rows = await this.db
+  /** Faces with the name of their person. */
+  private facesQuery() {
+    return this.db
       .selectFrom('faces')
       .leftJoin('people', 'people.id', 'faces.person_id')
       .selectAll('faces')
-      .select('people.name as person_name')
+      .select('people.name as person_name');
+  }
+
+  private async facesOf(imageId: string): Promise<FaceWithEmbedding[]> {
+    const rows = await this.facesQuery()
       .where('faces.image_id', '=', imageId)
       .orderBy('faces.face_index')
       .execute();
@@ -397,13 +402,7 @@ export class SqliteImageStore implements ImageStore {
   }
 
   async getFace(faceId: string): Promise<FaceWithEmbedding | null> {
-    const row = await this.db
-      .selectFrom('faces')
-      .leftJoin('people', 'people.id', 'faces.person_id')
-      .selectAll('faces')
-      .select('people.name as person_name')
-      .where('faces.id', '=', faceId)
-      .executeTakeFirst();
+    const row = await this.facesQuery().where('faces.id', '=', faceId).executeTakeFirst();
     return row ? toFaceRecord(row) : null;
   }
 
