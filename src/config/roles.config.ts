@@ -98,3 +98,15 @@ export const loadRedeemerConfig = (env: NodeJS.ProcessEnv = process.env) =>
   parseConfig(redeemerConfigSchema, env);
 export const loadMigrateConfig = (env: NodeJS.ProcessEnv = process.env) =>
   parseConfig(migrateConfigSchema, env);
+
+/**
+ * The env keys each role's schema reads, by CLI role name. Deployment manifests and compose.yaml are
+ * checked against this list (test/deploy), so a key they set is one some role really reads.
+ */
+export const roleEnvKeys: Readonly<Record<'all' | 'worker' | 'redeemer' | 'migrate', readonly string[]>> =
+  Object.freeze({
+    all: Object.freeze(Object.keys(allConfigSchema.in.shape)),
+    worker: Object.freeze(Object.keys(workerConfigSchema.in.shape)),
+    redeemer: Object.freeze(Object.keys(redeemerConfigSchema.in.shape)),
+    migrate: Object.freeze(Object.keys(migrateConfigSchema.in.shape)),
+  });
