@@ -144,7 +144,7 @@ describeWithFaces('end to end: enroll ORL people, upload photos, identify them',
     await sse.waitFor((events) =>
       bobPhotos.every((img) => {
         const last = imageEvents(events, img.id).at(-1);
-        return last !== undefined && last.people.every((p) => p.name !== 'Bob');
+        return last?.people.every((p) => p.name !== 'Bob') === true;
       }),
     );
     for (const img of bobPhotos) {
