@@ -8,41 +8,39 @@ export interface UploadedFile {
   error: AppError | null;
 }
 
-/** Reads every file part of a multipart request; a file over the size limit is kept as an error, not thrown. */
-export async function readUploadedFiles(
+/**
+ * The file parts of a multipart request, one at a time (only one file is held in memory while the
+ * caller handles it); a file over the size limit comes as an error, not thrown.
+ */
+export async function* uploadedFiles(
   request: FastifyRequest,
   maxUploadBytes: number,
-): Promise<UploadedFile[]> {
-  const files: UploadedFile[] = [];
+): AsyncGenerator<UploadedFile> {
   for await (const part of request.parts()) {
     if (part.type !== 'file') continue;
     const file = part.filename || part.fieldname || 'upload';
     try {
       const buffer = await part.toBuffer();
-      files.push({
-        file,
-        bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength),
-        error: null,
-      });
+      yield { file, bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), error: null };
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
-      files.push({
+      yield {
         file,
         bytes: null,
         error: new AppError(
           'payload_too_large',
           `the file is larger than MAX_UPLOAD_BYTES (${maxUploadBytes} bytes)`,
         ),
-      });
+      };
     }
   }
-  return files;
 }
 
 /** The single file of a multipart request (enroll, identify). */
 export async function readSingleFile(request: FastifyRequest, maxUploadBytes: number): Promise<Uint8Array> {
-  const files = await readUploadedFiles(request, maxUploadBytes);
+  const files: UploadedFile[] = [];
+  for await (const file of uploadedFiles(request, maxUploadBytes)) files.push(file);
   if (files.length !== 1)
     throw new AppError('invalid_input', `expected exactly one file, got ${files.length}`);
   const [only] = files as [UploadedFile];

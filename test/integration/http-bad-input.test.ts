@@ -160,6 +160,14 @@ describeWithFaces('HTTP API: bad input gets a clear error and stores nothing', (
     ]);
     expect(noFace.status).toBe(422);
     expect(noFace.body.error.code).toBe('no_face');
+    const two = await server.api.upload<ErrorJson>('/api/identify', [
+      { name: 'a.jpg', bytes: lfw('AJ_Cook') },
+      { name: 'b.jpg', bytes: lfw('AJ_Cook') },
+    ]);
+    expect(two.status).toBe(400);
+    expect(two.body.error.code).toBe('invalid_input');
+    const none = await server.api.json<ErrorJson>('POST', '/api/identify', { photo: 'x' });
+    expect(none.status).toBe(400);
     const notImage = await server.api.upload<ErrorJson>('/api/identify', [
       { name: 'x.jpg', bytes: new TextEncoder().encode('nope') },
     ]);

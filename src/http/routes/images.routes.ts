@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ingestMany, ingestPath } from '../../app/ingest.ts';
+import { type IngestResult, ingestMany, ingestPath } from '../../app/ingest.ts';
 import { AppError } from '../../core/errors.ts';
 import { IMAGE_STATUSES } from '../../core/image-status.ts';
-import { readUploadedFiles } from '../multipart.ts';
+import { uploadedFiles } from '../multipart.ts';
 import {
   errorSchema,
   idParams,
@@ -40,21 +40,28 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
       },
     },
     async (request, reply) => {
-      let result: Awaited<ReturnType<typeof ingestMany>>;
+      let result: IngestResult = { images: [], rejected: [] };
       if (request.isMultipart()) {
-        const files = await readUploadedFiles(request, deps.maxUploadBytes);
-        if (files.length === 0) throw new AppError('invalid_input', 'the request holds no file part');
-        result = await ingestMany(
-          deps.ingest,
-          files.map((f) => ({
-            file: f.file,
-            load: async () => {
-              if (f.error) throw f.error;
-              return f.bytes as Uint8Array;
-            },
-          })),
-          request.id,
-        );
+        let files = 0;
+        for await (const upload of uploadedFiles(request, deps.maxUploadBytes)) {
+          files++;
+          const one = await ingestMany(
+            deps.ingest,
+            [
+              {
+                file: upload.file,
+                load: async () => {
+                  if (upload.error) throw upload.error;
+                  return upload.bytes as Uint8Array;
+                },
+              },
+            ],
+            request.id,
+          );
+          result.images.push(...one.images);
+          result.rejected.push(...one.rejected);
+        }
+        if (files === 0) throw new AppError('invalid_input', 'the request holds no file part');
       } else {
         const parsed = pathBody.safeParse(request.body);
         if (!parsed.success)
