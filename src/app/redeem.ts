@@ -9,6 +9,8 @@ export interface RedeemDeps {
   /** A pending photo due for longer than this, with no worker on it, is queued again. */
   staleMs: number;
   batchSize?: number;
+  /** Also give photos that failed after transient errors a new round of attempts (`redeemer --retry-failed`). */
+  retryFailed?: boolean;
 }
 
 /**
@@ -18,5 +20,8 @@ export interface RedeemDeps {
 export async function redeemOnce(deps: RedeemDeps): Promise<string[]> {
   const ids = await deps.store.requeueStuck(deps.clock.now(), deps.staleMs, deps.batchSize ?? 1000);
   if (ids.length > 0) deps.log.info({ photos: ids.length }, 'redeemer re-queued stuck photos');
-  return ids;
+  if (!deps.retryFailed) return ids;
+  const failed = await deps.store.requeueFailedRetryable(deps.clock.now(), deps.batchSize ?? 1000);
+  if (failed.length > 0) deps.log.info({ photos: failed.length }, 'redeemer gave failed photos a new round');
+  return [...ids, ...failed];
 }

@@ -165,6 +165,11 @@ export interface ImageStore {
    * get a fresh outbox job (and their due time moved to now). Returns their ids.
    */
   requeueStuck(now: number, staleMs: number, limit: number): Promise<string[]>;
+  /**
+   * Gives photos that failed for good after transient errors (attempts spent, e.g. during an outage) a new
+   * round of attempts. Returns their ids.
+   */
+  requeueFailedRetryable(now: number, limit: number): Promise<string[]>;
   countByStatus(): Promise<Record<ImageStatus, number>>;
 
   createPerson(name: string, now: number): Promise<Person>;

@@ -10,7 +10,7 @@ import { openEmbedded } from './embedded.ts';
  */
 export async function runRedeemer(
   config: RedeemerConfig,
-  options: { once?: boolean; signal?: AbortSignal } = {},
+  options: { once?: boolean; retryFailed?: boolean; signal?: AbortSignal } = {},
 ) {
   const logger = createLogger(config.LOG_LEVEL, 'redeemer');
   const infra = await openEmbedded(config);
@@ -21,6 +21,7 @@ export async function runRedeemer(
       clock: infra.clock,
       log: logger,
       staleMs: config.REDEEM_STALE_MS,
+      retryFailed: options.retryFailed,
     });
     await relay.drain();
     return ids.length;

@@ -29,5 +29,7 @@ describe('MemoryEventBus', () => {
     expect(sub.replay.map((e) => e.id)).toEqual([8, 9, 10]);
     expect(sub.complete).toBe(false);
     expect(bus.subscribe(() => {}, 7).complete).toBe(true);
+    // a Last-Event-ID from before a restart
+    expect(bus.subscribe(() => {}, 500).complete).toBe(false);
   });
 });

@@ -34,6 +34,9 @@ export class MemoryEventBus implements EventBus {
       replay = this.buffer.filter((e) => e.id > afterId);
       const oldest = this.buffer[0]?.id ?? this.lastId + 1;
       complete = oldest <= afterId + 1;
+    } else if (afterId !== undefined && afterId > this.lastId) {
+      // An id this bus never gave out: the process restarted, and what happened meanwhile is unknown.
+      complete = false;
     }
     this.listeners.add(listener);
     return { replay, complete, unsubscribe: () => this.listeners.delete(listener) };

@@ -113,6 +113,24 @@ describe('SqliteImageStore', () => {
     expect(await store.requeueStuck(70_001, 60_000, 10)).toEqual([a.id]);
   });
 
+  it('gives photos that failed after transient errors a new round, not permanent failures', async () => {
+    const transient = (await store.createImage(newImage('r1'), 1000)).image;
+    const permanent = (await store.createImage(newImage('r2'), 1000)).image;
+    for (const [image, retryable] of [
+      [transient, true],
+      [permanent, false],
+    ] as const) {
+      await store.claimImage(image.id, 'w', 1000, 1000);
+      await store.failImage(image.id, 'w', { code: 'engine_failure', message: 'x', retryable }, null, 1100);
+    }
+    await store.deleteOutbox((await store.takeOutbox(10)).map((o) => o.id));
+    expect(await store.requeueFailedRetryable(2000, 10)).toEqual([transient.id]);
+    const again = await store.getImage(transient.id);
+    expect([again?.status, again?.attempts]).toEqual(['pending', 0]);
+    expect((await store.getImage(permanent.id))?.status).toBe('failed');
+    expect((await store.takeOutbox(10)).map((o) => o.job.payload)).toMatchObject([{ imageId: transient.id }]);
+  });
+
   it('releases a photo at shutdown without counting the attempt', async () => {
     const { image } = await store.createImage(newImage('ff'), 1000);
     await store.claimImage(image.id, 'w', 1000, 1000);

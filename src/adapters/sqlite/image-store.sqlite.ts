@@ -71,6 +71,7 @@ export class SqliteImageStore implements ImageStore {
         status: 'pending' satisfies ImageStatus,
         attempts: 0,
         last_error: null,
+        last_error_retryable: 0,
         next_attempt_at: now,
         lease_owner: null,
         lease_until: null,
@@ -279,6 +280,7 @@ export class SqliteImageStore implements ImageStore {
       status: retryAt === null ? 'failed' : 'pending',
       next_attempt_at: retryAt,
       last_error: JSON.stringify(error),
+      last_error_retryable: error.retryable === true ? 1 : 0,
       lease_owner: null,
       lease_until: null,
       updated_at: now,
@@ -320,6 +322,28 @@ export class SqliteImageStore implements ImageStore {
         await trx.updateTable('images').set({ next_attempt_at: now }).where('id', 'in', pending).execute();
       for (const row of rows) await this.addOutbox(trx, processImageJob(row.id, row.request_id), now);
       return rows.map((r) => r.id);
+    });
+  }
+
+  async requeueFailedRetryable(now: number, limit: number): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('images')
+        .select(['id', 'request_id'])
+        .where('status', '=', 'failed')
+        .where('last_error_retryable', '=', 1)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return [];
+      const ids = rows.map((r) => r.id);
+      await trx
+        .updateTable('images')
+        .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
+        .where('id', 'in', ids)
+        .execute();
+      for (const row of rows) await this.addOutbox(trx, processImageJob(row.id, row.request_id), now);
+      return ids;
     });
   }
 

@@ -32,6 +32,7 @@ function initial(t: DialectTypes): Migration {
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('last_error', 'text')
+        .addColumn('last_error_retryable', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('next_attempt_at', big)
         .addColumn('lease_owner', 'text')
         .addColumn('lease_until', big)

@@ -11,6 +11,7 @@ export interface ImagesTable {
   status: string;
   attempts: Generated<number>;
   last_error: string | null;
+  last_error_retryable: Generated<number>;
   next_attempt_at: number | null;
   lease_owner: string | null;
   lease_until: number | null;

@@ -51,13 +51,18 @@ export function registerRoleCommands(program: Command): void {
     .command('redeemer')
     .description('re-queue stuck photos (pending too long, or processing with an expired lease) periodically')
     .option('--once', 'one pass, then exit')
+    .option('--retry-failed', 'also give photos that failed after transient errors a new round of attempts')
     .option('--json', 'print the result as JSON')
-    .action(async (options: { once?: boolean; json?: boolean }) => {
+    .action(async (options: { once?: boolean; retryFailed?: boolean; json?: boolean }) => {
       const config = loadRedeemerConfig();
       const { runRedeemer } = await import('../../roles/redeemer.ts');
       const controller = new AbortController();
       if (!options.once) untilSignal().then(() => controller.abort());
-      const requeued = await runRedeemer(config, { once: options.once, signal: controller.signal });
+      const requeued = await runRedeemer(config, {
+        once: options.once,
+        retryFailed: options.retryFailed,
+        signal: controller.signal,
+      });
       if (options.json) printJson({ requeued });
       else process.stdout.write(`re-queued ${requeued} photo(s)\n`);
     });
