@@ -1,0 +1,228 @@
+/** The faceflow REST API as the UI uses it (see /openapi.json for the full contract). */
+
+export const IMAGE_STATUSES = ['pending', 'processing', 'processed', 'failed'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+export interface PersonRef {
+  id: string;
+  name: string;
+}
+
+export interface Box {
+  top: number;
+  right: number;
+  bottom: number;
+  left: number;
+}
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+}
+
+export interface ImageRow {
+  id: string;
+  file: string;
+  sha256: string;
+  size: number;
+  mediaType: string;
+  status: ImageStatus;
+  attempts: number;
+  lastError: ErrorInfo | null;
+  width: number | null;
+  height: number | null;
+  createdAt: string;
+  updatedAt: string;
+  processedAt: string | null;
+}
+
+export interface Face {
+  id: string;
+  index: number;
+  box: Box;
+  score: number;
+  model: string;
+  person: PersonRef | null;
+  distance: number | null;
+  match: 'auto' | 'manual';
+}
+
+export interface ImageDetail extends ImageRow {
+  importPath: string | null;
+  faces: Face[];
+  people: PersonRef[];
+}
+
+export interface Person {
+  id: string;
+  name: string;
+  enrolledFaces: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PersonDetail extends Person {
+  images: ImageRow[];
+}
+
+export interface ImagePage {
+  images: ImageRow[];
+  nextCursor: string | null;
+}
+
+export interface IngestResult {
+  images: { id: string; file: string; status: ImageStatus; duplicate: boolean }[];
+  rejected: { file: string; error: ErrorInfo }[];
+}
+
+export interface EnrollResult {
+  person: Person;
+  enrolledId: string;
+  face: { box: Box; score: number; imageId: string | null; faceId: string | null };
+}
+
+export interface Match {
+  id: string;
+  name: string;
+  distance: number;
+}
+
+export interface IdentifyResult {
+  width: number;
+  height: number;
+  model: string;
+  threshold: number;
+  faces: { box: Box; score: number; match: Match | null; candidates: Match[] }[];
+}
+
+export interface SystemStats {
+  images: Record<ImageStatus, number>;
+  queue: { ready: number; inFlight: number; delayed: number } | null;
+  engine: { threads: number; busy: number; queuedInteractive: number; queuedBatch: number };
+  throughput: { bucketSeconds: number; since: string; processed: number[]; failed: number[] };
+  failures: ImageRow[];
+}
+
+/** An error answer of the API (`{error:{code,message}}`), or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function errorFromBody(status: number, body: unknown): ApiError {
+  const error = (body as { error?: Partial<ErrorInfo> } | null)?.error;
+  if (error?.code && error.message) return new ApiError(status, error.code, error.message);
+  return new ApiError(status, 'http_error', `the server answered ${status}`);
+}
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch (error) {
+    throw new ApiError(0, 'network', `the server cannot be reached (${String(error)})`);
+  }
+  if (response.status === 204) return undefined as T;
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) throw errorFromBody(response.status, body);
+  return body as T;
+}
+
+const json = (method: string, body: unknown): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+export interface ImageFilter {
+  status?: ImageStatus;
+  person?: string;
+}
+
+export const api = {
+  listImages(filter: ImageFilter, cursor: string | null, limit = 50): Promise<ImagePage> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (filter.status) query.set('status', filter.status);
+    if (filter.person) query.set('person', filter.person);
+    if (cursor) query.set('cursor', cursor);
+    return request(`/api/images?${query}`);
+  },
+  imageCounts: (): Promise<{ counts: Record<ImageStatus, number>; total: number }> =>
+    request('/api/images/counts'),
+  getImage: (id: string): Promise<ImageDetail> => request(`/api/images/${encodeURIComponent(id)}`),
+  listPeople: (): Promise<{ people: Person[] }> => request('/api/people'),
+  getPerson: (id: string): Promise<PersonDetail> => request(`/api/people/${encodeURIComponent(id)}`),
+  createPerson: (name: string): Promise<Person> => request('/api/people', json('POST', { name })),
+  renamePerson: (id: string, name: string): Promise<Person> =>
+    request(`/api/people/${encodeURIComponent(id)}`, json('PATCH', { name })),
+  deletePerson: (id: string): Promise<void> =>
+    request(`/api/people/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  enrollFace: (personId: string, faceId: string): Promise<EnrollResult> =>
+    request(`/api/people/${encodeURIComponent(personId)}/faces`, json('POST', { faceId })),
+  enrollPhoto(personId: string, file: Blob, name: string): Promise<EnrollResult> {
+    const form = new FormData();
+    form.append('file', file, name);
+    return request(`/api/people/${encodeURIComponent(personId)}/faces`, { method: 'POST', body: form });
+  },
+  assignFace: (faceId: string, personId: string): Promise<Face> =>
+    request(`/api/faces/${encodeURIComponent(faceId)}/assign`, json('POST', { personId })),
+  identify(frame: Blob, signal?: AbortSignal): Promise<IdentifyResult> {
+    const form = new FormData();
+    form.append('file', frame, 'frame.jpg');
+    return request('/api/identify', { method: 'POST', body: form, signal });
+  },
+  system: (): Promise<SystemStats> => request('/api/system'),
+};
+
+export const imageContentUrl = (id: string) => `/api/images/${encodeURIComponent(id)}/content`;
+export const faceThumbnailUrl = (imageId: string, faceId: string, size = 96) =>
+  `/api/images/${encodeURIComponent(imageId)}/faces/${encodeURIComponent(faceId)}/thumbnail?size=${size}`;
+
+/** Uploads one file with XMLHttpRequest (fetch cannot report upload progress). */
+export function uploadImage(
+  file: File,
+  name: string,
+  onProgress: (fraction: number) => void,
+): Promise<IngestResult> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/images');
+    xhr.responseType = 'json';
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      if (xhr.status === 201) resolve(xhr.response as IngestResult);
+      else reject(errorFromBody(xhr.status, xhr.response));
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'the upload did not reach the server'));
+    const form = new FormData();
+    form.append('file', file, name);
+    xhr.send(form);
+  });
+}
+
+/** A sentence a person can act on, for an API error. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof ApiError)) return String(error instanceof Error ? error.message : error);
+  switch (error.code) {
+    case 'invalid_image':
+      return `Not an image faceflow can read: ${error.message}`;
+    case 'image_too_large':
+      return `Image too large: ${error.message}`;
+    case 'payload_too_large':
+      return `File too large: ${error.message}`;
+    case 'no_face':
+      return `No usable face: ${error.message}`;
+    case 'network':
+      return `Network problem: ${error.message}`;
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,263 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, describeError, type IdentifyResult } from '../api.ts';
+import { useTitle } from '../router.tsx';
+
+/** Frames sent per second at most; with up to two requests in flight the overlay keeps pace with the engine. */
+const TARGET_FPS = 10;
+const MAX_IN_FLIGHT = 2;
+/** Frames are scaled down to this width before sending: plenty for faces, cheap to encode and decode. */
+const FRAME_WIDTH = 480;
+
+type CameraState = 'idle' | 'starting' | 'running' | 'error';
+
+/** A message a person can act on, for a getUserMedia failure. */
+export function cameraErrorMessage(error: unknown): string {
+  const name = error instanceof DOMException || error instanceof Error ? error.name : '';
+  switch (name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'Camera access was refused. Allow the camera for this site in the browser (the icon in the address bar), then press Start again.';
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+    case 'DevicesNotFoundError':
+      return 'No camera was found. Connect a camera, then press Start again.';
+    case 'NotReadableError':
+    case 'TrackStartError':
+      return 'The camera is in use by another program, or the system blocked it. Close the other program, then press Start again.';
+    default:
+      return `The camera could not be started: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+interface Shown {
+  result: IdentifyResult;
+  at: number;
+}
+
+function drawOverlay(canvas: HTMLCanvasElement, video: HTMLVideoElement, shown: Shown | null): void {
+  const width = video.clientWidth;
+  const height = video.clientHeight;
+  const ratio = window.devicePixelRatio || 1;
+  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+  }
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  // Boxes older than a second are stale: better nothing than a box where the face was.
+  if (!shown || performance.now() - shown.at > 1000) return;
+  const { result } = shown;
+  // The video is shown with object-fit: contain; map frame pixels onto the displayed area.
+  const scale = Math.min(width / result.width, height / result.height);
+  const offsetX = (width - result.width * scale) / 2;
+  const offsetY = (height - result.height * scale) / 2;
+  ctx.lineWidth = 3;
+  ctx.font = '600 16px system-ui, sans-serif';
+  for (const face of result.faces) {
+    const x = offsetX + face.box.left * scale;
+    const y = offsetY + face.box.top * scale;
+    const w = (face.box.right - face.box.left) * scale;
+    const h = (face.box.bottom - face.box.top) * scale;
+    const known = face.match !== null;
+    ctx.strokeStyle = known ? '#1fa35b' : '#e0a100';
+    ctx.strokeRect(x, y, w, h);
+    const label = face.match ? `${face.match.name} ${face.match.distance.toFixed(2)}` : 'unknown';
+    const textWidth = ctx.measureText(label).width + 10;
+    const labelY = y > 24 ? y - 24 : y + h;
+    ctx.fillStyle = known ? '#1fa35b' : '#e0a100';
+    ctx.fillRect(x - 1.5, labelY, textWidth, 24);
+    ctx.fillStyle = '#000';
+    ctx.fillText(label, x + 4, labelY + 17);
+  }
+}
+
+export function CameraPage() {
+  useTitle('Live camera');
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const [state, setState] = useState<CameraState>('idle');
+  const [message, setMessage] = useState<string | null>(null);
+  const [serverError, setServerError] = useState<string | null>(null);
+  const [names, setNames] = useState<string>('');
+  const [rate, setRate] = useState(0);
+  const [latency, setLatency] = useState(0);
+  const session = useRef<{ stop: () => void } | null>(null);
+
+  const stop = useCallback(() => {
+    session.current?.stop();
+    session.current = null;
+    setState('idle');
+    setRate(0);
+    setNames('');
+  }, []);
+
+  useEffect(() => stop, [stop]);
+
+  const start = async () => {
+    const video = videoRef.current;
+    const canvas = canvasRef.current;
+    if (!video || !canvas) return;
+    setMessage(null);
+    setServerError(null);
+    if (!navigator.mediaDevices?.getUserMedia) {
+      setState('error');
+      setMessage(
+        window.isSecureContext
+          ? 'This browser cannot use a camera.'
+          : 'The camera needs a secure page: open faceflow over https, or at localhost / 127.0.0.1.',
+      );
+      return;
+    }
+    setState('starting');
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 640 }, height: { ideal: 480 } },
+        audio: false,
+      });
+    } catch (error) {
+      setState('error');
+      setMessage(cameraErrorMessage(error));
+      return;
+    }
+    video.srcObject = stream;
+    await video.play().catch(() => undefined);
+
+    const grab = document.createElement('canvas');
+    const aborter = new AbortController();
+    let inFlight = 0;
+    let sequence = 0;
+    let lastApplied = 0;
+    let shown: Shown | null = null;
+    let lastNames = '';
+    const completions: number[] = [];
+    const latencies: number[] = [];
+
+    const send = () => {
+      if (inFlight >= MAX_IN_FLIGHT || video.videoWidth === 0) return;
+      const scale = Math.min(1, FRAME_WIDTH / video.videoWidth);
+      grab.width = Math.round(video.videoWidth * scale);
+      grab.height = Math.round(video.videoHeight * scale);
+      grab.getContext('2d')?.drawImage(video, 0, 0, grab.width, grab.height);
+      const mine = ++sequence;
+      const sentAt = performance.now();
+      inFlight++;
+      grab.toBlob(
+        (blob) => {
+          if (!blob) {
+            inFlight--;
+            return;
+          }
+          api
+            .identify(blob, aborter.signal)
+            .then((result) => {
+              const now = performance.now();
+              completions.push(now);
+              latencies.push(now - sentAt);
+              if (latencies.length > 20) latencies.shift();
+              // Answers can come back out of order: never replace a newer frame's boxes with an older one's.
+              if (mine > lastApplied) {
+                lastApplied = mine;
+                shown = { result, at: now };
+                const seen = result.faces.map((f) => f.match?.name ?? 'unknown').join(', ');
+                if (seen !== lastNames) {
+                  lastNames = seen;
+                  setNames(seen);
+                }
+              }
+              setServerError(null);
+            })
+            .catch((error) => {
+              if (!aborter.signal.aborted) setServerError(describeError(error));
+            })
+            .finally(() => {
+              inFlight--;
+            });
+        },
+        'image/jpeg',
+        0.8,
+      );
+    };
+
+    const timer = setInterval(send, 1000 / TARGET_FPS);
+    const stats = setInterval(() => {
+      const now = performance.now();
+      while (completions.length > 0 && (completions[0] ?? 0) < now - 2000) completions.shift();
+      setRate(completions.length / 2);
+      setLatency(latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0);
+    }, 500);
+    let frame = 0;
+    const paint = () => {
+      drawOverlay(canvas, video, shown);
+      frame = requestAnimationFrame(paint);
+    };
+    frame = requestAnimationFrame(paint);
+
+    session.current = {
+      stop: () => {
+        clearInterval(timer);
+        clearInterval(stats);
+        cancelAnimationFrame(frame);
+        aborter.abort();
+        for (const track of stream.getTracks()) track.stop();
+        video.srcObject = null;
+        canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
+      },
+    };
+    setState('running');
+  };
+
+  const running = state === 'running' || state === 'starting';
+
+  return (
+    <>
+      <h1>Live camera</h1>
+      <p className="muted">
+        Frames from your camera go to the server about {TARGET_FPS} times a second; the faces it finds are
+        boxed and named over the video. Nothing is stored.
+      </p>
+      <p>
+        <button
+          type="button"
+          className="primary"
+          onClick={running ? stop : () => void start()}
+          aria-pressed={running}
+        >
+          {running ? 'Stop camera' : 'Start camera'}
+        </button>
+      </p>
+      {message ? (
+        <p className="message message-error" role="alert" data-testid="camera-error">
+          {message}
+        </p>
+      ) : null}
+      {serverError ? (
+        <p className="message message-error" role="alert">
+          The server could not identify the last frame: {serverError}
+        </p>
+      ) : null}
+      <div className={`camera-stage${running ? '' : ' camera-off'}`}>
+        <video ref={videoRef} muted playsInline aria-label="Camera view" />
+        <canvas ref={canvasRef} className="camera-overlay" />
+      </div>
+      <dl className="camera-stats">
+        <div>
+          <dt>In view</dt>
+          <dd aria-live="polite" data-testid="camera-names">
+            {running ? names || 'no face' : '—'}
+          </dd>
+        </div>
+        <div>
+          <dt>Recognitions per second</dt>
+          <dd data-testid="camera-rate">{rate.toFixed(1)}</dd>
+        </div>
+        <div>
+          <dt>Round trip</dt>
+          <dd>{latency ? `${latency.toFixed(0)} ms` : '—'}</dd>
+        </div>
+      </dl>
+    </>
+  );
+}

@@ -1,0 +1,157 @@
+import { useQuery } from '@tanstack/react-query';
+import { api, IMAGE_STATUSES, type SystemStats } from '../api.ts';
+import { ErrorMessage, Loading } from '../components/messages.tsx';
+import { StatusBadge, statusLabel } from '../components/status-badge.tsx';
+import { Link, useTitle } from '../router.tsx';
+
+/** Photos per second over the last minutes, one bar per bucket, with a text summary for screen readers. */
+function ThroughputChart({ throughput }: { throughput: SystemStats['throughput'] }) {
+  const { bucketSeconds, processed, failed } = throughput;
+  const rates = processed.map((n) => n / bucketSeconds);
+  const failedRates = failed.map((n) => n / bucketSeconds);
+  const peak = Math.max(0.1, ...rates.map((r, i) => r + (failedRates[i] ?? 0)));
+  const width = 600;
+  const height = 140;
+  const barWidth = width / rates.length;
+  const lastMinute = Math.round(60 / bucketSeconds);
+  const recent = processed.slice(-lastMinute).reduce((a, b) => a + b, 0) / 60;
+  const total = processed.reduce((a, b) => a + b, 0);
+  const minutes = Math.round((rates.length * bucketSeconds) / 60);
+  const summary = `${recent.toFixed(2)} photos/s over the last minute; ${total} photos processed and ${failed.reduce((a, b) => a + b, 0)} failed in the last ${minutes} minutes; peak ${peak.toFixed(1)} photos/s.`;
+  return (
+    <figure className="chart">
+      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={`Photos per second. ${summary}`}>
+        <line x1={0} y1={height} x2={width} y2={height} className="chart-axis" />
+        {rates.map((rate, i) => {
+          const h = (rate / peak) * height;
+          const f = ((failedRates[i] ?? 0) / peak) * height;
+          const x = i * barWidth;
+          return (
+            // biome-ignore lint/suspicious/noArrayIndexKey: buckets are positions in time
+            <g key={i}>
+              <rect x={x + 1} y={height - h} width={barWidth - 2} height={h} className="chart-bar" />
+              {f > 0 ? (
+                <rect
+                  x={x + 1}
+                  y={height - h - f}
+                  width={barWidth - 2}
+                  height={f}
+                  className="chart-bar-failed"
+                />
+              ) : null}
+            </g>
+          );
+        })}
+        <text x={0} y={height + 16} className="chart-label">
+          −{minutes} min
+        </text>
+        <text x={width} y={height + 16} textAnchor="end" className="chart-label">
+          now
+        </text>
+        <text x={4} y={14} className="chart-label">
+          {peak.toFixed(1)}/s
+        </text>
+      </svg>
+      <figcaption data-testid="throughput-summary">{summary}</figcaption>
+    </figure>
+  );
+}
+
+export function SystemPage() {
+  useTitle('System');
+  const stats = useQuery({ queryKey: ['system'], queryFn: api.system, refetchInterval: 2000 });
+  if (stats.isPending) return <Loading what="system status" />;
+  if (!stats.data) return <ErrorMessage error={stats.error} prefix="System status could not be loaded" />;
+  const { images, queue, engine, throughput, failures } = stats.data;
+  return (
+    <>
+      <h1>System</h1>
+      <ErrorMessage error={stats.error} prefix="Not refreshed" />
+      <div className="stat-cards">
+        <section className="stat-card" aria-labelledby="queue-h">
+          <h2 id="queue-h">Queue</h2>
+          {queue ? (
+            <dl>
+              <dt>Waiting</dt>
+              <dd data-testid="queue-ready">{queue.ready}</dd>
+              <dt>In hand (workers busy)</dt>
+              <dd>{queue.inFlight}</dd>
+              <dt>Delayed (retry later)</dt>
+              <dd>{queue.delayed}</dd>
+            </dl>
+          ) : (
+            <p className="muted">This process has no queue of its own.</p>
+          )}
+        </section>
+        <section className="stat-card" aria-labelledby="engine-h">
+          <h2 id="engine-h">Engine threads</h2>
+          <dl>
+            <dt>Busy</dt>
+            <dd data-testid="engine-busy">
+              {engine.busy} of {engine.threads}
+            </dd>
+            <dt>Waiting: camera / identify</dt>
+            <dd>{engine.queuedInteractive}</dd>
+            <dt>Waiting: batch</dt>
+            <dd>{engine.queuedBatch}</dd>
+          </dl>
+        </section>
+        <section className="stat-card" aria-labelledby="images-h">
+          <h2 id="images-h">Photos</h2>
+          <dl>
+            {IMAGE_STATUSES.map((s) => (
+              <div key={s} className="dl-row">
+                <dt>{statusLabel(s)}</dt>
+                <dd data-testid={`system-${s}`}>{images[s]}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+      </div>
+      <section aria-labelledby="throughput-h">
+        <h2 id="throughput-h">
+          Photos per second, last {Math.round((throughput.processed.length * throughput.bucketSeconds) / 60)}{' '}
+          minutes
+        </h2>
+        <ThroughputChart throughput={throughput} />
+      </section>
+      <section aria-labelledby="failures-h">
+        <h2 id="failures-h">Recent failures</h2>
+        {failures.length === 0 ? (
+          <p className="empty">No photo has failed.</p>
+        ) : (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Photo</th>
+                  <th scope="col">Attempts</th>
+                  <th scope="col">Error</th>
+                  <th scope="col">When</th>
+                </tr>
+              </thead>
+              <tbody>
+                {failures.map((f) => (
+                  <tr key={f.id}>
+                    <td>
+                      <Link href={`/photos/${f.id}`}>{f.file}</Link>
+                    </td>
+                    <td>{f.attempts}</td>
+                    <td>
+                      <StatusBadge status={f.status} error={f.lastError} />
+                    </td>
+                    <td>{new Date(f.updatedAt).toLocaleString()}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <p className="muted">
+        Refreshed every 2 seconds. Prometheus metrics: <a href="/metrics">/metrics</a> · API docs:{' '}
+        <a href="/docs">/docs</a>
+      </p>
+    </>
+  );
+}
