@@ -43,9 +43,18 @@ export class OutboxRelay {
     return this.draining;
   }
 
-  /** Asks for a drain soon; never throws. */
+  private pendingNudge: NodeJS.Timeout | null = null;
+
+  /**
+   * Asks for a drain within a few milliseconds (nudges in between share one drain, so a burst of
+   * uploads moves its jobs in a few batches instead of one round trip each); never throws.
+   */
   nudge(): void {
-    this.drain().catch((error) => this.log.error({ err: String(error) }, 'outbox relay failed'));
+    if (this.pendingNudge) return;
+    this.pendingNudge = setTimeout(() => {
+      this.pendingNudge = null;
+      this.drain().catch((error) => this.log.error({ err: String(error) }, 'outbox relay failed'));
+    }, 5);
   }
 
   /** Also drains every `intervalMs`, for rows written by other processes. */
@@ -57,7 +66,9 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.pendingNudge) clearTimeout(this.pendingNudge);
     this.timer = null;
+    this.pendingNudge = null;
     await this.draining?.catch(() => {});
   }
 }

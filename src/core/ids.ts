@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
-
 let lastMs = 0;
 let sequence = 0;
 
 /**
  * A sortable, unique id: `<prefix>_<12 hex of ms time><4 hex of sequence><8 random hex>`.
- * Ids created later in one process sort later, which keyset pagination relies on.
+ * Ids created later in one process sort later, which keyset pagination relies on. The random part only
+ * separates processes that create ids in the same millisecond; it need not be unpredictable.
  */
 export function newId(prefix: string, now = Date.now()): string {
   if (now <= lastMs) {
@@ -20,5 +19,8 @@ export function newId(prefix: string, now = Date.now()): string {
   }
   const time = lastMs.toString(16).padStart(12, '0');
   const seq = sequence.toString(16).padStart(4, '0');
-  return `${prefix}_${time}${seq}${randomBytes(4).toString('hex')}`;
+  const random = Math.floor(Math.random() * 0x1_0000_0000)
+    .toString(16)
+    .padStart(8, '0');
+  return `${prefix}_${time}${seq}${random}`;
 }

@@ -29,14 +29,19 @@ export interface AllOptions {
   drainMs?: number;
 }
 
+let engineModule: Promise<typeof import('../engine/index.ts')> | undefined;
+/** The engine module, loaded on first use (a test may run `all` with its own engine). */
+const loadEngineModule = () => {
+  engineModule ??= import('../engine/index.ts');
+  return engineModule;
+};
+
 async function defaultEngine(threads: number): Promise<FaceEngine> {
-  const { createFaceEngine } = await import('../engine/index.ts');
-  return createFaceEngine({ threads });
+  return (await loadEngineModule()).createFaceEngine({ threads });
 }
 
 async function defaultDecode(bytes: Uint8Array) {
-  const { decodeImage } = await import('../engine/index.ts');
-  const decoded = await decodeImage(bytes);
+  const decoded = await (await loadEngineModule()).decodeImage(bytes);
   return { width: decoded.image.width, height: decoded.image.height, channels: 3, data: decoded.image.data };
 }
 
