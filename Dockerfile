@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# faceflow: one image, every role. `docker run IMAGE <role>` with role = all | api | worker |
+# recognizer | redeemer | migrate (the argument goes to `faceflow`, i.e. `node bin/faceflow.js`).
+
+# --- deps: production dependencies only. Native modules (better-sqlite3, sharp) install their
+# prebuilt binaries; the toolchain is here for when one has to be compiled. The face models and the
+# tfjs wasm binaries ship inside the npm packages, so node_modules is all the engine needs.
+FROM node:20-slim AS deps
+WORKDIR /app
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+# --- runtime: no compiler, no npm cache, not root.
+FROM node:20-slim AS runtime
+ENV HOST=0.0.0.0 \
+    PORT=8080 \
+    DATA_DIR=/var/lib/faceflow
+WORKDIR /app
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --chown=root:root package.json ./
+COPY --chown=root:root bin ./bin
+COPY --chown=root:root src ./src
+# The code is owned by root and read-only to the app user; only DATA_DIR is writable.
+RUN mkdir -p /var/lib/faceflow && chown 1000:1000 /var/lib/faceflow
+# uid 1000 is the `node` user of the base image; numeric so Kubernetes can verify runAsNonRoot.
+USER 1000:1000
+VOLUME ["/var/lib/faceflow"]
+EXPOSE 8080
+# For the HTTP roles (all, api); compose and Kubernetes set their own checks per role.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["node", "/app/bin/faceflow.js"]
+CMD ["all"]
