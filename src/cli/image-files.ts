@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
@@ -31,13 +32,23 @@ async function statOrThrow(target: string) {
   }
 }
 
+/** File or folder, following symbolic links (a dangling link counts as neither). */
+export async function entryKind(entry: Dirent, full: string): Promise<'file' | 'dir' | 'other'> {
+  if (entry.isSymbolicLink()) {
+    const target = await stat(full).catch(() => null);
+    return target?.isDirectory() ? 'dir' : target?.isFile() ? 'file' : 'other';
+  }
+  return entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other';
+}
+
 async function walk(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await walk(full, out);
-    else if (entry.isFile() && isImagePath(entry.name)) out.push(full);
+    const kind = await entryKind(entry, full);
+    if (kind === 'dir') await walk(full, out);
+    else if (kind === 'file' && isImagePath(entry.name)) out.push(full);
   }
 }
 

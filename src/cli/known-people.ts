@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
-import { isImagePath, listImages } from './image-files.ts';
+import { entryKind, isImagePath, listImages } from './image-files.ts';
 
 export interface KnownPhoto {
   person: string;
@@ -25,13 +25,14 @@ export async function readKnownPeople(dir: string): Promise<KnownPhoto[]> {
   const known: KnownPhoto[] = [];
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
+    const kind = await entryKind(entry, full);
+    if (kind === 'dir') {
       const files = await listImages(full).catch((error: unknown) => {
         if (error instanceof AppError && error.code === 'no_images') return [];
         throw error;
       });
       for (const file of files) known.push({ person: entry.name, file });
-    } else if (entry.isFile() && isImagePath(entry.name)) {
+    } else if (kind === 'file' && isImagePath(entry.name)) {
       known.push({ person: personFromFileName(entry.name), file: full });
     }
   }

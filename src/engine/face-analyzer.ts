@@ -8,9 +8,11 @@ import type {
   ModelInfo,
   Point,
 } from '../core/face.ts';
+import { boxChip, levelledBoxTransform } from './align/face-framing.ts';
 import { ALIGNMENT_POINTS, scaledTemplate } from './align/face-template.ts';
 import { estimateSimilarity, mirrorChip, type Similarity, warpToChip } from './align/similarity-transform.ts';
 import { type DecodeOptions, decodeImage } from './decode/image-decoder.ts';
+import type { RawImage } from './decode/raw-image.ts';
 import { DEFAULT_DETECTOR_OPTIONS, type DetectorOptions, detectFaces } from './detect/face-detector.ts';
 import { CHIP_SIZE, embedChips } from './embed/face-embedder.ts';
 import { detectionRect, landmarkBox, locateLandmarks } from './landmarks/landmark-locator.ts';
@@ -24,6 +26,12 @@ export interface AnalyzerOptions {
   flip: boolean;
   /** Template zoom (>1 = tighter crop) and vertical shift in chip pixels. */
   templateScale: number;
+  /**
+   * How a face is framed for the descriptor: `template` fits a similarity transform to a landmark
+   * template, `box` is face-api's padded landmark box (no rotation), `box-levelled` is that box turned
+   * so that the eyes are level.
+   */
+  alignment: 'template' | 'box' | 'box-levelled';
   templateShiftY: number;
   decode: DecodeOptions;
 }
@@ -33,6 +41,7 @@ export const DEFAULT_ANALYZER_OPTIONS: AnalyzerOptions = {
   refineLandmarks: true,
   flip: true,
   templateScale: 1,
+  alignment: 'template',
   templateShiftY: 0,
   decode: { maxSide: 2048 },
 };
@@ -115,42 +124,45 @@ export class FaceAnalyzer {
     this.alignmentTemplate = ALIGNMENT_POINTS.map((i) => this.template[i] as Point);
   }
 
+  private chip(image: RawImage, points: Point[]): Uint8Array {
+    switch (this.options.alignment) {
+      case 'box':
+        return boxChip(image, points, CHIP_SIZE);
+      case 'box-levelled':
+        return warpToChip(image, levelledBoxTransform(points, CHIP_SIZE), CHIP_SIZE);
+      case 'template': {
+        const transform: Similarity = estimateSimilarity(
+          ALIGNMENT_POINTS.map((i) => points[i] as Point),
+          this.alignmentTemplate,
+        );
+        return warpToChip(image, transform, CHIP_SIZE);
+      }
+    }
+  }
+
   async analyze(request: AnalyzeRequest): Promise<AnalyzeResult> {
-    const { tf } = this.runtime;
     const t0 = performance.now();
     const decoded = await decodeImage(request.bytes, this.options.decode);
     const { image, scale, originalWidth, originalHeight } = decoded;
     const t1 = performance.now();
-    const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-    let detections: Awaited<ReturnType<typeof detectFaces>>;
-    let landmarks: Array<Point[] | null>;
-    let t2: number;
-    try {
-      detections = await detectFaces(this.runtime, tensor, this.options.detector);
-      t2 = performance.now();
-      landmarks = await locateLandmarks(this.runtime, tensor, detections.map(detectionRect));
-      if (this.options.refineLandmarks) {
-        const refined = await locateLandmarks(
-          this.runtime,
-          tensor,
-          landmarks.map((l, i) =>
-            l ? landmarkBox(l) : detectionRect(detections[i] as (typeof detections)[0]),
-          ),
-        );
-        landmarks = landmarks.map((l, i) => refined[i] ?? l);
-      }
-    } finally {
-      tensor.dispose();
+    const detections = await detectFaces(this.runtime, image, this.options.detector);
+    const t2 = performance.now();
+    let landmarks = await locateLandmarks(this.runtime, image, detections.map(detectionRect));
+    if (this.options.refineLandmarks) {
+      const refined = await locateLandmarks(
+        this.runtime,
+        image,
+        landmarks.map((l, i) =>
+          l ? landmarkBox(l) : detectionRect(detections[i] as (typeof detections)[0]),
+        ),
+      );
+      landmarks = landmarks.map((l, i) => refined[i] ?? l);
     }
     const t3 = performance.now();
     const kept: Array<{ index: number; points: Point[]; chip: Uint8Array }> = [];
     landmarks.forEach((points, index) => {
       if (!points) return;
-      const transform: Similarity = estimateSimilarity(
-        ALIGNMENT_POINTS.map((i) => points[i] as Point),
-        this.alignmentTemplate,
-      );
-      kept.push({ index, points, chip: warpToChip(image, transform, CHIP_SIZE) });
+      kept.push({ index, points, chip: this.chip(image, points) });
     });
     const chips = this.options.flip
       ? kept.flatMap((k) => [k.chip, mirrorChip(k.chip, CHIP_SIZE)])

@@ -19,10 +19,11 @@ export function modelInfo(
     options.flip === DEFAULT_ANALYZER_OPTIONS.flip &&
     options.templateScale === DEFAULT_ANALYZER_OPTIONS.templateScale &&
     options.templateShiftY === DEFAULT_ANALYZER_OPTIONS.templateShiftY &&
-    options.refineLandmarks === DEFAULT_ANALYZER_OPTIONS.refineLandmarks;
+    options.refineLandmarks === DEFAULT_ANALYZER_OPTIONS.refineLandmarks &&
+    options.alignment === DEFAULT_ANALYZER_OPTIONS.alignment;
   const variant = standard
     ? PIPELINE_VERSION
-    : `custom-f${Number(options.flip)}-r${Number(options.refineLandmarks)}-s${options.templateScale}-y${options.templateShiftY}`;
+    : `custom-${options.alignment}-f${Number(options.flip)}-r${Number(options.refineLandmarks)}-s${options.templateScale}-y${options.templateShiftY}`;
   return {
     name: MODEL_NAME,
     version: `${faceApiVersion}+${variant}`,

@@ -30,7 +30,7 @@ export function registerDetect(program: Command): void {
         },
         (result, index) => {
           progress.tick(index + 1, files.length);
-          if ('error' in result) {
+          if (result.error) {
             failures++;
             const { code, message } = result.error;
             if (options.json) json.push({ file: result.file, error: { code, message } });

@@ -37,7 +37,7 @@ async function enrol(engine: FaceEngine, knownDir: string, quiet: boolean): Prom
       }
     },
     (result) => {
-      if ('error' in result) return warn(`${result.photo.file}: ${result.error.message}; skipped`);
+      if (result.error) return warn(`${result.photo.file}: ${result.error.message}; skipped`);
       const { faces, width, height } = result.analysis;
       if (faces.length === 0) return warn(`no face found in known photo ${result.photo.file}; skipped`);
       if (faces.length > 1)
@@ -83,7 +83,7 @@ export function registerIdentify(program: Command): void {
         },
         (result, index) => {
           progress.tick(index + 1, files.length);
-          if ('error' in result) {
+          if (result.error) {
             failures++;
             const { code, message } = result.error;
             if (options.json) json.push({ file: result.file, error: { code, message } });

@@ -1,4 +1,6 @@
-import type { FaceRuntime, ImageTensor } from '../runtime/tfjs-runtime.ts';
+import type { RawImage } from '../decode/raw-image.ts';
+import { resampleSquare } from '../decode/resample.ts';
+import type { FaceRuntime } from '../runtime/tfjs-runtime.ts';
 
 /** A face found by a detector, in pixels of the decoded image. */
 export interface Detection {
@@ -49,27 +51,76 @@ export function detectorInputSizes(width: number, height: number): number[] {
  */
 export async function detectFaces(
   runtime: FaceRuntime,
-  image: ImageTensor,
+  image: RawImage,
   options: DetectorOptions = DEFAULT_DETECTOR_OPTIONS,
 ): Promise<Detection[]> {
   const { faceapi } = runtime;
-  const [height, width] = image.shape;
-  const sizes = detectorInputSizes(width, height);
-  let found: Awaited<ReturnType<typeof faceapi.nets.tinyFaceDetector.locateFaces>> = [];
-  for (const inputSize of options.fallback ? sizes : sizes.slice(0, 1)) {
-    found = await faceapi.nets.tinyFaceDetector.locateFaces(
-      image,
+  const sizes = detectorInputSizes(image.width, image.height);
+  const run = async (
+    inputSize: number,
+    locate: (input: ReturnType<FaceRuntime['tf']['tensor3d']>) => Promise<FaceBoxes>,
+    margin = 0,
+  ) => {
+    // The networks see the photo zero-padded to a square (at the right/bottom, or around it when a
+    // margin is asked for), resized to inputSize.
+    const side = Math.round(Math.max(image.width, image.height) * (1 + 2 * margin));
+    const x0 = margin > 0 ? -Math.round((side - image.width) / 2) : 0;
+    const y0 = margin > 0 ? -Math.round((side - image.height) / 2) : 0;
+    const whole = { x: 0, y: 0, width: image.width, height: image.height };
+    const pixels = resampleSquare(image, whole, x0, y0, side, inputSize);
+    const input = runtime.tf.tensor3d(pixels, [inputSize, inputSize, 3], 'float32');
+    try {
+      const k = side / inputSize;
+      return (await locate(input)).map((d) => clipDetection(d, k, x0, y0, image.width, image.height));
+    } finally {
+      input.dispose();
+    }
+  };
+  const tiny = (inputSize: number) => (input: ReturnType<FaceRuntime['tf']['tensor3d']>) =>
+    faceapi.nets.tinyFaceDetector.locateFaces(
+      input,
       new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: options.minScore }),
     );
-    if (found.length > 0) break;
-  }
-  if (found.length === 0 && options.fallback) {
-    found = await faceapi.nets.ssdMobilenetv1.locateFaces(
-      image,
+  const ssd = (input: ReturnType<FaceRuntime['tf']['tensor3d']>) =>
+    faceapi.nets.ssdMobilenetv1.locateFaces(
+      input,
       new faceapi.SsdMobilenetv1Options({ minConfidence: options.fallbackMinScore, maxResults: 100 }),
     );
+  const attempts: Array<() => Promise<Detection[]>> = sizes.map((size) => () => run(size, tiny(size)));
+  if (options.fallback) {
+    // Tightly cropped portraits (the face touches the borders, as in the ORL set) are found once
+    // the photo gets a margin around it; SSD MobileNet is the last resort.
+    attempts.push(() => run(sizes[0] as number, tiny(sizes[0] as number), TIGHT_CROP_MARGIN));
+    attempts.push(() => run(SSD_INPUT_SIZE, ssd));
+    attempts.push(() => run(SSD_INPUT_SIZE, ssd, TIGHT_CROP_MARGIN));
   }
-  return found
-    .map((d) => ({ x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height, score: d.score }))
-    .filter((d) => d.width >= 4 && d.height >= 4);
+  let found: Detection[] = [];
+  for (const attempt of options.fallback ? attempts : attempts.slice(0, 1)) {
+    found = await attempt();
+    if (found.length > 0) break;
+  }
+  return found.filter((d) => d.width >= 4 && d.height >= 4);
+}
+
+type FaceBoxes = Array<{ box: { x: number; y: number; width: number; height: number }; score: number }>;
+
+/** SSD MobileNet v1 always looks at a 512×512 input. */
+const SSD_INPUT_SIZE = 512;
+/** Margin added on every side (as a fraction of the longer side) when looking for tightly cropped faces. */
+const TIGHT_CROP_MARGIN = 0.25;
+
+/** Maps a box from network-input pixels back to the photo, clipped to it. */
+function clipDetection(
+  d: { box: { x: number; y: number; width: number; height: number }; score: number },
+  k: number,
+  x0: number,
+  y0: number,
+  width: number,
+  height: number,
+): Detection {
+  const left = Math.max(0, x0 + d.box.x * k);
+  const top = Math.max(0, y0 + d.box.y * k);
+  const right = Math.min(width, x0 + (d.box.x + d.box.width) * k);
+  const bottom = Math.min(height, y0 + (d.box.y + d.box.height) * k);
+  return { x: left, y: top, width: right - left, height: bottom - top, score: d.score };
 }

@@ -1,4 +1,6 @@
 import type { Point } from '../../core/face.ts';
+import type { RawImage } from '../decode/raw-image.ts';
+import { resampleSquare } from '../decode/resample.ts';
 import type { Detection } from '../detect/face-detector.ts';
 import type { FaceRuntime, ImageTensor } from '../runtime/tfjs-runtime.ts';
 
@@ -36,35 +38,53 @@ export function landmarkBox(points: readonly Point[], padding = 0.25): CropRect 
   return { x: cx - side / 2, y: cy - side / 2, width: side, height: side };
 }
 
+const LANDMARK_INPUT = 112;
+
 /**
  * 68-point landmarks (face-api's FaceLandmark68Net) for each rectangle, in pixels of the image.
- * All faces of one photo go through the network as one batch.
+ * Each crop is zero-padded to a centred square and resized to 112×112 exactly as face-api does,
+ * but computed from the decoded bytes; all faces of one photo go through the network as one batch.
  */
 export async function locateLandmarks(
   runtime: FaceRuntime,
-  image: ImageTensor,
+  image: RawImage,
   rects: readonly CropRect[],
 ): Promise<Array<Point[] | null>> {
   const { tf, faceapi } = runtime;
-  const [height, width] = image.shape;
-  const clipped = rects.map((r) => clipRect(r, width, height));
-  const usable = clipped.filter((r): r is CropRect => r !== null);
+  const clipped = rects.map((r) => clipRect(r, image.width, image.height));
+  const squares = clipped.map((r) => {
+    if (r === null) return null;
+    const side = Math.max(r.width, r.height);
+    const diff = side - Math.min(r.width, r.height);
+    const before = diff - Math.round(diff * 0.5);
+    const x0 = r.width < r.height ? r.x - before : r.x;
+    const y0 = r.height < r.width ? r.y - before : r.y;
+    return { rect: r, x0, y0, side };
+  });
+  const usable = squares.filter((s): s is NonNullable<typeof s> => s !== null);
   if (usable.length === 0) return clipped.map(() => null);
-  const crops = usable.map((r) => tf.slice(image, [r.y, r.x, 0], [r.height, r.width, 3]) as ImageTensor);
+  const inputs = usable.map((s) =>
+    tf.tensor3d(
+      resampleSquare(image, s.rect, s.x0, s.y0, s.side, LANDMARK_INPUT),
+      [LANDMARK_INPUT, LANDMARK_INPUT, 3],
+      'float32',
+    ),
+  );
   try {
     const result = await faceapi.nets.faceLandmark68Net.detectLandmarks(
-      crops.length === 1 ? (crops[0] as ImageTensor) : crops,
+      inputs.length === 1 ? (inputs[0] as ImageTensor) : inputs,
     );
     const list = Array.isArray(result) ? result : [result];
     let next = 0;
-    return clipped.map((r) => {
-      if (r === null) return null;
+    return squares.map((s) => {
+      if (s === null) return null;
       const landmarks = list[next++];
       if (!landmarks) return null;
-      return landmarks.positions.map((p) => ({ x: p.x + r.x, y: p.y + r.y }));
+      const k = s.side / LANDMARK_INPUT;
+      return landmarks.positions.map((p) => ({ x: s.x0 + p.x * k, y: s.y0 + p.y * k }));
     });
   } finally {
-    for (const crop of crops) crop.dispose();
+    for (const input of inputs) input.dispose();
   }
 }
 

@@ -137,7 +137,10 @@ export class EnginePool implements FaceEngine {
 
   private spawn(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(BOOT_URL, { workerData: this.threadData });
+      const worker = new Worker(BOOT_URL, {
+        workerData: this.threadData,
+        resourceLimits: { maxYoungGenerationSizeMb: 8 },
+      });
       const slot: Slot = { worker, ready: false, current: null };
       this.slots.push(slot);
       worker.on('message', (message: ThreadReply) => {

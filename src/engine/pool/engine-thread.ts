@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import sharp from 'sharp';
 import { toErrorInfo } from '../../core/errors.ts';
 import { FaceAnalyzer } from '../face-analyzer.ts';
 import { modelInfo } from '../model-info.ts';
@@ -8,6 +9,9 @@ import type { AnalyzeTask, ThreadData, ThreadReply } from './messages.ts';
 const port = parentPort;
 if (!port) throw new Error('engine-thread must run as a worker thread');
 const { options } = workerData as ThreadData;
+// libvips' operation cache and thread pool are per process: keep them small, the pool provides the parallelism.
+sharp.cache(false);
+sharp.concurrency(1);
 
 function reply(message: ThreadReply, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
