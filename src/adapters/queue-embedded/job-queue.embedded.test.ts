@@ -1,92 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openSqlite, type SqliteHandle } from '../sqlite/sqlite-database.ts';
+import { jobQueueContract } from '../../../test/contract/job-queue.contract.ts';
+import { openSqlite } from '../sqlite/sqlite-database.ts';
 import { EmbeddedJobQueue } from './job-queue.embedded.ts';
 
-describe('EmbeddedJobQueue', () => {
-  let dir: string;
-  let handle: SqliteHandle;
-  let now = 1000;
-  const clock = { now: () => now };
-  let queue: EmbeddedJobQueue;
-
-  beforeEach(async () => {
-    now = 1000;
-    dir = mkdtempSync(join(tmpdir(), 'faceflow-queue-'));
-    handle = await openSqlite(join(dir, 'db.sqlite'));
-    queue = new EmbeddedJobQueue(handle.db, clock);
-  });
-  afterEach(async () => {
-    await handle.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const job = (imageId: string, priority = 1) => ({
-    payload: { kind: 'process_image' as const, imageId },
-    dedupeKey: `image:${imageId}`,
-    priority,
-  });
-
-  it('hands each job to one consumer, in priority then FIFO order', async () => {
-    await queue.publish([job('a'), job('b'), { ...job('c', 0), dedupeKey: undefined }]);
-    const first = await queue.receive('w1', 2, 5000);
-    const second = await queue.receive('w2', 5, 5000);
-    expect(first.map((j) => j.payload)).toEqual([
-      { kind: 'process_image', imageId: 'c' },
-      { kind: 'process_image', imageId: 'a' },
-    ]);
-    expect(second.map((j) => j.payload)).toEqual([{ kind: 'process_image', imageId: 'b' }]);
-    expect(await queue.depth()).toEqual({ ready: 0, inFlight: 3, delayed: 0 });
-  });
-
-  it('ignores a job whose dedupe key is already queued', async () => {
-    await queue.publish([job('a')]);
-    await queue.publish([job('a')]);
-    expect((await queue.depth()).ready).toBe(1);
-  });
-
-  it('hands a job out again when its lease expires (the consumer died)', async () => {
-    await queue.publish([job('a')]);
-    const [first] = await queue.receive('dead', 1, 5000);
-    now += 4000;
-    expect(await queue.receive('w2', 1, 5000)).toEqual([]);
-    now += 2000;
-    const [again] = await queue.receive('w2', 1, 5000);
-    expect(again?.id).toBe(first?.id);
-    expect(again?.deliveries).toBe(2);
-    // the dead consumer cannot ack a job it no longer holds
-    await queue.ack(first?.id as string, 'dead');
-    expect((await queue.depth()).inFlight).toBe(1);
-    await queue.ack(first?.id as string, 'w2');
-    expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 0 });
-  });
-
-  it('delays retried jobs and keeps extended leases', async () => {
-    await queue.publish([job('a')]);
-    const [first] = await queue.receive('w', 1, 1000);
-    await queue.retry(first?.id as string, 'w', 3000);
-    expect(await queue.depth()).toEqual({ ready: 0, inFlight: 0, delayed: 1 });
-    now += 3000;
-    const [again] = await queue.receive('w', 1, 1000);
-    expect(again?.id).toBe(first?.id);
-    now += 900;
-    expect(await queue.extend(again?.id as string, 'w', 1000)).toBe(true);
-    now += 900;
-    expect(await queue.receive('other', 1, 1000)).toEqual([]);
-  });
-
-  it('survives closing and reopening the database file (durable)', async () => {
-    await queue.publish([job('a'), job('b')]);
-    await queue.receive('w', 1, 1000);
-    await handle.close();
-    handle = await openSqlite(join(dir, 'db.sqlite'));
-    queue = new EmbeddedJobQueue(handle.db, clock);
-    now += 2000;
-    expect((await queue.receive('w2', 5, 1000)).map((j) => j.payload)).toEqual([
-      { kind: 'process_image', imageId: 'a' },
-      { kind: 'process_image', imageId: 'b' },
-    ]);
-  });
+jobQueueContract('EmbeddedJobQueue on SQLite', async (clock) => {
+  const dir = mkdtempSync(join(tmpdir(), 'faceflow-queue-'));
+  let handle = await openSqlite(join(dir, 'db.sqlite'));
+  return {
+    queue: new EmbeddedJobQueue(handle.db, clock),
+    async reopen() {
+      await handle.close();
+      handle = await openSqlite(join(dir, 'db.sqlite'));
+      return new EmbeddedJobQueue(handle.db, clock);
+    },
+    async close() {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 });

@@ -2,36 +2,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newImageRow } from '../../../test/helpers/image-rows.ts';
-import type { NewFace } from '../../ports/image-store.ts';
+import { face, imageStoreContract, MODEL, newImage } from '../../../test/contract/image-store.contract.ts';
 import { SqliteImageStore } from './image-store.sqlite.ts';
 import { openSqlite, type SqliteHandle } from './sqlite-database.ts';
 
-const MODEL = { name: 'test-model', version: '1' };
-
-function newImage(sha: string) {
-  return newImageRow(sha.padEnd(64, '0'), {
-    requestId: 'req-1',
-    width: 10,
-    height: 10,
-    size: 10,
-    file: `${sha}.jpg`,
-  });
-}
-
-function face(personId: string | null, distance: number | null, seed = 1): NewFace {
+imageStoreContract('SqliteImageStore', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faceflow-store-'));
+  const handle = await openSqlite(join(dir, 'db.sqlite'));
   return {
-    box: { top: 1, right: 5, bottom: 5, left: 1 },
-    landmarks: [{ x: 2, y: 2 }],
-    score: 0.9,
-    quality: null,
-    embedding: new Float32Array([seed, 0, 0, 0]),
-    personId,
-    distance,
+    store: new SqliteImageStore(handle.db),
+    async close() {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
-}
+});
 
-describe('SqliteImageStore', () => {
+describe('SqliteImageStore (rows)', () => {
   let dir: string;
   let handle: SqliteHandle;
   let store: SqliteImageStore;
@@ -46,33 +33,6 @@ describe('SqliteImageStore', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stores the same bytes once and writes one outbox job with the photo', async () => {
-    const first = await store.createImage(newImage('aa'), 1000);
-    const second = await store.createImage(newImage('aa'), 2000);
-    expect(first.duplicate).toBe(false);
-    expect(second.duplicate).toBe(true);
-    expect(second.image.id).toBe(first.image.id);
-    const outbox = await store.takeOutbox(10);
-    expect(outbox.map((o) => o.job.payload)).toEqual([
-      { kind: 'process_image', imageId: first.image.id, requestId: 'req-1' },
-    ]);
-  });
-
-  it('leases a photo to one worker at a time and hands it over when the lease expires', async () => {
-    const { image } = await store.createImage(newImage('bb'), 1000);
-    const a = await store.claimImage(image.id, 'worker-a', 5000, 1000);
-    expect(a?.attempt).toBe(1);
-    expect(await store.claimImage(image.id, 'worker-b', 5000, 2000)).toBeNull();
-    const b = await store.claimImage(image.id, 'worker-b', 5000, 7000);
-    expect(b?.attempt).toBe(2);
-    // the first worker lost its lease: its result is not written
-    expect(await store.completeImage(image.id, 'worker-a', [face(null, null)], MODEL, 7100)).toBe(false);
-    expect(await store.completeImage(image.id, 'worker-b', [face(null, null)], MODEL, 7200)).toBe(true);
-    const detail = await store.getImage(image.id);
-    expect(detail?.status).toBe('processed');
-    expect(detail?.faces).toHaveLength(1);
-  });
-
   it('replaces faces when a photo is processed again, never duplicates them', async () => {
     const { image } = await store.createImage(newImage('cc'), 1000);
     await store.claimImage(image.id, 'w', 1000, 1000);
@@ -82,147 +42,5 @@ describe('SqliteImageStore', () => {
     await store.completeImage(image.id, 'w', [face(null, null, 1), face(null, null, 2)], MODEL, 2100);
     const rows = await handle.db.selectFrom('faces').select('id').where('image_id', '=', image.id).execute();
     expect(rows).toHaveLength(2);
-  });
-
-  it('schedules retries and keeps the error of a failed photo', async () => {
-    const { image } = await store.createImage(newImage('dd'), 1000);
-    await store.claimImage(image.id, 'w', 1000, 1000);
-    const error = { code: 'engine_failure' as const, message: 'boom', retryable: true };
-    expect(await store.failImage(image.id, 'w', error, 5000, 1100)).toBe(true);
-    expect(await store.claimImage(image.id, 'w', 1000, 4000)).toBeNull();
-    const again = await store.claimImage(image.id, 'w', 1000, 5000);
-    expect(again?.attempt).toBe(2);
-    await store.failImage(image.id, 'w', { ...error, retryable: false }, null, 5100);
-    const detail = await store.getImage(image.id);
-    expect(detail?.status).toBe('failed');
-    expect(detail?.attempts).toBe(2);
-    expect(detail?.lastError).toEqual({ code: 'engine_failure', message: 'boom', retryable: false });
-  });
-
-  it('requeues photos whose worker died and pending photos whose message was lost', async () => {
-    const a = (await store.createImage(newImage('e1'), 1000)).image;
-    const b = (await store.createImage(newImage('e2'), 1000)).image;
-    const c = (await store.createImage(newImage('e3'), 1000)).image;
-    await store.deleteOutbox((await store.takeOutbox(10)).map((o) => o.id));
-    await store.claimImage(a.id, 'dead', 1000, 1000); // lease expires at 2000
-    await store.claimImage(c.id, 'alive', 100_000, 1000);
-    const ids = await store.requeueStuck(70_000, 60_000, 10);
-    expect(ids.sort()).toEqual([a.id, b.id].sort());
-    expect((await store.takeOutbox(10)).map((o) => o.job.payload)).toHaveLength(2);
-    // b is due again from now on: not requeued a second time right away
-    expect(await store.requeueStuck(70_001, 60_000, 10)).toEqual([a.id]);
-  });
-
-  it('gives photos that failed after transient errors a new round, not permanent failures', async () => {
-    const transient = (await store.createImage(newImage('r1'), 1000)).image;
-    const permanent = (await store.createImage(newImage('r2'), 1000)).image;
-    for (const [image, retryable] of [
-      [transient, true],
-      [permanent, false],
-    ] as const) {
-      await store.claimImage(image.id, 'w', 1000, 1000);
-      await store.failImage(image.id, 'w', { code: 'engine_failure', message: 'x', retryable }, null, 1100);
-    }
-    await store.deleteOutbox((await store.takeOutbox(10)).map((o) => o.id));
-    expect(await store.requeueFailedRetryable(2000, 10)).toEqual([transient.id]);
-    const again = await store.getImage(transient.id);
-    expect([again?.status, again?.attempts]).toEqual(['pending', 0]);
-    expect((await store.getImage(permanent.id))?.status).toBe('failed');
-    expect((await store.takeOutbox(10)).map((o) => o.job.payload)).toMatchObject([{ imageId: transient.id }]);
-  });
-
-  it('releases a photo at shutdown without counting the attempt', async () => {
-    const { image } = await store.createImage(newImage('ff'), 1000);
-    await store.claimImage(image.id, 'w', 1000, 1000);
-    expect(await store.releaseImage(image.id, 'w', 1200)).toBe(true);
-    const detail = await store.getImage(image.id);
-    expect(detail?.status).toBe('pending');
-    expect(detail?.attempts).toBe(0);
-  });
-
-  it('pages images newest first with a keyset cursor and filters by status and person', async () => {
-    const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await store.createImage(newImage(`p${i}`), 1000 + i)).image.id);
-    const page1 = await store.listImages({ limit: 2 });
-    expect(page1.items.map((i) => i.id)).toEqual([ids[4], ids[3]]);
-    const page2 = await store.listImages({ limit: 2, cursor: page1.nextCursor ?? undefined });
-    expect(page2.items.map((i) => i.id)).toEqual([ids[2], ids[1]]);
-    const page3 = await store.listImages({ limit: 2, cursor: page2.nextCursor ?? undefined });
-    expect(page3.items.map((i) => i.id)).toEqual([ids[0]]);
-    expect(page3.nextCursor).toBeNull();
-    const person = await store.createPerson('Ann', 1000);
-    const target = ids[2] as string;
-    await store.claimImage(target, 'w', 1000, 2000);
-    await store.completeImage(target, 'w', [face(person.id, 0.3)], MODEL, 2100);
-    expect((await store.listImages({ limit: 10, personId: person.id })).items.map((i) => i.id)).toEqual([
-      target,
-    ]);
-    expect((await store.listImages({ limit: 10, status: 'processed' })).items.map((i) => i.id)).toEqual([
-      target,
-    ]);
-  });
-
-  it('stores names verbatim, SQL metacharacters included', async () => {
-    const name = `Robert'); DROP TABLE people;-- "%_\\`;
-    const person = await store.createPerson(name, 1000);
-    expect((await store.getPerson(person.id))?.name).toBe(name);
-    expect((await store.listPeople()).map((p) => p.name)).toEqual([name]);
-  });
-
-  it('flags automatic faces for re-matching on enroll and leaves manual ones alone', async () => {
-    const ann = await store.createPerson('Ann', 1000);
-    const bob = await store.createPerson('Bob', 1000);
-    const { image } = await store.createImage(newImage('gg'), 1000);
-    await store.claimImage(image.id, 'w', 1000, 1000);
-    await store.completeImage(image.id, 'w', [face(null, null, 1), face(null, null, 2)], MODEL, 1100);
-    const [f1, f2] = (await store.getImage(image.id))?.faces ?? [];
-    await store.assignFace(f2?.id as string, bob.id, 1200);
-    await store.deleteOutbox((await store.takeOutbox(10)).map((o) => o.id));
-    await store.enroll(ann.id, new Float32Array([1, 0, 0, 0]), MODEL, null, 1300, null);
-    const candidates = await store.rematchCandidates(10);
-    expect(candidates.map((c) => c.faceId)).toEqual([f1?.id]);
-    expect((await store.takeOutbox(10))[0]?.job.payload).toMatchObject({
-      kind: 'reidentify',
-      reason: 'enroll',
-    });
-    const changed = await store.applyRematch(
-      [
-        { faceId: f1?.id as string, personId: ann.id, distance: 0.1 },
-        { faceId: f2?.id as string, personId: ann.id, distance: 0.1 },
-      ],
-      1400,
-    );
-    expect(changed).toEqual([image.id]);
-    const faces = (await store.getImage(image.id))?.faces ?? [];
-    expect(faces.map((f) => [f.person?.name, f.matchSource])).toEqual([
-      ['Ann', 'auto'],
-      ['Bob', 'manual'],
-    ]);
-    expect((await store.loadGallery(MODEL)).entries).toHaveLength(1);
-  });
-
-  it('deleting a person removes their embeddings and queues their faces for re-matching', async () => {
-    const ann = await store.createPerson('Ann', 1000);
-    await store.enroll(ann.id, new Float32Array([1, 0, 0, 0]), MODEL, null, 1000, null);
-    const { image } = await store.createImage(newImage('hh'), 1000);
-    await store.claimImage(image.id, 'w', 1000, 1000);
-    await store.completeImage(image.id, 'w', [face(ann.id, 0.2)], MODEL, 1100, await store.galleryVersion());
-    const before = await store.galleryVersion();
-    expect(await store.deletePerson(ann.id, 1200, null)).toBe(true);
-    expect(await store.galleryVersion()).toBe(before + 1);
-    expect((await store.loadGallery(MODEL)).entries).toHaveLength(0);
-    expect((await store.getImage(image.id))?.faces[0]?.person).toBeNull();
-    expect(await store.rematchCandidates(10)).toHaveLength(1);
-    expect(await store.deletePerson(ann.id, 1300, null)).toBe(false);
-  });
-
-  it('queues re-matching when faces were matched against an outdated gallery', async () => {
-    const { image } = await store.createImage(newImage('ii'), 1000);
-    await store.claimImage(image.id, 'w', 1000, 1000);
-    const seen = await store.galleryVersion();
-    const ann = await store.createPerson('Ann', 1000);
-    await store.enroll(ann.id, new Float32Array([1, 0, 0, 0]), MODEL, null, 1050, null);
-    await store.completeImage(image.id, 'w', [face(null, null)], MODEL, 1100, seen);
-    expect(await store.rematchCandidates(10)).toHaveLength(1);
   });
 });
