@@ -43,9 +43,21 @@ export class EmbeddedJobQueue implements JobQueue {
     this.emitter.emit('available');
   }
 
+  /** Jobs that are due and not leased (or whose lease expired). */
+  private readyJobs(now: number) {
+    return this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('available_at', '<=', now)
+      .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]));
+  }
+
   async receive(consumer: string, max: number, leaseMs: number): Promise<ReceivedJob[]> {
     if (max <= 0) return [];
     const now = this.clock.now();
+    // A read first: idle consumers poll, and an UPDATE takes the database's write lock even when it matches nothing.
+    const any = await this.readyJobs(now).limit(1).executeTakeFirst();
+    if (!any) return [];
     const rows = await this.db
       .updateTable('jobs')
       .set((eb) => ({
@@ -53,16 +65,8 @@ export class EmbeddedJobQueue implements JobQueue {
         lease_until: now + leaseMs,
         deliveries: eb('deliveries', '+', 1),
       }))
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('jobs')
-          .select('id')
-          .where('available_at', '<=', now)
-          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-          .orderBy('priority')
-          .orderBy('available_at')
-          .orderBy('id')
-          .limit(max),
+      .where('id', 'in', () =>
+        this.readyJobs(now).orderBy('priority').orderBy('available_at').orderBy('id').limit(max),
       )
       .returning(['id', 'payload', 'deliveries', 'priority', 'available_at'])
       .execute();
