@@ -31,7 +31,7 @@ describeWithFaces('engine: determinism and the batch API', () => {
       expect(item.analysis.faces.length).toBe(alone.faces.length);
       item.analysis.faces.forEach((face, i) => {
         expect(Buffer.from(face.embedding.buffer)).toEqual(
-          Buffer.from((alone.faces[i]?.embedding as Float32Array).buffer),
+          Buffer.from((alone.faces[i] as { embedding: Float32Array }).embedding.buffer),
         );
       });
     }
