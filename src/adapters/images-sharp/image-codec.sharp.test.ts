@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decompressionBombPng } from '../../../test/helpers/bad-images.ts';
 import { AppError } from '../../core/errors.ts';
 import { decodeImage } from '../../engine/index.ts';
-import { endsComplete, SharpImageCodec, thumbnailRegion } from './image-codec.sharp.ts';
+import { SharpImageCodec, thumbnailRegion } from './image-codec.sharp.ts';
+import { readPhotoHeader } from './photo-header.ts';
 
 let fullDecodes = 0;
 const codec = new SharpImageCodec(async (bytes) => {
@@ -33,7 +34,7 @@ describe('SharpImageCodec', () => {
     fullDecodes = 0;
     for (const format of ['jpeg', 'png', 'gif'] as const) {
       const bytes = await photo(format);
-      expect(endsComplete(bytes, format)).toBe(true);
+      expect(readPhotoHeader(bytes)).toEqual({ format, width: 40, height: 30, complete: true });
       expect(await codec.inspect(bytes)).toEqual({ width: 40, height: 30, format });
     }
     expect(fullDecodes).toBe(0);
@@ -48,6 +49,19 @@ describe('SharpImageCodec', () => {
     const pgm = new TextEncoder().encode(`P5\n2 2\n255\n${'\u0001'.repeat(4)}`);
     expect(await codec.inspect(pgm)).toMatchObject({ width: 2, height: 2 });
     expect(fullDecodes).toBe(3);
+  });
+
+  it('reads the dimensions of progressive JPEGs and says when a file lacks its end', async () => {
+    const progressive = new Uint8Array(
+      await sharp({ create: { width: 33, height: 17, channels: 3, background: '#000' } })
+        .jpeg({ progressive: true })
+        .withMetadata()
+        .toBuffer(),
+    );
+    expect(readPhotoHeader(progressive)).toEqual({ format: 'jpeg', width: 33, height: 17, complete: true });
+    expect(readPhotoHeader(progressive.subarray(0, progressive.length - 10))?.complete).toBe(false);
+    expect(readPhotoHeader(new TextEncoder().encode('GIF89a'))).toBeNull();
+    expect(readPhotoHeader(new Uint8Array([0xff, 0xd8, 0xff, 0xd9]))).toBeNull();
   });
 
   it('rejects truncated, empty, non-image and bomb inputs', async () => {

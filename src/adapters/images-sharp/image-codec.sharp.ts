@@ -1,7 +1,8 @@
-import sharp, { type Metadata } from 'sharp';
+import sharp from 'sharp';
 import { AppError } from '../../core/errors.ts';
 import type { Box } from '../../core/face.ts';
 import type { DecodedPixels, ImageCodec } from '../../ports/image-decoder.ts';
+import { readPhotoHeader } from './photo-header.ts';
 
 export type DecodeFn = (bytes: Uint8Array) => Promise<DecodedPixels> | DecodedPixels;
 
@@ -22,19 +23,6 @@ export function thumbnailRegion(
   return { left, top, width: Math.max(1, right - left), height: Math.max(1, bottom - top) };
 }
 
-const PNG_IEND = [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
-
-/** Whether a JPEG, PNG or GIF ends with its end marker (a truncated file does not); null for other formats. */
-export function endsComplete(bytes: Uint8Array, format: string): boolean | null {
-  const n = bytes.length;
-  if (format === 'jpeg') return n >= 4 && bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9;
-  if (format === 'png') return n >= 8 && PNG_IEND.every((b, i) => bytes[n - 8 + i] === b);
-  if (format === 'gif') return n >= 1 && bytes[n - 1] === 0x3b;
-  return null;
-}
-
-const FAST_FORMATS = new Set(['jpeg', 'png', 'gif']);
-
 /**
  * ImageCodec over the engine's decoder (every format the engine reads, PGM included, with the same
  * limits) and sharp: header reads for the cheap upload check, encoding of face thumbnails.
@@ -50,22 +38,16 @@ export class SharpImageCodec implements ImageCodec {
   }
 
   /**
-   * JPEG, PNG and GIF that end with their end marker are checked from the header only (format, size,
-   * pixel limit): a full decode costs about six times as much CPU and uploads must stay cheap. Anything
-   * else, or a file without its end marker, goes through the engine's full decoder.
+   * JPEG, PNG and GIF that end with their end marker are checked from their header alone (format, size,
+   * pixel limit), read synchronously: a full decode costs several times the CPU of the rest of an upload, and
+   * even sharp's header read queued for milliseconds in libuv's thread pool under load. Anything else, or a
+   * file without its end marker, goes through the engine's full decoder.
    */
   async inspect(bytes: Uint8Array): Promise<{ width: number; height: number; format: string }> {
     if (bytes.length === 0) throw new AppError('invalid_image', 'the file is empty (0 bytes)');
-    let metadata: Metadata | null = null;
-    try {
-      metadata = await sharp(bytes, { limitInputPixels: this.maxPixels }).metadata();
-    } catch {
-      metadata = null; // let the engine's decoder say what is wrong
-    }
-    const format = metadata?.format ?? '';
-    const width = metadata?.width ?? 0;
-    const height = metadata?.height ?? 0;
-    if (FAST_FORMATS.has(format) && width > 0 && height > 0 && endsComplete(bytes, format)) {
+    const header = readPhotoHeader(bytes);
+    if (header?.complete) {
+      const { width, height, format } = header;
       if (width * height > this.maxPixels)
         throw new AppError(
           'image_too_large',
@@ -74,7 +56,7 @@ export class SharpImageCodec implements ImageCodec {
       return { width, height, format };
     }
     const decoded = await this.decodeFn(bytes);
-    return { width: decoded.width, height: decoded.height, format: format || 'pnm' };
+    return { width: decoded.width, height: decoded.height, format: header?.format ?? 'other' };
   }
 
   async faceThumbnail(bytes: Uint8Array, box: Box, size: number): Promise<Uint8Array> {
