@@ -61,6 +61,17 @@ describe('SharpImageCodec', () => {
     expect(readPhotoHeader(progressive)).toEqual({ format: 'jpeg', width: 33, height: 17, complete: true });
     expect(readPhotoHeader(progressive.subarray(0, progressive.length - 10))?.complete).toBe(false);
     expect(readPhotoHeader(new TextEncoder().encode('GIF89a'))).toBeNull();
+    // EXIF orientation 6 (a quarter turn): the sides swap, as in the engine's decoded photo
+    const rotated = new Uint8Array(
+      await sharp({ create: { width: 33, height: 17, channels: 3, background: '#000' } })
+        .jpeg()
+        .withMetadata({ orientation: 6 })
+        .toBuffer(),
+    );
+    expect(readPhotoHeader(rotated)).toMatchObject({ width: 17, height: 33 });
+    expect(await codec.inspect(rotated)).toMatchObject({ width: 17, height: 33 });
+    const decoded = await decodeImage(rotated);
+    expect([decoded.image.width, decoded.image.height]).toEqual([17, 33]);
     expect(readPhotoHeader(new Uint8Array([0xff, 0xd8, 0xff, 0xd9]))).toBeNull();
   });
 

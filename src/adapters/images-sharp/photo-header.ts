@@ -1,5 +1,5 @@
 /**
- * Dimensions from the header of a JPEG, PNG or GIF, read synchronously in a few microseconds (no decoder,
+ * Dimensions (after EXIF rotation, as the engine sees the photo) from the header of a JPEG, PNG or GIF, read synchronously in a few microseconds (no decoder,
  * no thread pool), and whether the file ends with its format's end marker. Null when the header is not
  * one of these or is damaged: the caller then asks the full decoder, which says precisely what is wrong.
  */
@@ -25,8 +25,32 @@ function u32be(b: Uint8Array, i: number): number {
   );
 }
 
+/** EXIF orientation (1..8) from an APP1 segment's payload starting at `start`, or 1. */
+function exifOrientation(b: Uint8Array, start: number, end: number): number {
+  const exif = [0x45, 0x78, 0x69, 0x66, 0, 0];
+  if (end - start < 14 || !exif.every((x, k) => b[start + k] === x)) return 1;
+  const tiff = start + 6;
+  const little = b[tiff] === 0x49 && b[tiff + 1] === 0x49;
+  if (!little && !(b[tiff] === 0x4d && b[tiff + 1] === 0x4d)) return 1;
+  const u16 = (i: number) => (little ? (b[i] as number) | ((b[i + 1] as number) << 8) : u16be(b, i));
+  const u32 = (i: number) => (little ? (u16(i) | (u16(i + 2) << 16)) >>> 0 : u32be(b, i));
+  const ifd = tiff + u32(tiff + 4);
+  if (ifd + 2 > end) return 1;
+  const entries = u16(ifd);
+  for (let e = 0; e < entries; e++) {
+    const at = ifd + 2 + e * 12;
+    if (at + 12 > end) return 1;
+    if (u16(at) === 0x0112) {
+      const value = u16(at + 8);
+      return value >= 1 && value <= 8 ? value : 1;
+    }
+  }
+  return 1;
+}
+
 function jpegHeader(b: Uint8Array): PhotoHeader | null {
   let i = 2;
+  let orientation = 1;
   while (i + 9 < b.length) {
     if (b[i] !== 0xff) return null;
     const marker = b[i + 1] as number;
@@ -42,8 +66,16 @@ function jpegHeader(b: Uint8Array): PhotoHeader | null {
       const width = u16be(b, i + 7);
       if (width === 0 || height === 0) return null;
       const n = b.length;
-      return { format: 'jpeg', width, height, complete: b[n - 2] === 0xff && b[n - 1] === 0xd9 };
+      // Orientations 5..8 turn the photo a quarter: its sides swap once the EXIF rotation is applied.
+      const swap = orientation >= 5;
+      return {
+        format: 'jpeg',
+        width: swap ? height : width,
+        height: swap ? width : height,
+        complete: b[n - 2] === 0xff && b[n - 1] === 0xd9,
+      };
     }
+    if (marker === 0xe1) orientation = exifOrientation(b, i + 4, Math.min(b.length, i + 2 + length));
     if (marker === 0xda || marker === 0xd9) return null; // scan or end before any frame header
     i += 2 + length;
   }
