@@ -128,7 +128,11 @@ export function PhotoPage({ id }: { id: string }) {
       ) : null}
       <div className="photo-layout">
         <figure className="photo-figure">
-          <div className="photo-stage">
+          <div
+            className="photo-stage"
+            // Small photos are scaled up, large ones down; tall ones are kept within the screen's height.
+            style={width > 0 ? { width: `min(100%, 640px, calc(75vh * ${width / height}))` } : undefined}
+          >
             <img
               src={imageContentUrl(photo.id)}
               alt={`${photo.file}: ${photo.faces.length} faces${photo.people.length ? `, ${photo.people.map((p) => p.name).join(', ')}` : ''}`}
