@@ -19,6 +19,7 @@ import { errorHandler, sendError } from './errors.ts';
 import { registerEventRoutes } from './routes/events.routes.ts';
 import { registerImageRoutes } from './routes/images.routes.ts';
 import { registerPeopleRoutes } from './routes/people.routes.ts';
+import { registerPreviewRoutes } from './routes/preview.routes.ts';
 import { registerSystemRoutes } from './routes/system.routes.ts';
 import { registerWebUi } from './web-ui.ts';
 
@@ -120,6 +121,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   registerPeopleRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerSystemRoutes(app, deps);
+  registerPreviewRoutes(app, deps);
   await registerWebUi(app, { logger: deps.logger });
   return app;
 }

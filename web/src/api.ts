@@ -181,6 +181,9 @@ export const api = {
 };
 
 export const imageContentUrl = (id: string) => `/api/images/${encodeURIComponent(id)}/content`;
+/** A JPEG of the photo that fits in size×size (any stored format, even those browsers cannot show). */
+export const imagePreviewUrl = (id: string, size: number) =>
+  `/api/images/${encodeURIComponent(id)}/preview?size=${size}`;
 export const faceThumbnailUrl = (imageId: string, faceId: string, size = 96) =>
   `/api/images/${encodeURIComponent(imageId)}/faces/${encodeURIComponent(faceId)}/thumbnail?size=${size}`;
 

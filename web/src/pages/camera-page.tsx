@@ -135,8 +135,20 @@ export function CameraPage() {
     const completions: number[] = [];
     const latencies: number[] = [];
 
+    let lastSent = 0;
+    let painting = 0;
+    // Paint when an answer arrives (and when boxes go stale), not on every animation frame: without a GPU,
+    // repainting the overlay 60 times a second costs the CPU the server needs.
+    const paint = () => {
+      painting ||= requestAnimationFrame(() => {
+        painting = 0;
+        drawOverlay(canvas, video, shown);
+      });
+    };
     const send = () => {
-      if (inFlight >= MAX_IN_FLIGHT || video.videoWidth === 0) return;
+      const now = performance.now();
+      if (inFlight >= MAX_IN_FLIGHT || video.videoWidth === 0 || now - lastSent < 900 / TARGET_FPS) return;
+      lastSent = now;
       const scale = Math.min(1, FRAME_WIDTH / video.videoWidth);
       grab.width = Math.round(video.videoWidth * scale);
       grab.height = Math.round(video.videoHeight * scale);
@@ -161,6 +173,7 @@ export function CameraPage() {
               if (mine > lastApplied) {
                 lastApplied = mine;
                 shown = { result, at: now };
+                paint();
                 const seen = result.faces.map((f) => f.match?.name ?? 'unknown').join(', ');
                 if (seen !== lastNames) {
                   lastNames = seen;
@@ -174,6 +187,8 @@ export function CameraPage() {
             })
             .finally(() => {
               inFlight--;
+              // A slot is free: send the next frame now if it is due, rather than at the next tick.
+              if (!aborter.signal.aborted) send();
             });
         },
         'image/jpeg',
@@ -187,19 +202,16 @@ export function CameraPage() {
       while (completions.length > 0 && (completions[0] ?? 0) < now - 2000) completions.shift();
       setRate(completions.length / 2);
       setLatency(latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0);
+      if (shown && now - shown.at > 1000) paint();
     }, 500);
-    let frame = 0;
-    const paint = () => {
-      drawOverlay(canvas, video, shown);
-      frame = requestAnimationFrame(paint);
-    };
-    frame = requestAnimationFrame(paint);
+    window.addEventListener('resize', paint);
 
     session.current = {
       stop: () => {
         clearInterval(timer);
         clearInterval(stats);
-        cancelAnimationFrame(frame);
+        cancelAnimationFrame(painting);
+        window.removeEventListener('resize', paint);
         aborter.abort();
         for (const track of stream.getTracks()) track.stop();
         video.srcObject = null;

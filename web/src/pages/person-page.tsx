@@ -1,6 +1,6 @@
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { api, describeError, faceThumbnailUrl, imageContentUrl } from '../api.ts';
+import { api, describeError, faceThumbnailUrl, imagePreviewUrl } from '../api.ts';
 import { DropZone, type PickedFile } from '../components/drop-zone.tsx';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
@@ -161,7 +161,7 @@ export function PersonPage({ id }: { id: string }) {
           {p.images.map((img) => (
             <li key={img.id} data-image-id={img.id}>
               <Link href={`/photos/${img.id}`}>
-                <img src={imageContentUrl(img.id)} alt="" loading="lazy" />
+                <img src={imagePreviewUrl(img.id, 256)} alt="" loading="lazy" />
                 <span className="photo-grid-name">{img.file}</span>
               </Link>
               <StatusBadge status={img.status} />

@@ -1,6 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
-import { api, type Face, faceThumbnailUrl, type ImageDetail, imageContentUrl } from '../api.ts';
+import {
+  api,
+  type Face,
+  faceThumbnailUrl,
+  type ImageDetail,
+  imageContentUrl,
+  imagePreviewUrl,
+} from '../api.ts';
 import { FaceBoxes, faceLabel } from '../components/face-boxes.tsx';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
@@ -117,8 +124,11 @@ export function PhotoPage({ id }: { id: string }) {
         <StatusBadge status={photo.status} error={photo.lastError} />{' '}
         <span className="muted">
           {width > 0 ? `${width}×${height} · ` : ''}
-          {photo.faces.length} face{photo.faces.length === 1 ? '' : 's'} · attempt {photo.attempts}
+          {photo.faces.length} face{photo.faces.length === 1 ? '' : 's'} · attempt {photo.attempts} ·{' '}
         </span>
+        <a href={imageContentUrl(photo.id)} download={photo.file}>
+          Original file
+        </a>
       </p>
       {photo.status === 'failed' ? (
         <p className="message message-error" role="alert">
@@ -134,7 +144,7 @@ export function PhotoPage({ id }: { id: string }) {
             style={width > 0 ? { width: `min(100%, 640px, calc(75vh * ${width / height}))` } : undefined}
           >
             <img
-              src={imageContentUrl(photo.id)}
+              src={imagePreviewUrl(photo.id, 1280)}
               alt={`${photo.file}: ${photo.faces.length} faces${photo.people.length ? `, ${photo.people.map((p) => p.name).join(', ')}` : ''}`}
             />
             {width > 0 && photo.faces.length > 0 ? (

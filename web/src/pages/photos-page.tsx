@@ -7,7 +7,7 @@ import {
   type ImageFilter,
   type ImageRow,
   type ImageStatus,
-  imageContentUrl,
+  imagePreviewUrl,
 } from '../api.ts';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
 import { StatusBadge, statusLabel } from '../components/status-badge.tsx';
@@ -168,7 +168,7 @@ export function PhotosPage() {
                     <code title={row.id}>{row.id.slice(-8)}</code>
                   </td>
                   <td className="cell-thumb">
-                    <img src={imageContentUrl(row.id)} alt="" loading="lazy" decoding="async" />
+                    <img src={imagePreviewUrl(row.id, 96)} alt="" loading="lazy" decoding="async" />
                   </td>
                   <td className="cell-file">
                     <Link href={`/photos/${row.id}`}>{row.file}</Link>

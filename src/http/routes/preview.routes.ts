@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import sharp from 'sharp';
+import { z } from 'zod';
+import { AppError } from '../../core/errors.ts';
+import type { HttpDeps } from '../server.ts';
+
+/**
+ * GET /api/images/:id/preview: the photo as a JPEG no larger than `size` pixels, upright. Browsers get
+ * thumbnails without downloading whole photos, and can show the formats they cannot read (PGM, TIFF, HEIF).
+ * The codec decodes (with its pixel limit); sharp only scales and encodes the pixels, off the event loop.
+ */
+export function registerPreviewRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/images/:id/preview',
+    {
+      schema: {
+        summary: 'The photo as a JPEG that fits in size×size pixels (for thumbnails and browsers)',
+        tags: ['images'],
+        params: z.object({ id: z.string().min(1).max(100) }),
+        querystring: z.object({ size: z.coerce.number().int().min(16).max(2048).default(256) }),
+      },
+    },
+    async (request, reply) => {
+      const image = await deps.store.getImage(request.params.id);
+      if (!image) throw new AppError('not_found', `no photo with id ${request.params.id}`);
+      const etag = `"${image.sha256}-${request.query.size}"`;
+      reply.header('etag', etag).header('cache-control', 'private, max-age=31536000, immutable');
+      if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+      const pixels = await deps.codec.decode(await deps.blobs.get(image.sha256));
+      const { size } = request.query;
+      const jpeg = await sharp(
+        Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength),
+        {
+          raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 2 | 3 | 4 },
+        },
+      )
+        .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+        .jpeg({ quality: 82 })
+        .toBuffer();
+      return reply.type('image/jpeg').send(jpeg);
+    },
+  );
+}
