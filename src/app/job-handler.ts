@@ -1,10 +1,13 @@
 import type { ReceivedJob } from '../ports/job-queue.ts';
+import { type AverageChunkJobDeps, handleAverageChunkJob } from './average/average-job-handler.ts';
 import { type ProcessImageDeps, processImage } from './process-image.ts';
 import { type ReidentifyDeps, reidentify } from './reidentify.ts';
 import type { JobDisposition, JobHandler } from './worker.ts';
 
 /** Routes queue jobs to their use case and turns the outcome into ack / retry of the message. */
-export function createPipelineJobHandler(deps: ProcessImageDeps & ReidentifyDeps): JobHandler {
+export function createPipelineJobHandler(
+  deps: ProcessImageDeps & ReidentifyDeps & AverageChunkJobDeps,
+): JobHandler {
   return {
     async handle(job: ReceivedJob, consumer: string): Promise<JobDisposition> {
       const payload = job.payload;
@@ -19,6 +22,8 @@ export function createPipelineJobHandler(deps: ProcessImageDeps & ReidentifyDeps
         case 'reidentify':
           await reidentify(deps, job.id);
           return { kind: 'ack' };
+        case 'average_chunk':
+          return handleAverageChunkJob(deps, payload);
       }
     },
     async heartbeat(job: ReceivedJob, consumer: string): Promise<void> {

@@ -13,8 +13,8 @@ export type DomainEvent =
       type: 'job';
       data: {
         id: string;
-        kind: 'import' | 'reidentify';
-        state: 'running' | 'done';
+        kind: 'import' | 'reidentify' | 'average';
+        state: 'running' | 'done' | 'failed' | 'cancelled';
         done: number;
         total?: number;
       };

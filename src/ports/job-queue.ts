@@ -1,7 +1,9 @@
 /** Work carried by the queue. The database stays authoritative: a message only says "look at this". */
 export type JobPayload =
   | { kind: 'process_image'; imageId: string; requestId?: string }
-  | { kind: 'reidentify'; reason: 'enroll' | 'delete' | 'assign'; personId: string; requestId?: string };
+  | { kind: 'reidentify'; reason: 'enroll' | 'delete' | 'assign'; personId: string; requestId?: string }
+  /** One chunk of a dataset average job (issue 6); queued behind photo jobs (lower priority). */
+  | { kind: 'average_chunk'; jobId: string; chunk: number };
 
 export interface OutgoingJob {
   payload: JobPayload;

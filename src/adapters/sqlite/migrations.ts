@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { AppError } from '../../core/errors.ts';
+import { averageJobsMigration } from './migration-0002-average-jobs.ts';
 
 /**
  * Dialect-neutral migrations (SQLite now, PostgreSQL with the scale-out adapters): plain column types
@@ -139,7 +140,12 @@ function initial(t: DialectTypes): Migration {
 }
 
 export function migrationProvider(types: DialectTypes): MigrationProvider {
-  return { getMigrations: async () => ({ '0001_initial': initial(types) }) };
+  return {
+    getMigrations: async () => ({
+      '0001_initial': initial(types),
+      '0002_average_jobs': averageJobsMigration(types),
+    }),
+  };
 }
 
 /** Brings the schema up to date; safe to run from several processes (a second one finds nothing to do). */

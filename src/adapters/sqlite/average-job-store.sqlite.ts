@@ -1,0 +1,258 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AverageResult, ChunkPartial } from '../../core/average.ts';
+import type { ErrorInfo } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import type {
+  AverageChunk,
+  AverageJobOptions,
+  AverageJobRecord,
+  AverageJobState,
+  AverageJobStore,
+  AverageSource,
+  AverageStats,
+  ChunkEntry,
+  RejectedEntry,
+} from '../../ports/average-job-store.ts';
+
+/** Table shapes of migration 0002 (times in ms since the epoch, JSON in text columns). */
+export interface AverageJobsTable {
+  id: string;
+  state: string;
+  source: string;
+  options: string;
+  total_chunks: number | null;
+  total_entries: number;
+  chunks_done: number;
+  photos_done: number;
+  rejected: string;
+  result: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface AverageChunksTable {
+  job_id: string;
+  chunk_index: number;
+  entries: string;
+  entry_count: number;
+  state: string;
+  partial: string | null;
+  created_at: number;
+  completed_at: number | null;
+}
+
+export interface AverageTables {
+  average_jobs: AverageJobsTable;
+  average_chunks: AverageChunksTable;
+}
+
+const UNFINISHED: AverageJobState[] = ['preparing', 'running'];
+
+function toRecord(row: Selectable<AverageJobsTable>): AverageJobRecord {
+  return {
+    id: row.id,
+    state: row.state as AverageJobState,
+    source: JSON.parse(row.source) as AverageSource,
+    options: JSON.parse(row.options) as AverageJobOptions,
+    totalChunks: row.total_chunks === null ? null : Number(row.total_chunks),
+    totalEntries: Number(row.total_entries),
+    chunksDone: Number(row.chunks_done),
+    photosDone: Number(row.photos_done),
+    rejected: JSON.parse(row.rejected) as RejectedEntry[],
+    result: row.result === null ? null : (JSON.parse(row.result) as AverageResult & { stats: AverageStats }),
+    error: row.error === null ? null : (JSON.parse(row.error) as ErrorInfo),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+  };
+}
+
+/** AverageJobStore on the store's own database (plain Kysely, so it runs on SQLite and PostgreSQL alike). */
+export class SqlAverageJobStore implements AverageJobStore {
+  private readonly db: Kysely<AverageTables>;
+
+  // biome-ignore lint/suspicious/noExplicitAny: any database that ran migration 0002
+  constructor(db: Kysely<any>) {
+    this.db = db as Kysely<AverageTables>;
+  }
+
+  async createJob(
+    input: { source: AverageSource; options: AverageJobOptions },
+    now: number,
+  ): Promise<AverageJobRecord> {
+    const row = {
+      id: newId('avg', now),
+      state: 'preparing',
+      source: JSON.stringify(input.source),
+      options: JSON.stringify(input.options),
+      total_chunks: null,
+      total_entries: 0,
+      chunks_done: 0,
+      photos_done: 0,
+      rejected: '[]',
+      result: null,
+      error: null,
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+    };
+    await this.db.insertInto('average_jobs').values(row).execute();
+    return toRecord(row);
+  }
+
+  async getJob(id: string): Promise<AverageJobRecord | null> {
+    const row = await this.db.selectFrom('average_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toRecord(row) : null;
+  }
+
+  async listJobs(limit: number): Promise<AverageJobRecord[]> {
+    const rows = await this.db
+      .selectFrom('average_jobs')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  async addChunk(jobId: string, index: number, entries: ChunkEntry[], now: number): Promise<void> {
+    await this.db
+      .insertInto('average_chunks')
+      .values({
+        job_id: jobId,
+        chunk_index: index,
+        entries: JSON.stringify(entries),
+        entry_count: entries.length,
+        state: 'pending',
+        partial: null,
+        created_at: now,
+        completed_at: null,
+      })
+      .onConflict((oc) => oc.columns(['job_id', 'chunk_index']).doNothing())
+      .execute();
+  }
+
+  async getChunk(jobId: string, index: number): Promise<AverageChunk | null> {
+    const row = await this.db
+      .selectFrom('average_chunks')
+      .select(['entries', 'state'])
+      .where('job_id', '=', jobId)
+      .where('chunk_index', '=', index)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      jobId,
+      index,
+      entries: JSON.parse(row.entries) as ChunkEntry[],
+      state: row.state as AverageChunk['state'],
+    };
+  }
+
+  async pendingChunks(jobId: string): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('average_chunks')
+      .select('chunk_index')
+      .where('job_id', '=', jobId)
+      .where('state', '=', 'pending')
+      .orderBy('chunk_index')
+      .execute();
+    return rows.map((r) => Number(r.chunk_index));
+  }
+
+  async finishPreparing(
+    jobId: string,
+    totals: { chunks: number; entries: number; rejected: RejectedEntry[] },
+    now: number,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('average_jobs')
+      .set({
+        state: 'running',
+        total_chunks: totals.chunks,
+        total_entries: totals.entries,
+        rejected: JSON.stringify(totals.rejected),
+        updated_at: now,
+      })
+      .where('id', '=', jobId)
+      .where('state', '=', 'preparing')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async completeChunk(jobId: string, index: number, partial: ChunkPartial, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const job = await tx
+        .selectFrom('average_jobs')
+        .select('state')
+        .where('id', '=', jobId)
+        .executeTakeFirst();
+      if (!job || !UNFINISHED.includes(job.state as AverageJobState)) return false;
+      const updated = await tx
+        .updateTable('average_chunks')
+        .set({ state: 'done', partial: JSON.stringify(partial), completed_at: now })
+        .where('job_id', '=', jobId)
+        .where('chunk_index', '=', index)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) return false;
+      await tx
+        .updateTable('average_jobs')
+        .set((eb) => ({
+          chunks_done: eb('chunks_done', '+', 1),
+          photos_done: eb('photos_done', '+', partial.photos),
+          updated_at: now,
+        }))
+        .where('id', '=', jobId)
+        .execute();
+      return true;
+    });
+  }
+
+  async partials(jobId: string): Promise<{ index: number; partial: ChunkPartial }[]> {
+    const rows = await this.db
+      .selectFrom('average_chunks')
+      .select(['chunk_index', 'partial'])
+      .where('job_id', '=', jobId)
+      .where('state', '=', 'done')
+      .orderBy('chunk_index')
+      .execute();
+    return rows.map((r) => ({ index: Number(r.chunk_index), partial: JSON.parse(r.partial ?? 'null') }));
+  }
+
+  async finishJob(
+    jobId: string,
+    result: AverageResult & { stats: AverageStats },
+    now: number,
+  ): Promise<boolean> {
+    const updated = await this.db
+      .updateTable('average_jobs')
+      .set({ state: 'done', result: JSON.stringify(result), updated_at: now, finished_at: now })
+      .where('id', '=', jobId)
+      .where('state', '=', 'running')
+      .executeTakeFirst();
+    return updated.numUpdatedRows > 0n;
+  }
+
+  async endJob(
+    jobId: string,
+    state: 'failed' | 'cancelled',
+    error: ErrorInfo | null,
+    now: number,
+  ): Promise<boolean> {
+    const updated = await this.db
+      .updateTable('average_jobs')
+      .set({
+        state,
+        error: error ? JSON.stringify(error) : null,
+        updated_at: now,
+        finished_at: now,
+      })
+      .where('id', '=', jobId)
+      .where('state', 'in', UNFINISHED)
+      .executeTakeFirst();
+    return updated.numUpdatedRows > 0n;
+  }
+}
