@@ -20,6 +20,7 @@ const ALICE = 5;
 const BOB = 6;
 const STRANGER = 3;
 const TIMEOUT = 60_000;
+const MAX_UPLOAD_BYTES = 200_000;
 
 let dir: string;
 let server: ChildServer;
@@ -130,6 +131,8 @@ describeWithFaces('web UI in Chromium against the real server', () => {
         MATCH_THRESHOLD: '0.3',
         WORKER_CONCURRENCY: '1',
         ENGINE_THREADS: '2',
+        // Small enough that the test's noise photo is refused as too large.
+        MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
       },
       ['all'],
       120_000,
@@ -173,16 +176,25 @@ describeWithFaces('web UI in Chromium against the real server', () => {
     ];
     const notImage = path.join(dir, 'notes.txt');
     writeFileSync(notImage, 'this is not a photo\n');
+    // Random noise does not compress: a PNG well over MAX_UPLOAD_BYTES.
+    const tooLarge = path.join(dir, 'huge.png');
+    const noise = Buffer.from(Array.from({ length: 400 * 400 * 3 }, () => Math.floor(Math.random() * 256)));
+    await sharp(noise, { raw: { width: 400, height: 400, channels: 3 } })
+      .png()
+      .toFile(tooLarge);
 
     await nav('Upload');
-    await page.getByLabel('Choose files…').setInputFiles([...files, notImage]);
+    await page.getByLabel('Choose files…').setInputFiles([...files, notImage, tooLarge]);
     await expect
       .poll(() => page.locator('.upload-item[data-state="queued"]').count(), { timeout: TIMEOUT })
       .toBe(4);
     const rejected = page.locator('.upload-item[data-state="rejected"]');
-    await expect.poll(() => rejected.count()).toBe(1);
-    expect(await rejected.textContent()).toMatch(/notes\.txt.*Rejected: Not an image faceflow can read/);
-    expect(await page.getByTestId('upload-summary').textContent()).toContain('4 uploaded, 1 rejected');
+    await expect.poll(() => rejected.count()).toBe(2);
+    expect(await rejected.filter({ hasText: 'notes.txt' }).textContent()).toMatch(
+      /Rejected: Not an image faceflow can read/,
+    );
+    expect(await rejected.filter({ hasText: 'huge.png' }).textContent()).toMatch(/Rejected: File too large/);
+    expect(await page.getByTestId('upload-summary').textContent()).toContain('4 uploaded, 2 rejected');
     await screenshot(page, 'upload');
 
     // No reload from here on: the rows change from the event stream.

@@ -103,7 +103,7 @@ export function DropZone({
           id={filesId}
           className="visually-hidden-input"
           type="file"
-          accept="image/*"
+          accept="image/*,.pgm,.ppm,.pnm,.heic,.heif"
           multiple
           onChange={onPick}
         />

@@ -101,7 +101,7 @@ export function UploadPage() {
       <h1>Upload</h1>
       <DropZone
         label="Drop photos or folders here"
-        hint="JPEG, PNG, WebP, GIF, TIFF or AVIF. Each photo is stored once and processed in the background."
+        hint="JPEG, PNG, WebP, GIF, TIFF, AVIF, HEIF, PGM or PPM. Each photo is stored once and processed in the background."
         onFiles={start}
         allowFolders
         testId="upload-drop"
