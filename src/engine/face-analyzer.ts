@@ -40,7 +40,7 @@ export const DEFAULT_ANALYZER_OPTIONS: AnalyzerOptions = {
   detector: DEFAULT_DETECTOR_OPTIONS,
   refineLandmarks: true,
   flip: true,
-  templateScale: 1,
+  templateScale: 0.9,
   alignment: 'template',
   templateShiftY: 0,
   decode: { maxSide: 2048 },

@@ -3,7 +3,7 @@ import { type AnalyzerOptions, DEFAULT_ANALYZER_OPTIONS } from './face-analyzer.
 
 export const MODEL_NAME = 'faceapi-resnet128';
 /** Bump when anything that changes embeddings changes (weights, alignment, augmentation). */
-export const PIPELINE_VERSION = 'align1-flip';
+export const PIPELINE_VERSION = 'tmpl0.9-refine-flip';
 
 /**
  * Default open-set threshold (Euclidean distance between L2-normalised embeddings): the mean of the

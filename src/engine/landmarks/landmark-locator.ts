@@ -20,8 +20,12 @@ function clipRect(rect: CropRect, width: number, height: number): CropRect | nul
   return { x, y, width: right - x, height: bottom - y };
 }
 
-/** Square box around the landmarks, padded, for the refinement pass. */
-export function landmarkBox(points: readonly Point[], padding = 0.25): CropRect {
+/**
+ * Box for the refinement pass, framed around the first pass's landmarks the way SSD MobileNet frames
+ * a face (measured on 104 lfw-dev faces: 1.02× the landmarks' width, 1.30× their height, raised by
+ * 0.14 of their height to take in the forehead) — the framing face-api's landmark network expects.
+ */
+export function landmarkBox(points: readonly Point[]): CropRect {
   let minX = Number.POSITIVE_INFINITY;
   let minY = Number.POSITIVE_INFINITY;
   let maxX = Number.NEGATIVE_INFINITY;
@@ -32,10 +36,11 @@ export function landmarkBox(points: readonly Point[], padding = 0.25): CropRect 
     maxX = Math.max(maxX, p.x);
     maxY = Math.max(maxY, p.y);
   }
-  const side = Math.max(maxX - minX, maxY - minY) * (1 + 2 * padding);
+  const w = (maxX - minX) * 1.024;
+  const h = (maxY - minY) * 1.302;
   const cx = (minX + maxX) / 2;
-  const cy = (minY + maxY) / 2;
-  return { x: cx - side / 2, y: cy - side / 2, width: side, height: side };
+  const cy = (minY + maxY) / 2 - (maxY - minY) * 0.137;
+  return { x: cx - w / 2, y: cy - h / 2, width: w, height: h };
 }
 
 const LANDMARK_INPUT = 112;
