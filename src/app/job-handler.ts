@@ -15,6 +15,8 @@ export function createPipelineJobHandler(
         case 'process_image': {
           const outcome = await processImage(deps, payload.imageId, consumer, payload.requestId);
           if (outcome.kind === 'retry') return { kind: 'retry', delayMs: outcome.delayMs };
+          if (outcome.kind === 'skipped' && outcome.missing)
+            return { kind: 'dead', reason: `unknown image ${payload.imageId}` };
           if (outcome.kind === 'skipped' && outcome.retryInMs !== undefined)
             return { kind: 'retry', delayMs: outcome.retryInMs };
           return { kind: 'ack' };

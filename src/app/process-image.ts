@@ -30,7 +30,7 @@ export type ProcessOutcome =
   | { kind: 'retry'; delayMs: number }
   | { kind: 'failed' }
   /** Not claimable now: done already, held by another worker, or not due yet (`retryInMs`). */
-  | { kind: 'skipped'; retryInMs?: number }
+  | { kind: 'skipped'; retryInMs?: number; missing?: boolean }
   /** The lease was lost before the result was written (another worker took over): nothing written. */
   | { kind: 'lost' };
 
@@ -51,7 +51,8 @@ export async function processImage(
     const current = await deps.store.getImage(imageId);
     if (current?.status === 'pending' && current.nextAttemptAt !== null && current.nextAttemptAt > started)
       return { kind: 'skipped', retryInMs: current.nextAttemptAt - started };
-    log.debug({ status: current?.status ?? 'missing' }, 'job skipped: photo not claimable');
+    if (!current) return { kind: 'skipped', missing: true };
+    log.debug({ status: current.status }, 'job skipped: photo not claimable');
     return { kind: 'skipped' };
   }
   const { image, attempt } = claim;

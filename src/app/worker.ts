@@ -2,7 +2,11 @@ import type { JobQueue, ReceivedJob } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
 
 /** What a job handler tells the worker to do with the message. */
-export type JobDisposition = { kind: 'ack' } | { kind: 'retry'; delayMs: number };
+export type JobDisposition =
+  | { kind: 'ack' }
+  | { kind: 'retry'; delayMs: number }
+  /** A poison message: out of circulation for good, with a log line. */
+  | { kind: 'dead'; reason: string };
 
 export interface JobHandler {
   handle(job: ReceivedJob, consumer: string): Promise<JobDisposition>;
@@ -92,7 +96,13 @@ export class QueueWorker {
       try {
         const disposition = await handler.handle(job, consumer);
         if (disposition.kind === 'ack') await queue.ack(job.id, consumer);
-        else await queue.retry(job.id, consumer, disposition.delayMs);
+        else if (disposition.kind === 'dead') {
+          log.warn(
+            { jobId: job.id, kind: job.payload.kind, reason: disposition.reason },
+            'job dead-lettered',
+          );
+          await queue.deadLetter(job.id, consumer, disposition.reason);
+        } else await queue.retry(job.id, consumer, disposition.delayMs);
       } catch (error) {
         log.error(
           { jobId: job.id, kind: job.payload.kind, err: String(error) },

@@ -10,14 +10,21 @@ const storageShape = {
   /** Where the SQLite file and the photo blobs live. */
   DATA_DIR: optionalEnv(z.string()).transform((v) => resolve(v ?? './data')),
   DATABASE_URL: optionalEnv(
-    z.string().refine((v) => v.startsWith('sqlite:'), {
-      message:
-        'only sqlite:<path> is supported by this version (PostgreSQL comes with the scale-out adapters)',
+    z.string().refine((v) => /^(sqlite:|postgres(ql)?:\/\/)/.test(v), {
+      message: 'must be sqlite:<path> or postgres://user@host:port/database',
     }),
   ),
+  /** Connections per process to PostgreSQL (ignored for SQLite). */
+  DATABASE_POOL_SIZE: optionalEnv(intEnv(1, 1000)).transform((v) => v ?? 10),
+  /** Longest a single SQL statement may run on PostgreSQL before it is cancelled. */
+  DATABASE_STATEMENT_TIMEOUT_MS: optionalEnv(intEnv(100, 3_600_000)).transform((v) => v ?? 30_000),
   QUEUE_URL: optionalEnv(
-    z.string().refine((v) => v === 'embedded:', { message: 'only embedded: is supported by this version' }),
+    z.string().refine((v) => v === 'embedded:' || /^(amqps?|nats):\/\//.test(v), {
+      message: 'must be embedded:, amqp://… (RabbitMQ) or nats://… (NATS JetStream)',
+    }),
   ).transform((v) => v ?? 'embedded:'),
+  /** RabbitMQ queue name / NATS JetStream stream name (the consumer is `faceflow-worker`). */
+  QUEUE_NAME: optionalEnv(z.string().regex(/^[A-Za-z0-9._-]{1,200}$/)),
   LOG_LEVEL: optionalEnv(z.enum(LOG_LEVELS)).transform((v) => v ?? 'info'),
 };
 

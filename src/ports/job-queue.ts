@@ -30,6 +30,9 @@ export interface QueueDepth {
 /**
  * A durable at-least-once work queue. A received job is leased to `consumer` for `leaseMs`:
  * unless acked or retried in time, it is handed out again (a crashed consumer loses nothing).
+ * Brokers keep leases their own way (RabbitMQ: until the channel closes; NATS: the consumer's ack-wait,
+ * renewed by `extend`); the photo's lease in the database stays the authority on who works on it.
+ * A message that cannot be decoded never reaches a consumer: adapters dead-letter it themselves.
  */
 export interface JobQueue {
   publish(jobs: OutgoingJob[]): Promise<void>;
@@ -38,6 +41,11 @@ export interface JobQueue {
   ack(jobId: string, consumer: string): Promise<void>;
   /** Hand it out again after `delayMs` (0: at once). */
   retry(jobId: string, consumer: string, delayMs: number): Promise<void>;
+  /**
+   * Takes a poison message (undecodable, naming an unknown photo) out of circulation for good: it goes
+   * where an operator can look at it (a dead-letter queue), never back to a consumer.
+   */
+  deadLetter(jobId: string, consumer: string, reason: string): Promise<void>;
   /** Extends the lease of a job still in hand; false when the lease was lost. */
   extend(jobId: string, consumer: string, leaseMs: number): Promise<boolean>;
   depth(): Promise<QueueDepth>;

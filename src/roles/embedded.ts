@@ -1,32 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
-import { EmbeddedJobQueue } from '../adapters/queue-embedded/job-queue.embedded.ts';
-import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
-import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
+import { createLogger } from '../observability/logger.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
+import { type InfraConfig, openInfra } from './infra.ts';
 
-/** The embedded adapters every role shares: SQLite store, queue in the same file, blobs on disk. */
-export async function openEmbedded(
-  config: { DATA_DIR: string; DATABASE_URL: string },
-  clock: Clock = systemClock,
-) {
-  const handle = await openSqlite(sqlitePathFromUrl(config.DATABASE_URL));
-  const store = new SqliteImageStore(handle.db);
-  const queue = new EmbeddedJobQueue(handle.db, clock);
-  const blobs = new FsBlobStore(join(config.DATA_DIR, 'blobs'));
-  return {
-    store,
-    queue,
-    blobs,
-    clock,
-    async close() {
-      await queue.close();
-      await store.close();
-      await handle.close();
-    },
-  };
+/**
+ * The adapters every role shares, chosen by URL (see `openInfra`): SQLite + embedded queue by default,
+ * PostgreSQL with `DATABASE_URL=postgres://…`, RabbitMQ or NATS JetStream with `QUEUE_URL`.
+ */
+export function openEmbedded(config: InfraConfig & { LOG_LEVEL?: string }, clock: Clock = systemClock) {
+  return openInfra(config, createLogger(config.LOG_LEVEL ?? 'info', 'infra'), clock);
 }
 
 /** A lease owner name unique to this process. */

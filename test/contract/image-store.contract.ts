@@ -1,9 +1,15 @@
+import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/adapters/sqlite/schema.ts';
 import type { ImageStore, NewFace } from '../../src/ports/image-store.ts';
 import { newImageRow } from '../helpers/image-rows.ts';
 
 export interface ImageStoreFixture {
   store: ImageStore;
+  /** The tables underneath (every store adapter is Kysely over the same schema), to set up odd states. */
+  db: Kysely<Database>;
+  /** A second store on the same database through its own connection(s), as another process would have. */
+  openAnother(): Promise<ImageStore>;
   close(): Promise<void>;
 }
 
@@ -31,8 +37,19 @@ export function face(personId: string | null, distance: number | null, seed = 1)
   };
 }
 
-/** The ImageStore contract: every adapter (SQLite now, PostgreSQL with the scale-out issue) runs it. */
-export function imageStoreContract(name: string, create: () => Promise<ImageStoreFixture>): void {
+/** The ImageStore contract: every adapter (SQLite, PostgreSQL) runs it. */
+export function imageStoreContract(
+  name: string,
+  create: () => Promise<ImageStoreFixture>,
+  options: {
+    /**
+     * Whether two connections in one process may hold write transactions at once. SQLite serialises
+     * writers (BEGIN IMMEDIATE) and better-sqlite3 waits synchronously, so there it is a two-process test
+     * (test/e2e/two-workers); PostgreSQL runs it here.
+     */
+    concurrentTransactions: boolean;
+  },
+): void {
   describe(`ImageStore contract: ${name}`, () => {
     let fixture: ImageStoreFixture;
     let store: ImageStore;
@@ -222,5 +239,58 @@ export function imageStoreContract(name: string, create: () => Promise<ImageStor
       await store.completeImage(image.id, 'w', [face(null, null)], MODEL, 1100, seen);
       expect(await store.rematchCandidates(10)).toHaveLength(1);
     });
+
+    it('replaces faces when a photo is processed again, never duplicates them', async () => {
+      const { image } = await store.createImage(newImage('cc'), 1000);
+      await store.claimImage(image.id, 'w', 1000, 1000);
+      await store.completeImage(image.id, 'w', [face(null, null, 1), face(null, null, 2)], MODEL, 1100);
+      await fixture.db.updateTable('images').set({ status: 'pending' }).where('id', '=', image.id).execute();
+      await store.claimImage(image.id, 'w', 1000, 2000);
+      await store.completeImage(image.id, 'w', [face(null, null, 1), face(null, null, 2)], MODEL, 2100);
+      const rows = await fixture.db
+        .selectFrom('faces')
+        .select('id')
+        .where('image_id', '=', image.id)
+        .execute();
+      expect(rows).toHaveLength(2);
+    });
+
+    it('gives each photo to exactly one of two stores claiming at once', async () => {
+      const other = await fixture.openAnother();
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 20; i++)
+          ids.push((await store.createImage(newImage(`k${String(i).padStart(2, '0')}`), 1000)).image.id);
+        const claims = await Promise.all(
+          ids.flatMap((id) => [
+            store.claimImage(id, 'a', 60_000, 2000).then((c) => (c ? `${id}:a` : null)),
+            other.claimImage(id, 'b', 60_000, 2000).then((c) => (c ? `${id}:b` : null)),
+          ]),
+        );
+        const won = claims.filter((c): c is string => c !== null);
+        expect(won).toHaveLength(ids.length);
+        expect(new Set(won.map((c) => c.split(':')[0]))).toEqual(new Set(ids));
+      } finally {
+        await other.close();
+      }
+    });
+
+    it.runIf(options.concurrentTransactions)(
+      'keeps one photo for the same bytes uploaded twice at once',
+      async () => {
+        const other = await fixture.openAnother();
+        try {
+          const [a, b] = await Promise.all([
+            store.createImage(newImage('dup'), 1000),
+            other.createImage(newImage('dup'), 1000),
+          ]);
+          expect(a.image.id).toBe(b.image.id);
+          expect([a.duplicate, b.duplicate].sort()).toEqual([false, true]);
+          expect((await store.takeOutbox(10)).length).toBe(1);
+        } finally {
+          await other.close();
+        }
+      },
+    );
   });
 }

@@ -2,11 +2,12 @@ import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import { newId } from '../../core/ids.ts';
 import type { Clock } from '../../ports/clock.ts';
-import type { JobPayload, JobQueue, OutgoingJob, QueueDepth, ReceivedJob } from '../../ports/job-queue.ts';
+import type { JobQueue, OutgoingJob, QueueDepth, ReceivedJob } from '../../ports/job-queue.ts';
+import { decodeJobPayload } from '../queue-shared/job-codec.ts';
 import type { Database } from '../sqlite/schema.ts';
 
 /**
- * Durable queue in the `jobs` table of the store's own database (`QUEUE_URL=embedded:`).
+ * Durable queue in the `jobs` table of the store's own database (`QUEUE_URL=embedded:`, on SQLite or PostgreSQL).
  * Receiving leases a job (`lease_until`); a job not acked in time is handed out again, so a
  * `kill -9` loses nothing. Several processes may consume one database file.
  */
@@ -16,6 +17,8 @@ export class EmbeddedJobQueue implements JobQueue {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
+    /** PostgreSQL: concurrent receivers skip rows another one is leasing (SQLite serialises writers instead). */
+    private readonly options: { skipLocked?: boolean } = {},
   ) {
     this.emitter.setMaxListeners(0);
   }
@@ -65,17 +68,35 @@ export class EmbeddedJobQueue implements JobQueue {
         lease_until: now + leaseMs,
         deliveries: eb('deliveries', '+', 1),
       }))
-      .where('id', 'in', () =>
-        this.readyJobs(now).orderBy('priority').orderBy('available_at').orderBy('id').limit(max),
-      )
+      .where('id', 'in', () => {
+        const ready = this.readyJobs(now)
+          .orderBy('priority')
+          .orderBy('available_at')
+          .orderBy('id')
+          .limit(max);
+        return this.options.skipLocked ? ready.forUpdate().skipLocked() : ready;
+      })
       .returning(['id', 'payload', 'deliveries', 'priority', 'available_at'])
       .execute();
-    rows.sort((a, b) => a.priority - b.priority || a.available_at - b.available_at || (a.id < b.id ? -1 : 1));
-    return rows.map((r) => ({
-      id: r.id,
-      payload: JSON.parse(r.payload) as JobPayload,
-      deliveries: r.deliveries,
-    }));
+    rows.sort(
+      (a, b) =>
+        a.priority - b.priority || Number(a.available_at) - Number(b.available_at) || (a.id < b.id ? -1 : 1),
+    );
+    const jobs: ReceivedJob[] = [];
+    for (const row of rows) {
+      const payload = decodeJobPayload(row.payload);
+      if (payload) jobs.push({ id: row.id, payload, deliveries: row.deliveries });
+      else await this.deadLetter(row.id, consumer, 'undecodable payload');
+    }
+    return jobs;
+  }
+
+  /**
+   * The photo rows stay authoritative, so a poison message has nothing worth keeping: it is deleted (the
+   * worker has logged why). The brokers' adapters move theirs to a dead-letter queue instead.
+   */
+  async deadLetter(jobId: string, consumer: string, _reason: string): Promise<void> {
+    await this.db.deleteFrom('jobs').where('id', '=', jobId).where('lease_owner', '=', consumer).execute();
   }
 
   async ack(jobId: string, consumer: string): Promise<void> {

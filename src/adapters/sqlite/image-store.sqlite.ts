@@ -30,8 +30,9 @@ export const PRIORITY_REIDENTIFY = 0;
 export const PRIORITY_PROCESS = 1;
 
 /**
- * ImageStore on Kysely. The queries are dialect-neutral (no SQLite-only syntax), so the PostgreSQL
- * adapter of the scale-out issue can run them unchanged; claims are single `UPDATE … RETURNING` statements.
+ * ImageStore on Kysely. The queries are dialect-neutral (no SQLite-only syntax): `PostgresImageStore`
+ * runs them unchanged. Claims are single conditional `UPDATE … RETURNING` statements, which PostgreSQL
+ * re-checks after waiting on a concurrent claim's row lock, so two workers never both win.
  */
 export class SqliteImageStore implements ImageStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -55,12 +56,8 @@ export class SqliteImageStore implements ImageStore {
 
   async createImage(image: NewImage, now: number): Promise<{ image: ImageRecord; duplicate: boolean }> {
     return this.db.transaction().execute(async (trx) => {
-      const existing = await trx
-        .selectFrom('images')
-        .selectAll()
-        .where('sha256', '=', image.sha256)
-        .executeTakeFirst();
-      if (existing) return { image: toImageRecord(existing), duplicate: true };
+      const existing = await this.imageBySha(trx, image.sha256);
+      if (existing) return { image: existing, duplicate: true };
       const row = {
         id: newId('img', now),
         sha256: image.sha256,
@@ -82,10 +79,26 @@ export class SqliteImageStore implements ImageStore {
         updated_at: now,
         processed_at: null,
       };
-      await trx.insertInto('images').values(row).execute();
+      // Two uploads of the same bytes at once (PostgreSQL runs them concurrently): the second one finds the first.
+      const inserted = await trx
+        .insertInto('images')
+        .values(row)
+        .onConflict((oc) => oc.column('sha256').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) {
+        const winner = await this.imageBySha(trx, image.sha256);
+        if (winner) return { image: winner, duplicate: true };
+        throw new Error('image vanished while being inserted');
+      }
       await this.addOutbox(trx, processImageJob(row.id, image.requestId), now);
       return { image: toImageRecord(row), duplicate: false };
     });
+  }
+
+  private async imageBySha(db: Db, sha256: string): Promise<ImageRecord | null> {
+    const row = await db.selectFrom('images').selectAll().where('sha256', '=', sha256).executeTakeFirst();
+    return row ? toImageRecord(row) : null;
   }
 
   async getImage(id: string): Promise<ImageDetail | null> {
@@ -175,12 +188,15 @@ export class SqliteImageStore implements ImageStore {
     galleryVersion?: number,
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
+      // An UPDATE, not a SELECT: it locks the row (PostgreSQL), so no claim can take the photo over
+      // between this check and the commit.
       const held = await trx
-        .selectFrom('images')
-        .select(['id', 'request_id'])
+        .updateTable('images')
+        .set({ updated_at: now })
         .where('id', '=', id)
         .where('status', '=', 'processing')
         .where('lease_owner', '=', owner)
+        .returning(['id', 'request_id'])
         .executeTakeFirst();
       if (!held) return false;
       const personIds = [...new Set(faces.map((f) => f.personId).filter((p): p is string => p !== null))];

@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
+import { EmbeddedJobQueue } from '../adapters/queue-embedded/job-queue.embedded.ts';
+import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
+import type { Database } from '../adapters/sqlite/schema.ts';
+import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
+import type { BlobStore } from '../ports/blob-store.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
+import type { ImageStore } from '../ports/image-store.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
+import type { Logger } from '../ports/logger.ts';
+
+export interface InfraConfig {
+  DATA_DIR: string;
+  DATABASE_URL: string;
+  DATABASE_POOL_SIZE?: number;
+  DATABASE_STATEMENT_TIMEOUT_MS?: number;
+  QUEUE_URL?: string;
+  QUEUE_NAME?: string;
+  MAX_ATTEMPTS?: number;
+  JOB_LEASE_MS?: number;
+  WORKER_CONCURRENCY?: number;
+}
+
+export interface Infra {
+  store: ImageStore;
+  queue: JobQueue;
+  blobs: BlobStore;
+  clock: Clock;
+  /** `sqlite` or `postgres`. */
+  database: 'sqlite' | 'postgres';
+  /** `embedded`, `rabbitmq` or `nats`. */
+  queueKind: 'embedded' | 'rabbitmq' | 'nats';
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the adapters the URLs name: `DATABASE_URL` (sqlite:… | postgres://…) for the store,
+ * `QUEUE_URL` (embedded: | amqp://… | nats://…) for the queue, blobs under DATA_DIR. The only place
+ * (with the roles) that knows which adapter is which.
+ */
+export async function openInfra(
+  config: InfraConfig,
+  log: Logger,
+  clock: Clock = systemClock,
+): Promise<Infra> {
+  const blobs = new FsBlobStore(join(config.DATA_DIR, 'blobs'));
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => {});
+  };
+  try {
+    let store: ImageStore;
+    let db: import('kysely').Kysely<Database>;
+    let database: Infra['database'];
+    if (config.DATABASE_URL.startsWith('sqlite:')) {
+      const handle = await openSqlite(sqlitePathFromUrl(config.DATABASE_URL));
+      closers.push(() => handle.close());
+      db = handle.db;
+      store = new SqliteImageStore(db);
+      database = 'sqlite';
+    } else {
+      const { openPostgres } = await import('../adapters/postgres/postgres-database.ts');
+      const { PostgresImageStore } = await import('../adapters/postgres/image-store.postgres.ts');
+      const handle = await openPostgres({
+        url: config.DATABASE_URL,
+        poolSize: config.DATABASE_POOL_SIZE,
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      });
+      closers.push(() => handle.close());
+      db = handle.db;
+      store = new PostgresImageStore(db);
+      database = 'postgres';
+    }
+    const queueUrl = config.QUEUE_URL ?? 'embedded:';
+    let queue: JobQueue;
+    let queueKind: Infra['queueKind'];
+    if (queueUrl === 'embedded:') {
+      queue = new EmbeddedJobQueue(db, clock, { skipLocked: database === 'postgres' });
+      queueKind = 'embedded';
+    } else if (queueUrl.startsWith('amqp')) {
+      const { RabbitJobQueue } = await import('../adapters/queue-rabbitmq/job-queue.rabbitmq.ts');
+      queue = await RabbitJobQueue.open({
+        url: queueUrl,
+        queue: config.QUEUE_NAME ?? 'faceflow.jobs',
+        prefetch: Math.max(1, config.WORKER_CONCURRENCY ?? 1),
+        maxDeliveries: config.MAX_ATTEMPTS ?? 5,
+        log,
+      });
+      queueKind = 'rabbitmq';
+    } else {
+      const { NatsJobQueue } = await import('../adapters/queue-nats/job-queue.nats.ts');
+      queue = await NatsJobQueue.open({
+        url: queueUrl,
+        stream: config.QUEUE_NAME ?? 'faceflow-jobs',
+        ackWaitMs: config.JOB_LEASE_MS ?? 30_000,
+        maxDeliveries: config.MAX_ATTEMPTS ?? 5,
+        log,
+      });
+      queueKind = 'nats';
+    }
+    closers.push(() => queue.close());
+    return {
+      store,
+      queue,
+      blobs,
+      clock,
+      database,
+      queueKind,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

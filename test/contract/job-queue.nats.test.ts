@@ -1,0 +1,58 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { NatsJobQueue } from '../../src/adapters/queue-nats/job-queue.nats.ts';
+import { silentLogger } from '../../src/ports/logger.ts';
+import { NATS_URL, uniqueName } from '../helpers/servers.ts';
+import { TcpProxy } from '../helpers/tcp-proxy.ts';
+import { jobQueueContract } from './job-queue.contract.ts';
+
+const ACK_WAIT_MS = 1000;
+
+jobQueueContract('NatsJobQueue', { priorities: false, dedupe: false, leaseMs: ACK_WAIT_MS }, async () => {
+  const stream = uniqueName('faceflow-test');
+  const target = new URL(NATS_URL);
+  const proxy = await TcpProxy.start(target.hostname, Number(target.port || 4222));
+  const clients: NatsJobQueue[] = [];
+  const open = async (url = NATS_URL) => {
+    const queue = await NatsJobQueue.open({
+      url,
+      stream,
+      ackWaitMs: ACK_WAIT_MS,
+      maxDeliveries: 5,
+      prefetch: 10,
+      log: silentLogger,
+    });
+    clients.push(queue);
+    return queue;
+  };
+  const queue = await open(`nats://127.0.0.1:${proxy.port}`);
+  const admin = await connect({ servers: NATS_URL });
+  const jsm = await jetstreamManager(admin);
+  return {
+    queue,
+    open: () => open(),
+    advance: (ms) => new Promise((r) => setTimeout(r, ms)),
+    async kill(q) {
+      await (q as NatsJobQueue).abandon();
+    },
+    async publishRaw(bytes) {
+      await jsm.jetstream().publish(`${stream}.jobs`, bytes);
+    },
+    async deadLettered() {
+      const info = await jsm.streams.info(`${stream}-dead`);
+      const payloads: string[] = [];
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+        const message = await jsm.streams.getMessage(`${stream}-dead`, { seq });
+        if (message) payloads.push(Buffer.from(message.data).toString('latin1'));
+      }
+      return payloads;
+    },
+    cutConnections: () => proxy.cut(1000),
+    async close() {
+      for (const client of clients) await client.close();
+      for (const name of [stream, `${stream}-dead`]) await jsm.streams.delete(name).catch(() => false);
+      await admin.close();
+      await proxy.close();
+    },
+  };
+});
