@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAverageCommand } from './commands/average-command.ts';
 import { registerEngineCommands } from './commands/engine-commands.ts';
 import { registerRoleCommands } from './commands/role-commands.ts';
 import { printError } from './output.ts';
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerEngineCommands(program);
   registerRoleCommands(program);
+  registerAverageCommand(program);
   return program;
 }
 

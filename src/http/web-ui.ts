@@ -14,7 +14,8 @@ export const WEB_DIST = path.join(WEB_DIR, 'dist');
 const VITE_BIN = path.join(REPO, 'node_modules/vite/bin/vite.js');
 
 /** Paths that belong to the API and never fall back to the UI's index.html. */
-const API_PATHS = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$|\?)/;
+const API_PATHS = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$)/;
+const TOP_LEVEL_FILE = /^\/[A-Za-z0-9][A-Za-z0-9._-]*\.[A-Za-z0-9]+$/;
 
 function newestMtime(target: string): number {
   const stat = statSync(target, { throwIfNoEntry: false });
@@ -110,23 +111,25 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
   }
   const built = existsSync(path.join(distDir, 'index.html'));
   if (built) {
+    // Hashed bundles, looked up at request time (a rebuild while running is served at once), cached for good.
     await app.register(fastifyStatic, {
-      root: distDir,
-      prefix: '/',
-      wildcard: false,
+      root: path.join(distDir, 'assets'),
+      prefix: '/assets/',
       index: false,
-      setHeaders(reply, filePath) {
-        const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
-        reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      setHeaders(reply) {
+        reply.header('cache-control', 'public, max-age=31536000, immutable');
       },
     });
   }
 
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
-    const url = request.url;
+    const url = request.url.split('?')[0] ?? '/';
+    // Files at the top of dist/ (favicon.svg, ...).
+    if (built && TOP_LEVEL_FILE.test(url) && existsSync(path.join(distDir, url)))
+      return reply.header('cache-control', 'no-cache').sendFile(url.slice(1), distDir);
     const wantsHtml = (request.headers.accept ?? '').includes('text/html');
     if (API_PATHS.test(url) || !wantsHtml)
-      return sendError(reply, new AppError('not_found', `no route ${request.method} ${url.split('?')[0]}`));
+      return sendError(reply, new AppError('not_found', `no route ${request.method} ${url}`));
     if (!built) return reply.type('text/html; charset=utf-8').send(MISSING_PAGE);
     return reply.header('cache-control', 'no-cache').sendFile('index.html', distDir);
   });

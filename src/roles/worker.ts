@@ -7,6 +7,7 @@ import { QueueWorker } from '../app/worker.ts';
 import type { WorkerConfig } from '../config/roles.config.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
+import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
 
 export interface RunningWorker {
@@ -17,11 +18,17 @@ export interface RunningWorker {
 /** `faceflow worker`: consumes the queue and writes results; no HTTP. Several may share one database. */
 export async function startWorker(
   config: WorkerConfig,
-  options: { engine?: FaceEngine; drainMs?: number } = {},
+  options: {
+    engine?: FaceEngine;
+    drainMs?: number;
+    /** Leave `engine` open at close (the caller owns it). */
+    keepEngine?: boolean;
+  } = {},
 ): Promise<RunningWorker> {
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   const infra = await openEmbedded(config);
   const { store, queue, blobs, clock } = infra;
+  const averageStore = await openAverageStore(config);
   const engine =
     options.engine ??
     (await (await import('../engine/index.ts')).createFaceEngine({ threads: config.ENGINE_THREADS }));
@@ -46,6 +53,7 @@ export async function startWorker(
       retry: { maxAttempts: config.MAX_ATTEMPTS, baseDelayMs: config.RETRY_BASE_MS, maxDelayMs: 10 * 60_000 },
       threshold: config.MATCH_THRESHOLD ?? engine.model.threshold,
       leaseMs: config.JOB_LEASE_MS,
+      averages: averageStore.averages,
     }),
   });
   relay.start(500);
@@ -56,7 +64,8 @@ export async function startWorker(
     async close() {
       await worker.stop(options.drainMs ?? 10_000);
       await relay.stop();
-      await engine.close();
+      if (!options.keepEngine) await engine.close();
+      await averageStore.close();
       await infra.close();
       logger.info({ consumer }, 'worker stopped');
     },

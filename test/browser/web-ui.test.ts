@@ -306,6 +306,54 @@ describeWithFaces('web UI in Chromium against the real server', () => {
     await screenshot(page, 'system');
   });
 
+  it('works with the keyboard and labels every control for screen readers', async () => {
+    await page.goto(server.url);
+    await page.locator('main h1').waitFor();
+    const focused = () =>
+      page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent);
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await focused()).toBe('main');
+
+    // Following a link moves focus to the new page and names it in the title, as a page load would.
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'People', exact: true })
+      .focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'People' }).waitFor();
+    expect(await focused()).toBe('main');
+    expect(await page.title()).toBe('People · faceflow');
+
+    // The confirmation is a modal dialog: Escape cancels it and nothing is deleted.
+    await page
+      .locator('.person-card', { hasText: 'Alice' })
+      .getByRole('button', { name: 'Delete Alice' })
+      .focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Delete Alice?' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await page.locator('.person-card').count()).toBe(2);
+
+    for (const route of ['/', '/people', '/upload', '/camera', '/system']) {
+      await page.goto(`${server.url}${route}`);
+      await page.locator('main h1').waitFor();
+      const unlabelled = await page.evaluate(() =>
+        [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+          .filter((el) => {
+            const labels = (el as HTMLInputElement).labels;
+            const text = (el.textContent ?? '').trim() || el.getAttribute('aria-label');
+            return !(labels && labels.length > 0) && !text;
+          })
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+      expect(unlabelled, route).toEqual([]);
+    }
+  });
+
   it('says clearly when there is no camera to use', async () => {
     await nav('Camera');
     await page.getByRole('button', { name: 'Start camera' }).click();

@@ -61,15 +61,13 @@ export function App() {
   const route = matchRoute(path);
   const live = useLiveEvents();
   const main = useRef<HTMLElement>(null);
-  const first = useRef(true);
+  const shownPath = useRef(path);
 
-  // After a client-side navigation, move focus to the new page (as a full page load would).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every path change on purpose
+  // After a client-side navigation, move focus to the new page (as a full page load would). Comparing with
+  // the path last shown keeps the first render (and effects run twice) from stealing the focus.
   useEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
+    if (shownPath.current === path) return;
+    shownPath.current = path;
     main.current?.focus();
     window.scrollTo(0, 0);
   }, [path]);

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { AverageResult, ChunkPartial } from '../../core/average.ts';
 import type { ErrorInfo } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
@@ -22,8 +22,6 @@ export interface AverageJobsTable {
   options: string;
   total_chunks: number | null;
   total_entries: number;
-  chunks_done: number;
-  photos_done: number;
   rejected: string;
   result: string | null;
   error: string | null;
@@ -50,7 +48,10 @@ export interface AverageTables {
 
 const UNFINISHED: AverageJobState[] = ['preparing', 'running'];
 
-function toRecord(row: Selectable<AverageJobsTable>): AverageJobRecord {
+function toRecord(
+  row: Selectable<AverageJobsTable>,
+  done: { chunks: number; photos: number } = { chunks: 0, photos: 0 },
+): AverageJobRecord {
   return {
     id: row.id,
     state: row.state as AverageJobState,
@@ -58,8 +59,8 @@ function toRecord(row: Selectable<AverageJobsTable>): AverageJobRecord {
     options: JSON.parse(row.options) as AverageJobOptions,
     totalChunks: row.total_chunks === null ? null : Number(row.total_chunks),
     totalEntries: Number(row.total_entries),
-    chunksDone: Number(row.chunks_done),
-    photosDone: Number(row.photos_done),
+    chunksDone: done.chunks,
+    photosDone: done.photos,
     rejected: JSON.parse(row.rejected) as RejectedEntry[],
     result: row.result === null ? null : (JSON.parse(row.result) as AverageResult & { stats: AverageStats }),
     error: row.error === null ? null : (JSON.parse(row.error) as ErrorInfo),
@@ -73,9 +74,53 @@ function toRecord(row: Selectable<AverageJobsTable>): AverageJobRecord {
 export class SqlAverageJobStore implements AverageJobStore {
   private readonly db: Kysely<AverageTables>;
 
+  private readonly retryBusy: boolean;
+
+  /**
+   * `retryBusy`: retry statements that find the SQLite file locked (SQLITE_BUSY) after a short async
+   * wait, for a connection opened with busy_timeout 0 (see roles/average-store.ts).
+   */
   // biome-ignore lint/suspicious/noExplicitAny: any database that ran migration 0002
-  constructor(db: Kysely<any>) {
+  constructor(db: Kysely<any>, options: { retryBusy?: boolean } = {}) {
     this.db = db as Kysely<AverageTables>;
+    this.retryBusy = options.retryBusy ?? false;
+  }
+
+  /** SQLite only: statements fail at once on a lock instead of blocking the thread (they are retried). */
+  async disableBusyWait(): Promise<void> {
+    await sql`PRAGMA busy_timeout = 0`.execute(this.db);
+  }
+
+  private async run<T>(statement: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await statement();
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (!this.retryBusy || (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || attempt > 2000)
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * Math.min(50, attempt * 2)));
+      }
+    }
+  }
+
+  /** Chunks done and photos in them: counted from the chunk rows, so no counter can drift. */
+  private async doneCounts(jobIds: string[]): Promise<Map<string, { chunks: number; photos: number }>> {
+    const out = new Map<string, { chunks: number; photos: number }>();
+    if (jobIds.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('average_chunks')
+      .select((eb) => [
+        'job_id',
+        eb.fn.countAll<number>().as('chunks'),
+        eb.fn.sum<number>('entry_count').as('photos'),
+      ])
+      .where('job_id', 'in', jobIds)
+      .where('state', '=', 'done')
+      .groupBy('job_id')
+      .execute();
+    for (const r of rows) out.set(r.job_id, { chunks: Number(r.chunks), photos: Number(r.photos ?? 0) });
+    return out;
   }
 
   async createJob(
@@ -89,8 +134,6 @@ export class SqlAverageJobStore implements AverageJobStore {
       options: JSON.stringify(input.options),
       total_chunks: null,
       total_entries: 0,
-      chunks_done: 0,
-      photos_done: 0,
       rejected: '[]',
       result: null,
       error: null,
@@ -98,50 +141,63 @@ export class SqlAverageJobStore implements AverageJobStore {
       updated_at: now,
       finished_at: null,
     };
-    await this.db.insertInto('average_jobs').values(row).execute();
+    await this.run(() => this.db.insertInto('average_jobs').values(row).execute());
     return toRecord(row);
   }
 
   async getJob(id: string): Promise<AverageJobRecord | null> {
-    const row = await this.db.selectFrom('average_jobs').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toRecord(row) : null;
+    return this.run(async () => {
+      const row = await this.db
+        .selectFrom('average_jobs')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row ? toRecord(row, (await this.doneCounts([id])).get(id)) : null;
+    });
   }
 
   async listJobs(limit: number): Promise<AverageJobRecord[]> {
-    const rows = await this.db
-      .selectFrom('average_jobs')
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.map(toRecord);
+    return this.run(async () => {
+      const rows = await this.db
+        .selectFrom('average_jobs')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      const done = await this.doneCounts(rows.map((r) => r.id));
+      return rows.map((r) => toRecord(r, done.get(r.id)));
+    });
   }
 
   async addChunk(jobId: string, index: number, entries: ChunkEntry[], now: number): Promise<void> {
-    await this.db
-      .insertInto('average_chunks')
-      .values({
-        job_id: jobId,
-        chunk_index: index,
-        entries: JSON.stringify(entries),
-        entry_count: entries.length,
-        state: 'pending',
-        partial: null,
-        created_at: now,
-        completed_at: null,
-      })
-      .onConflict((oc) => oc.columns(['job_id', 'chunk_index']).doNothing())
-      .execute();
+    await this.run(() =>
+      this.db
+        .insertInto('average_chunks')
+        .values({
+          job_id: jobId,
+          chunk_index: index,
+          entries: JSON.stringify(entries),
+          entry_count: entries.length,
+          state: 'pending',
+          partial: null,
+          created_at: now,
+          completed_at: null,
+        })
+        .onConflict((oc) => oc.columns(['job_id', 'chunk_index']).doNothing())
+        .execute(),
+    );
   }
 
   async getChunk(jobId: string, index: number): Promise<AverageChunk | null> {
-    const row = await this.db
-      .selectFrom('average_chunks')
-      .select(['entries', 'state'])
-      .where('job_id', '=', jobId)
-      .where('chunk_index', '=', index)
-      .executeTakeFirst();
+    const row = await this.run(() =>
+      this.db
+        .selectFrom('average_chunks')
+        .select(['entries', 'state'])
+        .where('job_id', '=', jobId)
+        .where('chunk_index', '=', index)
+        .executeTakeFirst(),
+    );
     if (!row) return null;
     return {
       jobId,
@@ -152,13 +208,15 @@ export class SqlAverageJobStore implements AverageJobStore {
   }
 
   async pendingChunks(jobId: string): Promise<number[]> {
-    const rows = await this.db
-      .selectFrom('average_chunks')
-      .select('chunk_index')
-      .where('job_id', '=', jobId)
-      .where('state', '=', 'pending')
-      .orderBy('chunk_index')
-      .execute();
+    const rows = await this.run(() =>
+      this.db
+        .selectFrom('average_chunks')
+        .select('chunk_index')
+        .where('job_id', '=', jobId)
+        .where('state', '=', 'pending')
+        .orderBy('chunk_index')
+        .execute(),
+    );
     return rows.map((r) => Number(r.chunk_index));
   }
 
@@ -167,58 +225,60 @@ export class SqlAverageJobStore implements AverageJobStore {
     totals: { chunks: number; entries: number; rejected: RejectedEntry[] },
     now: number,
   ): Promise<boolean> {
-    const result = await this.db
-      .updateTable('average_jobs')
-      .set({
-        state: 'running',
-        total_chunks: totals.chunks,
-        total_entries: totals.entries,
-        rejected: JSON.stringify(totals.rejected),
-        updated_at: now,
-      })
-      .where('id', '=', jobId)
-      .where('state', '=', 'preparing')
-      .executeTakeFirst();
+    const result = await this.run(() =>
+      this.db
+        .updateTable('average_jobs')
+        .set({
+          state: 'running',
+          total_chunks: totals.chunks,
+          total_entries: totals.entries,
+          rejected: JSON.stringify(totals.rejected),
+          updated_at: now,
+        })
+        .where('id', '=', jobId)
+        .where('state', '=', 'preparing')
+        .executeTakeFirst(),
+    );
     return result.numUpdatedRows > 0n;
   }
 
   async completeChunk(jobId: string, index: number, partial: ChunkPartial, now: number): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
-      const job = await tx
-        .selectFrom('average_jobs')
-        .select('state')
-        .where('id', '=', jobId)
-        .executeTakeFirst();
-      if (!job || !UNFINISHED.includes(job.state as AverageJobState)) return false;
-      const updated = await tx
+    // one statement: done only once, and only while the job is not over
+    const updated = await this.run(() =>
+      this.db
         .updateTable('average_chunks')
         .set({ state: 'done', partial: JSON.stringify(partial), completed_at: now })
         .where('job_id', '=', jobId)
         .where('chunk_index', '=', index)
         .where('state', '=', 'pending')
-        .executeTakeFirst();
-      if (updated.numUpdatedRows === 0n) return false;
-      await tx
-        .updateTable('average_jobs')
-        .set((eb) => ({
-          chunks_done: eb('chunks_done', '+', 1),
-          photos_done: eb('photos_done', '+', partial.photos),
-          updated_at: now,
-        }))
-        .where('id', '=', jobId)
-        .execute();
-      return true;
-    });
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('average_jobs')
+              .select('id')
+              .where('id', '=', jobId)
+              .where('state', 'in', UNFINISHED),
+          ),
+        )
+        .executeTakeFirst(),
+    );
+    if (updated.numUpdatedRows === 0n) return false;
+    await this.run(() =>
+      this.db.updateTable('average_jobs').set({ updated_at: now }).where('id', '=', jobId).execute(),
+    );
+    return true;
   }
 
   async partials(jobId: string): Promise<{ index: number; partial: ChunkPartial }[]> {
-    const rows = await this.db
-      .selectFrom('average_chunks')
-      .select(['chunk_index', 'partial'])
-      .where('job_id', '=', jobId)
-      .where('state', '=', 'done')
-      .orderBy('chunk_index')
-      .execute();
+    const rows = await this.run(() =>
+      this.db
+        .selectFrom('average_chunks')
+        .select(['chunk_index', 'partial'])
+        .where('job_id', '=', jobId)
+        .where('state', '=', 'done')
+        .orderBy('chunk_index')
+        .execute(),
+    );
     return rows.map((r) => ({ index: Number(r.chunk_index), partial: JSON.parse(r.partial ?? 'null') }));
   }
 
@@ -227,12 +287,14 @@ export class SqlAverageJobStore implements AverageJobStore {
     result: AverageResult & { stats: AverageStats },
     now: number,
   ): Promise<boolean> {
-    const updated = await this.db
-      .updateTable('average_jobs')
-      .set({ state: 'done', result: JSON.stringify(result), updated_at: now, finished_at: now })
-      .where('id', '=', jobId)
-      .where('state', '=', 'running')
-      .executeTakeFirst();
+    const updated = await this.run(() =>
+      this.db
+        .updateTable('average_jobs')
+        .set({ state: 'done', result: JSON.stringify(result), updated_at: now, finished_at: now })
+        .where('id', '=', jobId)
+        .where('state', '=', 'running')
+        .executeTakeFirst(),
+    );
     return updated.numUpdatedRows > 0n;
   }
 
@@ -242,17 +304,19 @@ export class SqlAverageJobStore implements AverageJobStore {
     error: ErrorInfo | null,
     now: number,
   ): Promise<boolean> {
-    const updated = await this.db
-      .updateTable('average_jobs')
-      .set({
-        state,
-        error: error ? JSON.stringify(error) : null,
-        updated_at: now,
-        finished_at: now,
-      })
-      .where('id', '=', jobId)
-      .where('state', 'in', UNFINISHED)
-      .executeTakeFirst();
+    const updated = await this.run(() =>
+      this.db
+        .updateTable('average_jobs')
+        .set({
+          state,
+          error: error ? JSON.stringify(error) : null,
+          updated_at: now,
+          finished_at: now,
+        })
+        .where('id', '=', jobId)
+        .where('state', 'in', UNFINISHED)
+        .executeTakeFirst(),
+    );
     return updated.numUpdatedRows > 0n;
   }
 }

@@ -15,8 +15,6 @@ export function averageJobsMigration(t: DialectTypes): Migration {
         .addColumn('options', 'text', (c) => c.notNull())
         .addColumn('total_chunks', 'integer')
         .addColumn('total_entries', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('chunks_done', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('photos_done', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('rejected', 'text', (c) => c.notNull())
         .addColumn('result', 'text')
         .addColumn('error', 'text')

@@ -1,0 +1,225 @@
+import { AppError, toErrorInfo } from '../../core/errors.ts';
+import type {
+  AverageJobOptions,
+  AverageJobRecord,
+  AverageJobStore,
+  AverageSource,
+  ChunkEntry,
+  RejectedEntry,
+} from '../../ports/average-job-store.ts';
+import type { BlobStore } from '../../ports/blob-store.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { EventBus } from '../../ports/event-bus.ts';
+import type { JobQueue } from '../../ports/job-queue.ts';
+import type { Logger } from '../../ports/logger.ts';
+import { finishIfComplete, publishJobEvent } from './average-chunk.ts';
+import { readDataset } from './dataset-reader.ts';
+
+/** Photo jobs use priority 1; chunks come after them, so a running average never starves live uploads. */
+export const AVERAGE_CHUNK_PRIORITY = 5;
+
+export interface AverageCoordinatorDeps {
+  averages: AverageJobStore;
+  blobs: BlobStore;
+  queue: JobQueue;
+  events: EventBus;
+  clock: Clock;
+  log: Logger;
+  /** Entries larger than this are skipped as `too_large`. */
+  maxEntryBytes: number;
+}
+
+export const DEFAULT_CHUNK_SIZE = 16;
+export const MAX_REJECTED_KEPT = 1000;
+
+export function isFinished(job: AverageJobRecord): boolean {
+  return job.state === 'done' || job.state === 'failed' || job.state === 'cancelled';
+}
+
+export async function createAverageJob(
+  deps: AverageCoordinatorDeps,
+  source: AverageSource,
+  options: AverageJobOptions,
+): Promise<AverageJobRecord> {
+  if (!Number.isInteger(options.chunkSize) || options.chunkSize < 1 || options.chunkSize > 10_000)
+    throw new AppError('invalid_input', 'chunk size must be a whole number from 1 to 10000');
+  if (!(options.minScore >= 0 && options.minScore <= 1))
+    throw new AppError('invalid_input', 'min score must be a number from 0 to 1');
+  const job = await deps.averages.createJob({ source, options }, deps.clock.now());
+  deps.log.info({ averageJob: job.id, source: source.label }, 'average job created');
+  publishJobEvent(deps, job);
+  return job;
+}
+
+async function publishChunk(deps: AverageCoordinatorDeps, jobId: string, index: number): Promise<void> {
+  await deps.queue.publish([
+    {
+      payload: { kind: 'average_chunk', jobId, chunk: index },
+      dedupeKey: `average:${jobId}:${index}`,
+      priority: AVERAGE_CHUNK_PRIORITY,
+    },
+  ]);
+}
+
+/**
+ * Reads the data set through once: each photo goes into the blob store, every `chunkSize` entries
+ * become a chunk row and a queue job. Reading is deterministic, so on resume the same chunks come
+ * out again (existing ones are kept, only pending ones re-published). Ends in `running` (or `failed`
+ * for an empty data set or a corrupt archive).
+ */
+export async function prepareAverageJob(
+  deps: AverageCoordinatorDeps,
+  jobId: string,
+): Promise<AverageJobRecord> {
+  const job = await deps.averages.getJob(jobId);
+  if (!job) throw new AppError('not_found', `no average job ${jobId}`);
+  if (job.state !== 'preparing') return job;
+  const log = deps.log.child({ averageJob: jobId });
+  const rejected: RejectedEntry[] = [];
+  let rejectedCount = 0;
+  let entries = 0;
+  let index = 0;
+  let chunk: ChunkEntry[] = [];
+  let cancelled = false;
+
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const existing = await deps.averages.getChunk(jobId, index);
+    if (!existing) await deps.averages.addChunk(jobId, index, chunk, deps.clock.now());
+    if (!existing || existing.state === 'pending') await publishChunk(deps, jobId, index);
+    index++;
+    chunk = [];
+    const current = await deps.averages.getJob(jobId);
+    if (!current || current.state !== 'preparing') cancelled = true;
+    else publishJobEvent(deps, { ...current, totalEntries: entries });
+  };
+
+  try {
+    for await (const item of readDataset(job.source.path, { maxEntryBytes: deps.maxEntryBytes })) {
+      if (item.kind === 'rejected') {
+        rejectedCount++;
+        if (rejected.length < MAX_REJECTED_KEPT) rejected.push({ entry: item.entry, reason: item.reason });
+        log.warn({ entry: item.entry, reason: item.reason, why: item.message }, 'archive entry rejected');
+        continue;
+      }
+      entries++;
+      if (item.kind === 'photo') {
+        const { sha256 } = await deps.blobs.put(item.bytes);
+        chunk.push({ entry: item.entry, sha256 });
+      } else {
+        chunk.push({ entry: item.entry, skip: item.reason, message: item.message });
+      }
+      if (chunk.length >= job.options.chunkSize) {
+        await flush();
+        if (cancelled) break;
+      }
+    }
+    if (!cancelled) await flush();
+  } catch (error) {
+    const info = toErrorInfo(error);
+    await deps.averages.endJob(jobId, 'failed', { code: info.code, message: info.message }, deps.clock.now());
+    log.warn({ code: info.code, err: info.message }, 'average job failed while reading the data set');
+    const failed = await deps.averages.getJob(jobId);
+    if (failed) publishJobEvent(deps, failed);
+    throw error;
+  }
+  if (cancelled) return (await deps.averages.getJob(jobId)) as AverageJobRecord;
+  if (entries === 0) {
+    const message =
+      rejectedCount > 0
+        ? `the data set holds no usable entries (${rejectedCount} rejected: unsafe paths or links)`
+        : 'the data set is empty: no files found';
+    await deps.averages.endJob(jobId, 'failed', { code: 'no_images', message }, deps.clock.now());
+    const failed = await deps.averages.getJob(jobId);
+    if (failed) publishJobEvent(deps, failed);
+    throw new AppError('no_images', message);
+  }
+  await deps.averages.finishPreparing(jobId, { chunks: index, entries, rejected }, deps.clock.now());
+  log.info({ chunks: index, entries, rejected: rejectedCount }, 'data set read; chunks queued');
+  return (await finishIfComplete(deps, jobId)) as AverageJobRecord;
+}
+
+/**
+ * Picks up a job where it stopped: re-reads the data set if it was still being read, otherwise
+ * re-publishes the chunks not done yet (the queue drops duplicates of ones still queued) and finishes
+ * the job if every chunk is in.
+ */
+export async function resumeAverageJob(
+  deps: AverageCoordinatorDeps,
+  jobId: string,
+): Promise<AverageJobRecord> {
+  const job = await deps.averages.getJob(jobId);
+  if (!job) throw new AppError('not_found', `no average job ${jobId}`);
+  if (isFinished(job)) return job;
+  if (job.state === 'preparing') return prepareAverageJob(deps, jobId);
+  for (const index of await deps.averages.pendingChunks(jobId)) await publishChunk(deps, jobId, index);
+  return (await finishIfComplete(deps, jobId)) as AverageJobRecord;
+}
+
+/** Resumes every unfinished job (a restarted `all` process picks up what it left). Errors are logged. */
+export async function resumeUnfinishedAverageJobs(deps: AverageCoordinatorDeps): Promise<void> {
+  for (const job of await deps.averages.listJobs(1000)) {
+    if (isFinished(job)) continue;
+    await resumeAverageJob(deps, job.id).catch((error) =>
+      deps.log.warn({ averageJob: job.id, err: String(error) }, 'resuming an average job failed'),
+    );
+  }
+}
+
+export async function cancelAverageJob(
+  deps: Pick<AverageCoordinatorDeps, 'averages' | 'events' | 'clock'>,
+  jobId: string,
+): Promise<AverageJobRecord> {
+  const job = await deps.averages.getJob(jobId);
+  if (!job) throw new AppError('not_found', `no average job ${jobId}`);
+  if (isFinished(job)) return job;
+  await deps.averages.endJob(jobId, 'cancelled', null, deps.clock.now());
+  const cancelled = (await deps.averages.getJob(jobId)) as AverageJobRecord;
+  publishJobEvent(deps, cancelled);
+  return cancelled;
+}
+
+export interface AverageProgress {
+  photosDone: number;
+  /** Null while the data set is still being read. */
+  photosTotal: number | null;
+  chunksDone: number;
+  chunksTotal: number | null;
+  photosPerSecond: number;
+  /** Seconds left at the current rate; null while unknown. */
+  etaSeconds: number | null;
+}
+
+export function averageProgress(job: AverageJobRecord, now: number): AverageProgress {
+  const seconds = Math.max(0.001, ((job.finishedAt ?? now) - job.createdAt) / 1000);
+  const rate = job.photosDone / seconds;
+  const total = job.totalChunks === null ? null : job.totalEntries;
+  return {
+    photosDone: job.photosDone,
+    photosTotal: total,
+    chunksDone: job.chunksDone,
+    chunksTotal: job.totalChunks,
+    photosPerSecond: rate,
+    etaSeconds: total === null || rate <= 0 ? null : Math.max(0, (total - job.photosDone) / rate),
+  };
+}
+
+/** Polls the store until the job is over, calling `onProgress` on every change. */
+export async function waitForAverageJob(
+  deps: Pick<AverageCoordinatorDeps, 'averages' | 'clock'>,
+  jobId: string,
+  onProgress: (job: AverageJobRecord) => void = () => {},
+  pollMs = 200,
+): Promise<AverageJobRecord> {
+  let lastSeen = -1;
+  for (;;) {
+    const job = await deps.averages.getJob(jobId);
+    if (!job) throw new AppError('not_found', `no average job ${jobId}`);
+    if (job.updatedAt !== lastSeen) {
+      lastSeen = job.updatedAt;
+      onProgress(job);
+    }
+    if (isFinished(job)) return job;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}

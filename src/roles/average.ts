@@ -1,0 +1,97 @@
+import { pino } from 'pino';
+import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
+import { finishIfComplete } from '../app/average/average-chunk.ts';
+import {
+  type AverageCoordinatorDeps,
+  createAverageJob,
+  prepareAverageJob,
+  resumeAverageJob,
+  waitForAverageJob,
+} from '../app/average/average-coordinator.ts';
+import type { WorkerConfig } from '../config/roles.config.ts';
+import { AppError } from '../core/errors.ts';
+import type { AverageJobOptions, AverageJobRecord } from '../ports/average-job-store.ts';
+import type { FaceEngine } from '../ports/face-engine.ts';
+import { openAverageStore } from './average-store.ts';
+import { openEmbedded } from './embedded.ts';
+
+export interface RunAverageOptions {
+  /** A new job over this data set… */
+  dataset?: { path: string; label: string; options: AverageJobOptions };
+  /** …or an unfinished one to pick up. */
+  resumeJobId?: string;
+  /** In-process workers (engine threads, one each); 0 leaves the chunks to `faceflow worker` processes. */
+  workers: number;
+  maxEntryBytes: number;
+  /** Called once the job exists (before any photo is read), e.g. to print its id for --resume. */
+  onJob?: (job: AverageJobRecord) => void;
+  onProgress?: (job: AverageJobRecord) => void;
+  /** Engine for the in-process workers instead of a new worker-thread pool. */
+  engine?: FaceEngine;
+}
+
+/**
+ * `faceflow average`: coordinator (reads the data set, queues chunks, waits) plus in-process workers,
+ * on the configured DATA_DIR. Resolves with the finished job; a failed job rejects with its error.
+ */
+export async function runAverage(
+  config: WorkerConfig,
+  options: RunAverageOptions,
+): Promise<AverageJobRecord> {
+  const logger = pino(
+    { level: config.LOG_LEVEL, base: { role: 'average', pid: process.pid } },
+    pino.destination(2),
+  );
+  const infra = await openEmbedded(config);
+  const averageStore = await openAverageStore(config);
+  const averages = averageStore.averages;
+  let worker: { close(): Promise<void> } | null = null;
+  try {
+    if (!averages)
+      throw new AppError('unavailable', 'average jobs need the embedded SQLite store in this version');
+    const deps: AverageCoordinatorDeps = {
+      averages,
+      blobs: infra.blobs,
+      queue: infra.queue,
+      events: new MemoryEventBus(100, infra.clock),
+      clock: infra.clock,
+      log: logger,
+      maxEntryBytes: options.maxEntryBytes,
+    };
+    let job: AverageJobRecord;
+    if (options.resumeJobId) {
+      const found = await averages.getJob(options.resumeJobId);
+      if (!found)
+        throw new AppError('not_found', `no average job ${options.resumeJobId} in ${config.DATA_DIR}`);
+      job = found;
+    } else if (options.dataset) {
+      job = await createAverageJob(
+        deps,
+        { path: options.dataset.path, label: options.dataset.label },
+        options.dataset.options,
+      );
+    } else {
+      throw new AppError('invalid_input', 'give a data set, or --resume <jobId>');
+    }
+    options.onJob?.(job);
+    if (options.workers > 0) {
+      const { startWorker } = await import('./worker.ts');
+      worker = await startWorker(
+        { ...config, ENGINE_THREADS: options.workers, WORKER_CONCURRENCY: options.workers * 2 },
+        { engine: options.engine, keepEngine: options.engine !== undefined },
+      );
+    }
+    if (options.resumeJobId) await resumeAverageJob(deps, job.id);
+    else await prepareAverageJob(deps, job.id);
+    await finishIfComplete(deps, job.id);
+    const final = await waitForAverageJob(deps, job.id, options.onProgress);
+    if (final.state === 'failed' && final.error) throw new AppError(final.error.code, final.error.message);
+    if (final.state === 'cancelled') throw new AppError('conflict', `average job ${final.id} was cancelled`);
+    return final;
+  } finally {
+    await worker?.close();
+    await averageStore.close();
+    await averageStore.close();
+    await infra.close();
+  }
+}
