@@ -268,6 +268,16 @@ describeWithFaces('web UI in Chromium against the real server', () => {
       .toContain('stranger-3-1.png');
     await expect.poll(() => page.locator('.face-grid img').count()).toBe(1);
     await screenshot(page, 'person');
+
+    // Rename her; the photo list follows.
+    await page.locator('.card-actions').getByRole('button', { name: 'Rename' }).click();
+    await page.getByLabel('New name for Carol').fill('Carol Smith');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Carol Smith' }).waitFor();
+    await nav('Photos');
+    await expect
+      .poll(() => row('stranger-3-1.png').locator('.cell-people').textContent(), { timeout: TIMEOUT })
+      .toBe('Carol Smith');
   });
 
   it('deletes a person after a confirmation that counts their photos; none of them shows that person any more', async () => {
