@@ -18,6 +18,7 @@ import type { ImageStore } from '../ports/image-store.ts';
 import { errorHandler, sendError } from './errors.ts';
 import { registerEventRoutes } from './routes/events.routes.ts';
 import { registerImageRoutes } from './routes/images.routes.ts';
+import { type JobRoutesDeps, registerJobRoutes } from './routes/jobs.routes.ts';
 import { registerPeopleRoutes } from './routes/people.routes.ts';
 import { registerPreviewRoutes } from './routes/preview.routes.ts';
 import { registerSystemRoutes } from './routes/system.routes.ts';
@@ -38,6 +39,8 @@ export interface HttpDeps {
   maxUploadBytes: number;
   /** False while starting or shutting down: /readyz answers 503. */
   isReady: () => boolean;
+  /** Dataset average jobs (issue 6); absent: the job routes answer 503. */
+  averages?: JobRoutesDeps['averages'];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -79,6 +82,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         { name: 'identify', description: 'Synchronous identification' },
         { name: 'events', description: 'Server-Sent Events' },
         { name: 'system', description: 'Health and metrics' },
+        { name: 'jobs', description: 'Batch jobs: dataset averages' },
       ],
     },
     transform: jsonSchemaTransform,
@@ -121,6 +125,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   registerPeopleRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerSystemRoutes(app, deps);
+  registerJobRoutes(app, { averages: deps.averages ?? null, maxUploadBytes: deps.maxUploadBytes });
   registerPreviewRoutes(app, deps);
   await registerWebUi(app, { logger: deps.logger });
   return app;

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
 import { SharpImageCodec } from '../adapters/images-sharp/image-codec.sharp.ts';
+import { resumeUnfinishedAverageJobs } from '../app/average/average-coordinator.ts';
 import { GalleryCache } from '../app/gallery-cache.ts';
 import { resolveImportRoots } from '../app/import-path.ts';
 import { createPipelineJobHandler } from '../app/job-handler.ts';
@@ -13,6 +15,7 @@ import { buildHttpServer } from '../http/server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
+import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
 
 export interface RunningAll {
@@ -51,6 +54,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
   let ready = false;
   const infra = await openEmbedded(config);
   const { store, queue, blobs, clock } = infra;
+  const averageStore = await openAverageStore(config);
   const engine = options.engine ?? (await defaultEngine(config.ENGINE_THREADS));
   const threshold = config.MATCH_THRESHOLD ?? engine.model.threshold;
   const events = new MemoryEventBus(2000, clock);
@@ -72,6 +76,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     retry: { maxAttempts: config.MAX_ATTEMPTS, baseDelayMs: config.RETRY_BASE_MS, maxDelayMs: 10 * 60_000 },
     threshold,
     leaseMs: config.JOB_LEASE_MS,
+    averages: averageStore.averages,
   });
   const worker = new QueueWorker({
     queue,
@@ -82,6 +87,19 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     leaseMs: config.JOB_LEASE_MS,
   });
   const nudge = () => relay.nudge();
+  const averageDeps = averageStore.averages
+    ? {
+        averages: averageStore.averages,
+        blobs,
+        queue,
+        events,
+        clock,
+        log: logger.child({ component: 'average' }),
+        maxEntryBytes: config.MAX_UPLOAD_BYTES,
+        importRoots: await resolveImportRoots(config.IMPORT_ROOTS),
+        uploadDir: join(config.DATA_DIR, 'imports'),
+      }
+    : null;
   const app = await buildHttpServer({
     store,
     blobs,
@@ -94,6 +112,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     logger,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     isReady: () => ready,
+    averages: averageDeps,
     ingest: {
       store,
       blobs,
@@ -122,6 +141,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
       await relay.stop();
       events.close();
       await engine.close();
+      await averageStore.close();
       await infra.close();
       logger.info({}, 'faceflow stopped');
     })();
@@ -134,6 +154,10 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     redeemTimer = setInterval(redeem, config.REDEEM_INTERVAL_MS);
     redeemTimer.unref();
     worker.start();
+    if (averageDeps)
+      resumeUnfinishedAverageJobs(averageDeps).catch((error) =>
+        logger.error({ err: String(error) }, 'resuming average jobs failed'),
+      );
     const address = await app.listen({ port: config.PORT, host: config.HOST });
     ready = true;
     logger.info(

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_CHUNK_SIZE } from '../../app/average/average-coordinator.ts';
+import { averageResultDocument } from '../../app/average/average-document.ts';
 import { loadWorkerConfig } from '../../config/roles.config.ts';
 import { AppError } from '../../core/errors.ts';
 import type { FaceSelection } from '../../core/face-selection.ts';
@@ -23,25 +24,6 @@ interface AverageCliOptions {
 }
 
 const FACE_MODES: FaceSelection[] = ['largest', 'center', 'all'];
-
-/** The result document of `--json` and `--out`. */
-export function averageResultJson(job: AverageJobRecord) {
-  const result = job.result;
-  if (!result) throw new AppError('internal', `average job ${job.id} has no result`);
-  return {
-    jobId: job.id,
-    source: job.source.label,
-    options: job.options,
-    model: result.model,
-    counts: { ...result.counts, rejected: job.rejected.length },
-    stats: result.stats,
-    mean: result.mean,
-    normalizedMean: result.normalizedMean,
-    std: result.std,
-    skippedEntries: result.skippedEntries,
-    rejectedEntries: job.rejected,
-  };
-}
 
 function summary(job: AverageJobRecord, out: string | undefined): string {
   const r = job.result;
@@ -125,7 +107,7 @@ export function registerAverageCommand(program: Command): void {
       } finally {
         progress.stop();
       }
-      const document = averageResultJson(job);
+      const document = averageResultDocument(job);
       if (options.out) await writeFile(options.out, `${JSON.stringify(document, null, 2)}\n`);
       if (options.json) printJson(document);
       else process.stdout.write(summary(job, options.out));

@@ -1,0 +1,39 @@
+import { AppError } from '../../core/errors.ts';
+import type { AverageJobRecord } from '../../ports/average-job-store.ts';
+import { averageProgress } from './average-coordinator.ts';
+
+/** The result document (`--json`, `--out`, GET /api/jobs/:id/result.json): vectors, counts, model, timing. */
+export function averageResultDocument(job: AverageJobRecord) {
+  const result = job.result;
+  if (!result) throw new AppError('conflict', `average job ${job.id} has no result (it is ${job.state})`);
+  return {
+    jobId: job.id,
+    source: job.source.label,
+    options: job.options,
+    model: result.model,
+    counts: { ...result.counts, rejected: job.rejected.length },
+    stats: result.stats,
+    mean: result.mean,
+    normalizedMean: result.normalizedMean,
+    std: result.std,
+    skippedEntries: result.skippedEntries,
+    rejectedEntries: job.rejected,
+  };
+}
+
+/** A job as the API shows it: state, progress with photos/s and ETA, and the result once there is one. */
+export function averageJobView(job: AverageJobRecord, now: number) {
+  return {
+    id: job.id,
+    kind: 'average' as const,
+    state: job.state,
+    source: job.source.label,
+    options: job.options,
+    progress: averageProgress(job, now),
+    rejected: job.rejected,
+    error: job.error ? { code: job.error.code, message: job.error.message } : null,
+    result: job.result ? averageResultDocument(job) : null,
+    createdAt: new Date(job.createdAt).toISOString(),
+    finishedAt: job.finishedAt === null ? null : new Date(job.finishedAt).toISOString(),
+  };
+}

@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  type AverageCoordinatorDeps,
+  cancelAverageJob,
+  createAverageJob,
+  DEFAULT_CHUNK_SIZE,
+  prepareAverageJob,
+} from '../../app/average/average-coordinator.ts';
+import { averageJobView, averageResultDocument } from '../../app/average/average-document.ts';
+import { type ImportRoots, resolveImportPath } from '../../app/import-path.ts';
+import { AppError } from '../../core/errors.ts';
+import type { AverageJobOptions } from '../../ports/average-job-store.ts';
+import { errorSchema, idParams } from '../schemas.ts';
+
+export interface JobRoutesDeps {
+  /** Null where this process has no average-job store: the routes answer 503. */
+  averages: (AverageCoordinatorDeps & { importRoots: ImportRoots; uploadDir: string }) | null;
+  maxUploadBytes: number;
+}
+
+const optionsShape = {
+  face: z.enum(['largest', 'center', 'all']).default('largest'),
+  minScore: z.coerce.number().min(0).max(1).default(0),
+  chunkSize: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_CHUNK_SIZE),
+};
+const pathBody = z.object({ path: z.string().min(1).max(4096), ...optionsShape });
+const uploadQuery = z.object(optionsShape);
+
+const jobSchema = z.object({
+  id: z.string(),
+  kind: z.literal('average'),
+  state: z.enum(['preparing', 'running', 'done', 'failed', 'cancelled']),
+  source: z.string(),
+  options: z.object({ face: z.string(), minScore: z.number(), chunkSize: z.number() }),
+  progress: z.object({
+    photosDone: z.number(),
+    photosTotal: z.number().nullable(),
+    chunksDone: z.number(),
+    chunksTotal: z.number().nullable(),
+    photosPerSecond: z.number(),
+    etaSeconds: z.number().nullable(),
+  }),
+  rejected: z.array(z.object({ entry: z.string(), reason: z.string() })),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+
+const ARCHIVE = /\.(zip|tar|tar\.gz|tgz)$/i;
+
+/** Streams the one archive of a multipart request to a file under `uploadDir` (never whole into memory). */
+async function saveUploadedArchive(request: FastifyRequest, uploadDir: string, maxBytes: number) {
+  const part = await request.file();
+  if (!part) throw new AppError('invalid_input', 'the request holds no file part');
+  const name = path.basename(part.filename || 'upload');
+  const ext = ARCHIVE.exec(name)?.[0]?.toLowerCase();
+  if (!ext) {
+    part.file.resume();
+    throw new AppError('invalid_input', 'upload a .zip, .tar, .tar.gz or .tgz archive');
+  }
+  await mkdir(uploadDir, { recursive: true });
+  const target = path.join(uploadDir, `${Date.now()}-${randomBytes(6).toString('hex')}${ext}`);
+  await pipeline(part.file, createWriteStream(target, { flags: 'wx' }));
+  if (part.file.truncated) {
+    await rm(target, { force: true });
+    throw new AppError(
+      'payload_too_large',
+      `the archive is larger than MAX_UPLOAD_BYTES (${maxBytes} bytes)`,
+    );
+  }
+  return { path: target, label: name };
+}
+
+/** Batch jobs: POST /api/jobs/average, GET /api/jobs, GET /api/jobs/:id(/result.json), DELETE /api/jobs/:id. */
+export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const averages = () => {
+    if (!deps.averages) throw new AppError('unavailable', 'average jobs are not available in this process');
+    return deps.averages;
+  };
+
+  r.post(
+    '/api/jobs/average',
+    {
+      schema: {
+        summary:
+          'Start a dataset average: a folder, archive or list file under IMPORT_ROOTS, or an uploaded archive',
+        description:
+          'JSON `{"path", "face", "minScore", "chunkSize"}` naming a path under IMPORT_ROOTS, or multipart/form-data with one .zip/.tar/.tar.gz file (options as query parameters). Answers 202 at once; follow the job with GET /api/jobs/:id or `job` events.',
+        consumes: ['application/json', 'multipart/form-data'],
+        tags: ['jobs'],
+        response: { 202: jobSchema, 400: errorSchema, 403: errorSchema, 404: errorSchema, 413: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const a = averages();
+      let source: { path: string; label: string };
+      let options: AverageJobOptions;
+      if (request.isMultipart()) {
+        const query = uploadQuery.safeParse(request.query);
+        if (!query.success) throw new AppError('invalid_input', `invalid options: ${query.error.message}`);
+        options = query.data;
+        source = await saveUploadedArchive(request, a.uploadDir, deps.maxUploadBytes);
+      } else {
+        const body = pathBody.safeParse(request.body);
+        if (!body.success)
+          throw new AppError(
+            'invalid_input',
+            'send JSON {"path": "<folder, archive or list file under IMPORT_ROOTS>"} or a multipart archive',
+          );
+        const { path: given, ...rest } = body.data;
+        source = { path: await resolveImportPath(given, a.importRoots), label: given };
+        options = rest;
+      }
+      const job = await createAverageJob(a, source, options);
+      prepareAverageJob(a, job.id).catch((error) =>
+        a.log.warn(
+          { averageJob: job.id, err: String(error) },
+          'average job failed while reading its data set',
+        ),
+      );
+      return reply.status(202).send(averageJobView(job, a.clock.now()));
+    },
+  );
+
+  r.get(
+    '/api/jobs',
+    {
+      schema: {
+        summary: 'Batch jobs, newest first',
+        tags: ['jobs'],
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
+        response: { 200: z.object({ jobs: z.array(jobSchema) }) },
+      },
+    },
+    async (request) => {
+      const a = averages();
+      const now = a.clock.now();
+      return {
+        jobs: (await a.averages.listJobs(request.query.limit)).map((job) => averageJobView(job, now)),
+      };
+    },
+  );
+
+  r.get(
+    '/api/jobs/:id',
+    {
+      schema: {
+        summary: 'A job: state, progress (photos/s, ETA) and the result when done',
+        tags: ['jobs'],
+        params: idParams,
+        response: { 200: jobSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const a = averages();
+      const job = await a.averages.getJob(request.params.id);
+      if (!job) throw new AppError('not_found', `no job ${request.params.id}`);
+      return averageJobView(job, a.clock.now());
+    },
+  );
+
+  r.get(
+    '/api/jobs/:id/result.json',
+    {
+      schema: {
+        summary: 'The result document of a finished average job (409 while it runs)',
+        tags: ['jobs'],
+        params: idParams,
+        response: { 200: z.record(z.string(), z.unknown()), 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const a = averages();
+      const job = await a.averages.getJob(request.params.id);
+      if (!job) throw new AppError('not_found', `no job ${request.params.id}`);
+      return reply
+        .header('content-disposition', `attachment; filename="${job.id}.json"`)
+        .type('application/json')
+        .send(averageResultDocument(job));
+    },
+  );
+
+  r.delete(
+    '/api/jobs/:id',
+    {
+      schema: {
+        summary: 'Cancel a job (its remaining chunks are dropped); a finished job is left as it is',
+        tags: ['jobs'],
+        params: idParams,
+        response: { 200: jobSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const a = averages();
+      const job = await cancelAverageJob(a, request.params.id);
+      return averageJobView(job, a.clock.now());
+    },
+  );
+}
