@@ -41,7 +41,12 @@ class Invalidator {
   }
 }
 
-function applyImageEvent(client: QueryClient, event: ImageEvent, invalidate: Invalidator): void {
+function applyImageEvent(
+  client: QueryClient,
+  event: ImageEvent,
+  invalidate: Invalidator,
+  slow: Invalidator,
+): void {
   // Patch what is on screen at once; the refetch below brings boxes, errors and new rows.
   client.setQueryData<ImageDetail>(['image', event.id], (old) =>
     old ? { ...old, status: event.status, people: event.people } : old,
@@ -57,7 +62,10 @@ function applyImageEvent(client: QueryClient, event: ImageEvent, invalidate: Inv
         }
       : old,
   );
-  invalidate.add(['image', event.id], ['images'], ['counts'], ['person'], ['people-stats'], ['system']);
+  invalidate.add(['image', event.id], ['images'], ['counts'], ['system']);
+  // People pages and cards change only when a photo gets named; each card costs requests, so refresh them
+  // at most every two seconds during a batch.
+  if (event.status === 'processed' && event.people.length > 0) slow.add(['person'], ['people-stats']);
 }
 
 /** Keeps every query fresh from `GET /api/events` (Server-Sent Events); returns the connection state. */
@@ -67,6 +75,7 @@ export function useLiveEvents(): LiveState {
 
   useEffect(() => {
     const invalidate = new Invalidator(client);
+    const slow = new Invalidator(client, 2000);
     const source = new EventSource('/api/events');
     let opened = false;
     source.onopen = () => {
@@ -77,7 +86,7 @@ export function useLiveEvents(): LiveState {
     };
     source.onerror = () => setState('reconnecting');
     source.addEventListener('image', (e) =>
-      applyImageEvent(client, JSON.parse(e.data) as ImageEvent, invalidate),
+      applyImageEvent(client, JSON.parse(e.data) as ImageEvent, invalidate, slow),
     );
     source.addEventListener('person', () =>
       invalidate.add(['people'], ['person'], ['people-stats'], ['image'], ['images']),
@@ -89,6 +98,7 @@ export function useLiveEvents(): LiveState {
     });
     return () => {
       invalidate.stop();
+      slow.stop();
       source.close();
     };
   }, [client]);
