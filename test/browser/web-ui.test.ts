@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -123,6 +123,7 @@ describeWithFaces('web UI in Chromium against the real server', () => {
     if (!hasChromium())
       throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
     dir = mkdtempSync(path.join(tmpdir(), 'faceflow-web-'));
+    mkdirSync(path.join(dir, 'imports'));
     server = await startChildServer(
       // Two engine threads, as `npm start` has on this 2-core machine: the camera's ≥ 5 recognitions a
       // second need them (one identify takes ~0.2 s of one thread).
@@ -133,6 +134,7 @@ describeWithFaces('web UI in Chromium against the real server', () => {
         ENGINE_THREADS: '2',
         // Small enough that the test's noise photo is refused as too large.
         MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
+        IMPORT_ROOTS: path.join(dir, 'imports'),
       },
       ['all'],
       120_000,
@@ -313,6 +315,28 @@ describeWithFaces('web UI in Chromium against the real server', () => {
       /4 photos processed and 0 failed in the last 10 minutes/,
     );
     expect(await page.locator('.chart-bar').count()).toBe(60);
+
+    // A batch job (dataset averages over a folder per person) shows up with its progress and, once done,
+    // its result.
+    const set = path.join(dir, 'imports', 'set');
+    for (const subject of [ALICE, BOB]) {
+      mkdirSync(path.join(set, `s${subject}`), { recursive: true });
+      for (const k of [6, 7, 8])
+        await orlPng(subject, k, path.join('imports', 'set', `s${subject}`, `${k}.png`));
+    }
+    const started = await fetch(`${server.url}/api/jobs/average`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: set }),
+    });
+    expect(started.status, await started.clone().text()).toBe(202);
+    const job = (await started.json()) as { id: string };
+    const jobRow = page.locator(`tr[data-job-id="${job.id}"]`);
+    await expect.poll(() => jobRow.textContent(), { timeout: TIMEOUT }).toMatch(/average: done/);
+    expect(await jobRow.textContent()).toContain('6 / 6');
+    expect(await jobRow.getByRole('link', { name: /Result/ }).getAttribute('href')).toBe(
+      `/api/jobs/${job.id}/result.json`,
+    );
     await screenshot(page, 'system');
   });
 

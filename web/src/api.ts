@@ -103,6 +103,24 @@ export interface SystemStats {
   failures: ImageRow[];
 }
 
+/** A batch job (dataset averages) as `GET /api/jobs` lists it. */
+export interface BatchJob {
+  id: string;
+  kind: string;
+  state: 'preparing' | 'running' | 'done' | 'failed' | 'cancelled';
+  source: string;
+  progress: {
+    photosDone: number;
+    photosTotal: number | null;
+    photosPerSecond: number;
+    etaSeconds: number | null;
+  };
+  rejected: { entry: string; reason: string }[];
+  error: ErrorInfo | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
 /** An error answer of the API (`{error:{code,message}}`), or a network failure (status 0). */
 export class ApiError extends Error {
   constructor(
@@ -178,6 +196,9 @@ export const api = {
     return request('/api/identify', { method: 'POST', body: form, signal });
   },
   system: (): Promise<SystemStats> => request('/api/system'),
+  listJobs: (): Promise<{ jobs: BatchJob[] }> => request('/api/jobs?limit=10'),
+  cancelJob: (id: string): Promise<BatchJob> =>
+    request(`/api/jobs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
 };
 
 export const imageContentUrl = (id: string) => `/api/images/${encodeURIComponent(id)}/content`;

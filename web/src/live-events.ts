@@ -93,6 +93,7 @@ export function useLiveEvents(): LiveState {
     );
     source.addEventListener('job', (e) => {
       const job = JSON.parse(e.data) as { state: string };
+      invalidate.add(['jobs']);
       if (job.state === 'done')
         invalidate.add(['image'], ['images'], ['person'], ['people-stats'], ['counts']);
     });

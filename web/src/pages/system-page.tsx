@@ -1,5 +1,5 @@
-import { useQuery } from '@tanstack/react-query';
-import { api, IMAGE_STATUSES, type SystemStats } from '../api.ts';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ApiError, api, type BatchJob, IMAGE_STATUSES, type SystemStats } from '../api.ts';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
 import { StatusBadge, statusLabel } from '../components/status-badge.tsx';
 import { Link, useTitle } from '../router.tsx';
@@ -54,6 +54,89 @@ function ThroughputChart({ throughput }: { throughput: SystemStats['throughput']
       </svg>
       <figcaption data-testid="throughput-summary">{summary}</figcaption>
     </figure>
+  );
+}
+
+function formatEta(seconds: number | null): string {
+  if (seconds === null) return '—';
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+}
+
+function JobRow({ job }: { job: BatchJob }) {
+  const client = useQueryClient();
+  const cancel = useMutation({
+    mutationFn: () => api.cancelJob(job.id),
+    onSettled: () => void client.invalidateQueries({ queryKey: ['jobs'] }),
+  });
+  const { photosDone, photosTotal, photosPerSecond, etaSeconds } = job.progress;
+  const active = job.state === 'preparing' || job.state === 'running';
+  return (
+    <tr data-job-id={job.id}>
+      <td className="cell-file">{job.source}</td>
+      <td>
+        {job.kind}: {job.state}
+        {job.error ? <span className="error-text"> {job.error.message}</span> : null}
+      </td>
+      <td>
+        <progress
+          max={photosTotal ?? 1}
+          value={photosTotal ? photosDone : undefined}
+          aria-label={`Progress of ${job.source}`}
+        />{' '}
+        {photosDone}
+        {photosTotal !== null ? ` / ${photosTotal}` : ''}
+        {job.rejected.length > 0 ? <span className="muted"> ({job.rejected.length} skipped)</span> : null}
+      </td>
+      <td>{active ? `${photosPerSecond.toFixed(1)}/s, ETA ${formatEta(etaSeconds)}` : '—'}</td>
+      <td>
+        {job.state === 'done' ? (
+          <a href={`/api/jobs/${encodeURIComponent(job.id)}/result.json`} download>
+            Result<span className="visually-hidden"> of {job.source}</span>
+          </a>
+        ) : null}
+        {active ? (
+          <button type="button" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
+            Cancel<span className="visually-hidden"> {job.source}</span>
+          </button>
+        ) : null}
+      </td>
+    </tr>
+  );
+}
+
+/** Batch jobs, where this server runs them (a 503 means it does not: the section stays hidden). */
+function BatchJobs() {
+  const jobs = useQuery({ queryKey: ['jobs'], queryFn: api.listJobs, refetchInterval: 2000, retry: false });
+  if (jobs.error instanceof ApiError && (jobs.error.status === 503 || jobs.error.status === 404)) return null;
+  return (
+    <section aria-labelledby="jobs-h">
+      <h2 id="jobs-h">Batch jobs</h2>
+      <ErrorMessage error={jobs.error} prefix="Jobs could not be loaded" />
+      {jobs.data && jobs.data.jobs.length === 0 ? <p className="empty">No batch job yet.</p> : null}
+      {jobs.data && jobs.data.jobs.length > 0 ? (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Source</th>
+                <th scope="col">State</th>
+                <th scope="col">Photos</th>
+                <th scope="col">Speed</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.data.jobs.map((job) => (
+                <JobRow key={job.id} job={job} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
   );
 }
 
@@ -115,6 +198,7 @@ export function SystemPage() {
         </h2>
         <ThroughputChart throughput={throughput} />
       </section>
+      <BatchJobs />
       <section aria-labelledby="failures-h">
         <h2 id="failures-h">Recent failures</h2>
         {failures.length === 0 ? (
