@@ -32,6 +32,8 @@ export function parsePairs(text: string): VerificationPair[] {
 }
 
 export interface PairEvaluation extends VerificationReport {
+  /** Every pair with its distance (null when a face was missed), in input order. */
+  scored: ScoredPair[];
   images: number;
   imagesWithoutFace: number;
   seconds: number;
@@ -76,6 +78,7 @@ export async function evaluatePairs(options: {
   });
   return {
     ...evaluateVerification(scored),
+    scored,
     images: paths.length,
     imagesWithoutFace: [...embeddings.values()].filter((e) => e === null).length,
     seconds: (performance.now() - started) / 1000,

@@ -26,6 +26,8 @@ export interface AnalyzerOptions {
   flip: boolean;
   /** Template zoom (>1 = tighter crop) and vertical shift in chip pixels. */
   templateScale: number;
+  /** Extra zooms (multiples of templateScale) whose embeddings are averaged in, like dlib's jitter. */
+  scaleJitter: number[];
   /**
    * How a face is framed for the descriptor: `template` fits a similarity transform to a landmark
    * template, `box` is face-api's padded landmark box (no rotation), `box-levelled` is that box turned
@@ -41,6 +43,7 @@ export const DEFAULT_ANALYZER_OPTIONS: AnalyzerOptions = {
   refineLandmarks: true,
   flip: true,
   templateScale: 0.9,
+  scaleJitter: [1],
   alignment: 'template',
   templateShiftY: 0,
   decode: { maxSide: 2048 },
@@ -112,30 +115,33 @@ function toPhotoBox(
  * mirror image) → L2 normalisation. Used inside the worker-thread pool, never on a server's event loop.
  */
 export class FaceAnalyzer {
-  private readonly template: Point[];
-  private readonly alignmentTemplate: Point[];
+  /** One template per zoom in `scaleJitter` (51 alignment points each). */
+  private readonly alignmentTemplates: Point[][];
 
   constructor(
     private readonly runtime: FaceRuntime,
     readonly model: ModelInfo,
     private readonly options: AnalyzerOptions = DEFAULT_ANALYZER_OPTIONS,
   ) {
-    this.template = scaledTemplate(options.templateScale, options.templateShiftY, CHIP_SIZE);
-    this.alignmentTemplate = ALIGNMENT_POINTS.map((i) => this.template[i] as Point);
+    this.alignmentTemplates = options.scaleJitter.map((jitter) => {
+      const template = scaledTemplate(options.templateScale * jitter, options.templateShiftY, CHIP_SIZE);
+      return ALIGNMENT_POINTS.map((i) => template[i] as Point);
+    });
   }
 
-  private chip(image: RawImage, points: Point[]): Uint8Array {
+  /** The aligned chips of one face: one per template zoom (the first is the face's aligned crop). */
+  private chips(image: RawImage, points: Point[]): Uint8Array[] {
     switch (this.options.alignment) {
       case 'box':
-        return boxChip(image, points, CHIP_SIZE);
+        return [boxChip(image, points, CHIP_SIZE)];
       case 'box-levelled':
-        return warpToChip(image, levelledBoxTransform(points, CHIP_SIZE), CHIP_SIZE);
+        return [warpToChip(image, levelledBoxTransform(points, CHIP_SIZE), CHIP_SIZE)];
       case 'template': {
-        const transform: Similarity = estimateSimilarity(
-          ALIGNMENT_POINTS.map((i) => points[i] as Point),
-          this.alignmentTemplate,
-        );
-        return warpToChip(image, transform, CHIP_SIZE);
+        const from = ALIGNMENT_POINTS.map((i) => points[i] as Point);
+        return this.alignmentTemplates.map((template) => {
+          const transform: Similarity = estimateSimilarity(from, template);
+          return warpToChip(image, transform, CHIP_SIZE);
+        });
       }
     }
   }
@@ -159,20 +165,21 @@ export class FaceAnalyzer {
       landmarks = landmarks.map((l, i) => refined[i] ?? l);
     }
     const t3 = performance.now();
-    const kept: Array<{ index: number; points: Point[]; chip: Uint8Array }> = [];
+    const kept: Array<{ index: number; points: Point[]; views: Uint8Array[] }> = [];
     landmarks.forEach((points, index) => {
       if (!points) return;
-      kept.push({ index, points, chip: this.chip(image, points) });
+      const chips = this.chips(image, points);
+      const views = this.options.flip ? chips.flatMap((c) => [c, mirrorChip(c, CHIP_SIZE)]) : chips;
+      kept.push({ index, points, views });
     });
-    const chips = this.options.flip
-      ? kept.flatMap((k) => [k.chip, mirrorChip(k.chip, CHIP_SIZE)])
-      : kept.map((k) => k.chip);
-    const raw = await embedChips(this.runtime, chips);
+    const raw = await embedChips(
+      this.runtime,
+      kept.flatMap((k) => k.views),
+    );
     const t4 = performance.now();
-    const faces: DetectedFace[] = kept.map((k, i) => {
-      const embedding = this.options.flip
-        ? averaged(raw[2 * i] as Float32Array, raw[2 * i + 1] as Float32Array)
-        : (raw[i] as Float32Array);
+    let next = 0;
+    const faces: DetectedFace[] = kept.map((k) => {
+      const embedding = averaged(raw.slice(next, (next += k.views.length)));
       const detection = detections[k.index] as (typeof detections)[0];
       const box = toPhotoBox(detection, scale, originalWidth, originalHeight);
       const points = k.points.map((p) => ({
@@ -187,7 +194,11 @@ export class FaceAnalyzer {
         quality: quality(box, points),
       };
       if (request.crops)
-        face.alignedCrop = { width: CHIP_SIZE, height: CHIP_SIZE, data: k.chip } satisfies AlignedCrop;
+        face.alignedCrop = {
+          width: CHIP_SIZE,
+          height: CHIP_SIZE,
+          data: k.views[0] as Uint8Array,
+        } satisfies AlignedCrop;
       return face;
     });
     return {
@@ -197,8 +208,15 @@ export class FaceAnalyzer {
   }
 }
 
-function averaged(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = ((a[i] as number) + (b[i] as number)) / 2;
+/** Mean of the views' embeddings (summed in a fixed order, so the result is deterministic). */
+function averaged(views: readonly Float32Array[]): Float32Array {
+  const first = views[0] as Float32Array;
+  if (views.length === 1) return first;
+  const out = new Float32Array(first.length);
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (const v of views) sum += v[i] as number;
+    out[i] = sum / views.length;
+  }
   return out;
 }

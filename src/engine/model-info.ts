@@ -18,12 +18,13 @@ export function modelInfo(
   const standard =
     options.flip === DEFAULT_ANALYZER_OPTIONS.flip &&
     options.templateScale === DEFAULT_ANALYZER_OPTIONS.templateScale &&
+    options.scaleJitter.join() === DEFAULT_ANALYZER_OPTIONS.scaleJitter.join() &&
     options.templateShiftY === DEFAULT_ANALYZER_OPTIONS.templateShiftY &&
     options.refineLandmarks === DEFAULT_ANALYZER_OPTIONS.refineLandmarks &&
     options.alignment === DEFAULT_ANALYZER_OPTIONS.alignment;
   const variant = standard
     ? PIPELINE_VERSION
-    : `custom-${options.alignment}-f${Number(options.flip)}-r${Number(options.refineLandmarks)}-s${options.templateScale}-y${options.templateShiftY}`;
+    : `custom-${options.alignment}-f${Number(options.flip)}-r${Number(options.refineLandmarks)}-s${options.templateScale}x${options.scaleJitter.join('/')}-y${options.templateShiftY}`;
   return {
     name: MODEL_NAME,
     version: `${faceApiVersion}+${variant}`,
