@@ -41,7 +41,7 @@ describe('faceflow migrate, redeemer and configuration errors', () => {
 
   it('all refuses to start on bad configuration and names every bad key', async () => {
     const res = await runCli(['all'], {
-      env: { DATA_DIR: dir, PORT: 'http', MAX_ATTEMPTS: '0', MATCH_THRESHOLD: '-1', QUEUE_URL: 'amqp://x' },
+      env: { DATA_DIR: dir, PORT: 'http', MAX_ATTEMPTS: '0', MATCH_THRESHOLD: '-1', QUEUE_URL: 'kafka://x' },
     });
     expect(res.code).not.toBe(0);
     for (const key of ['PORT', 'MAX_ATTEMPTS', 'MATCH_THRESHOLD', 'QUEUE_URL'])
