@@ -38,6 +38,18 @@ const workerShape = {
   JOB_LEASE_MS: optionalEnv(intEnv(500, 3_600_000)).transform((v) => v ?? 30_000),
 };
 
+/** The worker's (and recognizer's) own small HTTP server: /healthz, /readyz, /metrics. */
+const metricsShape = {
+  METRICS_PORT: optionalEnv(intEnv(0, 65_535)).transform((v) => v ?? 9464),
+  /** 0.0.0.0 so a kubelet probe and Prometheus reach it on the pod IP. */
+  METRICS_HOST: optionalEnv(z.string().min(1)).transform((v) => v ?? '0.0.0.0'),
+};
+
+const httpShape = {
+  PORT: optionalEnv(intEnv(0, 65_535)).transform((v) => v ?? 3000),
+  HOST: optionalEnv(z.string().min(1)).transform((v) => v ?? '127.0.0.1'),
+};
+
 const redeemShape = {
   REDEEM_INTERVAL_MS: optionalEnv(intEnv(100, 86_400_000)).transform((v) => v ?? 30_000),
   /** A pending photo due for longer than this with nobody on it counts as stuck. */
@@ -80,25 +92,44 @@ export const allConfigSchema = z
     ...storageShape,
     ...workerShape,
     ...redeemShape,
-    PORT: optionalEnv(intEnv(0, 65_535)).transform((v) => v ?? 3000),
-    HOST: optionalEnv(z.string().min(1)).transform((v) => v ?? '127.0.0.1'),
+    ...httpShape,
     IMPORT_ROOTS: importRoots,
     MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
   })
   .transform((c) => withWorkerDefaults(withDefaults(c)));
 
+/**
+ * `faceflow api`: HTTP, SSE and the outbox relay; no jobs. The engine (identify, enrol, webcam) gets
+ * ENGINE_THREADS threads (default 1); MAX_ATTEMPTS and JOB_LEASE_MS must match the workers' because
+ * they shape the broker queue both declare.
+ */
+export const apiConfigSchema = z
+  .object({
+    ...storageShape,
+    ...httpShape,
+    ENGINE_THREADS: optionalEnv(intEnv(1, 256)).transform((v) => v ?? 1),
+    MATCH_THRESHOLD: workerShape.MATCH_THRESHOLD,
+    MAX_ATTEMPTS: workerShape.MAX_ATTEMPTS,
+    JOB_LEASE_MS: workerShape.JOB_LEASE_MS,
+    IMPORT_ROOTS: importRoots,
+    MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
+  })
+  .transform(withDefaults);
+
 export const workerConfigSchema = z
-  .object({ ...storageShape, ...workerShape })
+  .object({ ...storageShape, ...workerShape, ...metricsShape })
   .transform((c) => withWorkerDefaults(withDefaults(c)));
 
 export const redeemerConfigSchema = z.object({ ...storageShape, ...redeemShape }).transform(withDefaults);
 
 export type AllConfig = z.output<typeof allConfigSchema>;
+export type ApiConfig = z.output<typeof apiConfigSchema>;
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 export type RedeemerConfig = z.output<typeof redeemerConfigSchema>;
 export type MigrateConfig = z.output<typeof migrateConfigSchema>;
 
 export const loadAllConfig = (env: NodeJS.ProcessEnv = process.env) => parseConfig(allConfigSchema, env);
+export const loadApiConfig = (env: NodeJS.ProcessEnv = process.env) => parseConfig(apiConfigSchema, env);
 export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env) =>
   parseConfig(workerConfigSchema, env);
 export const loadRedeemerConfig = (env: NodeJS.ProcessEnv = process.env) =>
@@ -110,10 +141,12 @@ export const loadMigrateConfig = (env: NodeJS.ProcessEnv = process.env) =>
  * The env keys each role's schema reads, by CLI role name. Deployment manifests and compose.yaml are
  * checked against this list (test/deploy), so a key they set is one some role really reads.
  */
-export const roleEnvKeys: Readonly<Record<'all' | 'worker' | 'redeemer' | 'migrate', readonly string[]>> =
-  Object.freeze({
-    all: Object.freeze(Object.keys(allConfigSchema.in.shape)),
-    worker: Object.freeze(Object.keys(workerConfigSchema.in.shape)),
-    redeemer: Object.freeze(Object.keys(redeemerConfigSchema.in.shape)),
-    migrate: Object.freeze(Object.keys(migrateConfigSchema.in.shape)),
-  });
+export const roleEnvKeys: Readonly<
+  Record<'all' | 'api' | 'worker' | 'redeemer' | 'migrate', readonly string[]>
+> = Object.freeze({
+  all: Object.freeze(Object.keys(allConfigSchema.in.shape)),
+  api: Object.freeze(Object.keys(apiConfigSchema.in.shape)),
+  worker: Object.freeze(Object.keys(workerConfigSchema.in.shape)),
+  redeemer: Object.freeze(Object.keys(redeemerConfigSchema.in.shape)),
+  migrate: Object.freeze(Object.keys(migrateConfigSchema.in.shape)),
+});

@@ -1,22 +1,15 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
-import { SharpImageCodec } from '../adapters/images-sharp/image-codec.sharp.ts';
 import { resumeUnfinishedAverageJobs } from '../app/average/average-coordinator.ts';
-import { GalleryCache } from '../app/gallery-cache.ts';
-import { resolveImportRoots } from '../app/import-path.ts';
 import { createPipelineJobHandler } from '../app/job-handler.ts';
-import { OutboxRelay } from '../app/outbox-relay.ts';
 import { redeemOnce } from '../app/redeem.ts';
 import { QueueWorker } from '../app/worker.ts';
 import type { AllConfig } from '../config/roles.config.ts';
-import { DEFAULT_MAX_PIXELS } from '../engine/decode/image-decoder.ts';
-import { buildHttpServer } from '../http/server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
+import { buildHttpApi, inProcessEngine } from './http-api.ts';
 
 export interface RunningAll {
   url: string;
@@ -32,36 +25,25 @@ export interface AllOptions {
   drainMs?: number;
 }
 
-let engineModule: Promise<typeof import('../engine/index.ts')> | undefined;
-/** The engine module, loaded on first use (a test may run `all` with its own engine). */
-const loadEngineModule = () => {
-  engineModule ??= import('../engine/index.ts');
-  return engineModule;
-};
-
-async function defaultEngine(threads: number): Promise<FaceEngine> {
-  return (await loadEngineModule()).createFaceEngine({ threads });
-}
-
-async function defaultDecode(bytes: Uint8Array) {
-  const decoded = await (await loadEngineModule()).decodeImage(bytes);
-  return { width: decoded.image.width, height: decoded.image.height, channels: 3, data: decoded.image.data };
-}
-
 /** `faceflow all`: API, workers, redeemer and outbox relay in one process on the embedded adapters. */
 export async function startAll(config: AllConfig, options: AllOptions = {}): Promise<RunningAll> {
   const logger = createLogger(config.LOG_LEVEL, 'all');
   let ready = false;
   const infra = await openEmbedded(config);
-  const { store, queue, blobs, clock } = infra;
+  const { store, queue, blobs, clock, events } = infra;
   const averageStore = await openAverageStore(config);
-  const engine = options.engine ?? (await defaultEngine(config.ENGINE_THREADS));
-  const threshold = config.MATCH_THRESHOLD ?? engine.model.threshold;
-  const events = new MemoryEventBus(2000, clock);
-  const galleries = new GalleryCache(store, engine.model);
+  const engine = options.engine ?? (await inProcessEngine(config.ENGINE_THREADS));
   const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
-  const relay = new OutboxRelay(store, queue, logger);
-  const codec = new SharpImageCodec(defaultDecode, DEFAULT_MAX_PIXELS);
+  const { app, relay, galleries, threshold, averageDeps } = await buildHttpApi({
+    config,
+    infra,
+    events,
+    engine,
+    averages: averageStore.averages,
+    metrics,
+    logger,
+    isReady: () => ready,
+  });
   const log = logger.child({ component: 'worker' });
 
   const handler = createPipelineJobHandler({
@@ -86,46 +68,6 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     concurrency: config.WORKER_CONCURRENCY,
     leaseMs: config.JOB_LEASE_MS,
   });
-  const nudge = () => relay.nudge();
-  const averageDeps = averageStore.averages
-    ? {
-        averages: averageStore.averages,
-        blobs,
-        queue,
-        events,
-        clock,
-        log: logger.child({ component: 'average' }),
-        maxEntryBytes: config.MAX_UPLOAD_BYTES,
-        importRoots: await resolveImportRoots(config.IMPORT_ROOTS),
-        uploadDir: join(config.DATA_DIR, 'imports'),
-      }
-    : null;
-  const app = await buildHttpServer({
-    store,
-    blobs,
-    codec,
-    events,
-    engine,
-    galleries,
-    threshold,
-    metrics,
-    logger,
-    maxUploadBytes: config.MAX_UPLOAD_BYTES,
-    isReady: () => ready,
-    averages: averageDeps,
-    ingest: {
-      store,
-      blobs,
-      codec,
-      events,
-      clock,
-      maxUploadBytes: config.MAX_UPLOAD_BYTES,
-      importRoots: await resolveImportRoots(config.IMPORT_ROOTS),
-      afterIngest: nudge,
-    },
-    people: { store, engine, events, clock, afterChange: nudge },
-  });
-
   const redeem = () =>
     redeemOnce({ store, clock, log: logger, staleMs: config.REDEEM_STALE_MS })
       .then((ids) => (ids.length > 0 ? relay.drain() : 0))

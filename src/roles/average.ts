@@ -78,7 +78,7 @@ export async function runAverage(
       const { startWorker } = await import('./worker.ts');
       worker = await startWorker(
         { ...config, ENGINE_THREADS: options.workers, WORKER_CONCURRENCY: options.workers * 2 },
-        { engine: options.engine, keepEngine: options.engine !== undefined },
+        { engine: options.engine, keepEngine: options.engine !== undefined, serveHealth: false },
       );
     }
     if (options.resumeJobId) await resumeAverageJob(deps, job.id);

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
+import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
 import { EmbeddedJobQueue } from '../adapters/queue-embedded/job-queue.embedded.ts';
 import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
 import type { Database } from '../adapters/sqlite/schema.ts';
 import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
+import type { EventBus } from '../ports/event-bus.ts';
 import type { ImageStore } from '../ports/image-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -27,6 +29,11 @@ export interface Infra {
   queue: JobQueue;
   blobs: BlobStore;
   clock: Clock;
+  /**
+   * Events: in-process on SQLite; on PostgreSQL shared with every process on the database (and schema)
+   * through LISTEN/NOTIFY, so an api's SSE clients see what a worker process wrote.
+   */
+  events: EventBus;
   /** `sqlite` or `postgres`. */
   database: 'sqlite' | 'postgres';
   /** `embedded`, `rabbitmq` or `nats`. */
@@ -43,6 +50,7 @@ export async function openInfra(
   config: InfraConfig,
   log: Logger,
   clock: Clock = systemClock,
+  eventCapacity = 2000,
 ): Promise<Infra> {
   const blobs = new FsBlobStore(join(config.DATA_DIR, 'blobs'));
   const closers: (() => Promise<void>)[] = [];
@@ -53,12 +61,14 @@ export async function openInfra(
     let store: ImageStore;
     let db: import('kysely').Kysely<Database>;
     let database: Infra['database'];
+    let events: EventBus;
     if (config.DATABASE_URL.startsWith('sqlite:')) {
       const handle = await openSqlite(sqlitePathFromUrl(config.DATABASE_URL));
       closers.push(() => handle.close());
       db = handle.db;
       store = new SqliteImageStore(db);
       database = 'sqlite';
+      events = new MemoryEventBus(eventCapacity, clock);
     } else {
       const { openPostgres } = await import('../adapters/postgres/postgres-database.ts');
       const { PostgresImageStore } = await import('../adapters/postgres/image-store.postgres.ts');
@@ -71,6 +81,16 @@ export async function openInfra(
       db = handle.db;
       store = new PostgresImageStore(db);
       database = 'postgres';
+      const { PostgresEventBus } = await import('../adapters/postgres/event-bus.postgres.ts');
+      const bus = await PostgresEventBus.open({
+        connect: handle.connect,
+        channel: `faceflow_events_${handle.schema}`,
+        capacity: eventCapacity,
+        clock,
+        log,
+      });
+      closers.push(() => bus.shutdown());
+      events = bus;
     }
     const queueUrl = config.QUEUE_URL ?? 'embedded:';
     let queue: JobQueue;
@@ -105,6 +125,7 @@ export async function openInfra(
       queue,
       blobs,
       clock,
+      events,
       database,
       queueKind,
       close: closeAll,

@@ -1,21 +1,27 @@
-import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
 import { GalleryCache } from '../app/gallery-cache.ts';
 import { createPipelineJobHandler } from '../app/job-handler.ts';
-import { noopObserver } from '../app/observer.ts';
 import { OutboxRelay } from '../app/outbox-relay.ts';
 import { QueueWorker } from '../app/worker.ts';
 import type { WorkerConfig } from '../config/roles.config.ts';
+import { type HealthServer, startHealthServer } from '../observability/health-server.ts';
 import { createLogger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
+import { inProcessEngine } from './http-api.ts';
 
 export interface RunningWorker {
   consumer: string;
+  /** Where /healthz, /readyz and /metrics answer (null when not served). */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
-/** `faceflow worker`: consumes the queue and writes results; no HTTP. Several may share one database. */
+/**
+ * `faceflow worker`: consumes the queue and writes results; no API, only /healthz, /readyz and /metrics
+ * on METRICS_PORT. Several may share one database; on PostgreSQL their events reach every api process.
+ */
 export async function startWorker(
   config: WorkerConfig,
   options: {
@@ -23,18 +29,19 @@ export async function startWorker(
     drainMs?: number;
     /** Leave `engine` open at close (the caller owns it). */
     keepEngine?: boolean;
+    /** Serve /healthz, /readyz, /metrics on METRICS_PORT (default); off for a worker inside a CLI command. */
+    serveHealth?: boolean;
   } = {},
 ): Promise<RunningWorker> {
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   const infra = await openEmbedded(config);
-  const { store, queue, blobs, clock } = infra;
+  const { store, queue, blobs, clock, events } = infra;
   const averageStore = await openAverageStore(config);
-  const engine =
-    options.engine ??
-    (await (await import('../engine/index.ts')).createFaceEngine({ threads: config.ENGINE_THREADS }));
+  const engine = options.engine ?? (await inProcessEngine(config.ENGINE_THREADS));
   const consumer = consumerName('worker');
   const relay = new OutboxRelay(store, queue, logger);
-  const events = new MemoryEventBus(100, clock);
+  const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
+  let ready = false;
   const worker = new QueueWorker({
     queue,
     log: logger,
@@ -49,22 +56,46 @@ export async function startWorker(
       events,
       clock,
       log: logger,
-      observer: noopObserver,
+      observer: metrics.observer(),
       retry: { maxAttempts: config.MAX_ATTEMPTS, baseDelayMs: config.RETRY_BASE_MS, maxDelayMs: 10 * 60_000 },
       threshold: config.MATCH_THRESHOLD ?? engine.model.threshold,
       leaseMs: config.JOB_LEASE_MS,
       averages: averageStore.averages,
     }),
   });
+  let health: HealthServer | null = null;
+  try {
+    if (options.serveHealth ?? true)
+      health = await startHealthServer({
+        port: config.METRICS_PORT,
+        host: config.METRICS_HOST,
+        registry: metrics.registry,
+        readiness: async () => {
+          if (!ready) return 'not ready';
+          await store.galleryVersion();
+          return null;
+        },
+      });
+  } catch (error) {
+    if (!options.keepEngine) await engine.close();
+    await averageStore.close();
+    await infra.close();
+    throw error;
+  }
   relay.start(500);
   worker.start();
-  logger.info({ consumer, concurrency: config.WORKER_CONCURRENCY }, 'worker started');
+  ready = true;
+  logger.info({ consumer, concurrency: config.WORKER_CONCURRENCY, metrics: health?.url }, 'worker started');
   return {
     consumer,
+    metricsUrl: health?.url ?? null,
     async close() {
+      ready = false;
       await worker.stop(options.drainMs ?? 10_000);
+      await health?.close();
       await relay.stop();
       if (!options.keepEngine) await engine.close();
+      events.close();
       await averageStore.close();
       await infra.close();
       logger.info({ consumer }, 'worker stopped');

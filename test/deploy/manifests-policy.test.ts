@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  apiConfigSchema,
   migrateConfigSchema,
   redeemerConfigSchema,
   workerConfigSchema,
@@ -96,6 +97,7 @@ describe.each(overlays)('workloads of overlay %s', (overlay) => {
 
   it("the settings each role gets parse with that role's config schema", () => {
     const schemas = {
+      api: apiConfigSchema,
       worker: workerConfigSchema,
       redeemer: redeemerConfigSchema,
       migrate: migrateConfigSchema,
@@ -103,7 +105,7 @@ describe.each(overlays)('workloads of overlay %s', (overlay) => {
     for (const { c, id } of containers.filter(({ c }) => isFaceflow(c))) {
       const role = c.args?.[0] as string;
       const schema = schemas[role as keyof typeof schemas];
-      if (!schema) continue; // api, recognizer: their schemas come with issue 5 (roles-and-env.test.ts)
+      if (!schema) continue; // recognizer: its schema comes with issue 5 (roles-and-env.test.ts)
       // Settings only: the URLs in the Secret are for the PostgreSQL/broker adapters of issue 5.
       const env = Object.fromEntries(
         [...containerEnv(c, objects)].filter(([k]) => k !== 'DATABASE_URL' && k !== 'QUEUE_URL'),

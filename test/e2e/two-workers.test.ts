@@ -62,6 +62,7 @@ describe('concurrency: two worker processes on one database file', () => {
       ENGINE_DELAY_MS: '150',
       WORKER_CONCURRENCY: '4',
       JOB_LEASE_MS: '30000',
+      METRICS_PORT: '0',
     };
     workers.push(startWorkerProcess(env), startWorkerProcess(env));
     await Promise.all(workers.map((w) => w.ready));

@@ -11,11 +11,15 @@ export interface ChildServer {
   exited: Promise<number | NodeJS.Signals | null>;
 }
 
-/** Starts `node bin/faceflow.js <args>` (default `all`) as a child process and waits for the URL it prints. */
+/**
+ * Starts `node bin/faceflow.js <args>` (default `all`) as a child process and waits for the URL it
+ * prints (`ready`'s first group).
+ */
 export async function startChildServer(
   env: Record<string, string>,
   args: string[] = ['all'],
   timeoutMs = 60_000,
+  ready: RegExp = /faceflow is running at (http:\/\/\S+)/,
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, ['bin/faceflow.js', ...args], {
     cwd: REPO,
@@ -35,7 +39,7 @@ export async function startChildServer(
   const url = await new Promise<string>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`server did not start in time:\n${out}`)), timeoutMs);
     const check = () => {
-      const match = /faceflow is running at (http:\/\/\S+)/.exec(out);
+      const match = ready.exec(out);
       if (match?.[1]) {
         clearTimeout(timer);
         done(match[1]);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import {
   loadAllConfig,
+  loadApiConfig,
   loadMigrateConfig,
   loadRedeemerConfig,
   loadWorkerConfig,
@@ -20,7 +21,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/** The pipeline roles: `all`, `worker`, `redeemer`, `migrate`. Configuration comes from the environment only. */
+/** The pipeline roles: `all`, `api`, `worker`, `redeemer`, `migrate`. Configuration comes from the environment only. */
 export function registerRoleCommands(program: Command): void {
   program
     .command('all')
@@ -37,12 +38,29 @@ export function registerRoleCommands(program: Command): void {
     });
 
   program
+    .command('api')
+    .description('serve the HTTP API, web UI and live events; jobs go to the queue for `faceflow worker`')
+    .action(async () => {
+      const config = loadApiConfig();
+      const { startApi } = await import('../../roles/api.ts');
+      const running = await startApi(config);
+      process.stdout.write(`faceflow is running at ${running.url}  (API docs: ${running.url}/docs)\n`);
+      await untilSignal();
+      await running.close();
+    });
+
+  program
     .command('worker')
-    .description('consume the queue and process photos (no HTTP)')
+    .description(
+      'consume the queue and process photos (HTTP only for /healthz, /readyz, /metrics on METRICS_PORT)',
+    )
     .action(async () => {
       const config = loadWorkerConfig();
       const { startWorker } = await import('../../roles/worker.ts');
       const running = await startWorker(config);
+      process.stdout.write(
+        `faceflow worker ${running.consumer} is running (metrics: ${running.metricsUrl})\n`,
+      );
       await untilSignal();
       await running.close();
     });

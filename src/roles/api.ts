@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiConfig } from '../config/roles.config.ts';
+import { createLogger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import type { FaceEngine } from '../ports/face-engine.ts';
+import { openAverageStore } from './average-store.ts';
+import { openEmbedded } from './embedded.ts';
+import { buildHttpApi, inProcessEngine } from './http-api.ts';
+export interface RunningApi {
+  url: string;
+  app: FastifyInstance;
+  /** Graceful stop: readiness off, HTTP closed (SSE streams ended), outbox drained, connections closed. */
+  close(): Promise<void>;
+}
+
+export interface ApiOptions {
+  /** The engine for identify, enrolment and the webcam instead of the in-process pool. */
+  engine?: FaceEngine;
+}
+
+/**
+ * `faceflow api`: the HTTP API, OpenAPI docs, web UI and live events; ingest writes photos and outbox
+ * rows, which this process relays to the queue. It processes no jobs: `faceflow worker` does. On
+ * PostgreSQL the events of every worker reach this process's SSE clients (LISTEN/NOTIFY).
+ */
+export async function startApi(config: ApiConfig, options: ApiOptions = {}): Promise<RunningApi> {
+  const logger = createLogger(config.LOG_LEVEL, 'api');
+  let ready = false;
+  const infra = await openEmbedded(config);
+  const { store, queue, events } = infra;
+  const averageStore = await openAverageStore(config);
+  const engine = options.engine ?? (await inProcessEngine(config.ENGINE_THREADS));
+  const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
+
+  let api: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      ready = false;
+      await api?.app.close();
+      await api?.relay.stop();
+      events.close();
+      await engine.close();
+      await averageStore.close();
+      await infra.close();
+      logger.info({}, 'api stopped');
+    })();
+    return closing;
+  };
+
+  try {
+    api = await buildHttpApi({
+      config,
+      infra,
+      events,
+      engine,
+      averages: averageStore.averages,
+      metrics,
+      logger,
+      isReady: () => ready,
+    });
+    api.relay.start(1000);
+    const address = await api.app.listen({ port: config.PORT, host: config.HOST });
+    ready = true;
+    logger.info({ url: address, database: infra.database, queue: infra.queueKind }, 'api started');
+    return { url: address, app: api.app, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import { SharpImageCodec } from '../adapters/images-sharp/image-codec.sharp.ts';
+import { GalleryCache } from '../app/gallery-cache.ts';
+import { resolveImportRoots } from '../app/import-path.ts';
+import { OutboxRelay } from '../app/outbox-relay.ts';
+import { DEFAULT_MAX_PIXELS } from '../engine/decode/image-decoder.ts';
+import { buildHttpServer } from '../http/server.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { AverageJobStore } from '../ports/average-job-store.ts';
+import type { EventBus } from '../ports/event-bus.ts';
+import type { FaceEngine } from '../ports/face-engine.ts';
+import type { Infra } from './infra.ts';
+
+let engineModule: Promise<typeof import('../engine/index.ts')> | undefined;
+/** The engine module, loaded on first use (a test may run a role with its own engine). */
+const loadEngineModule = () => {
+  engineModule ??= import('../engine/index.ts');
+  return engineModule;
+};
+
+/** The in-process engine: a worker-thread pool of `threads` threads. */
+export async function inProcessEngine(threads: number): Promise<FaceEngine> {
+  return (await loadEngineModule()).createFaceEngine({ threads });
+}
+
+async function decodeForCodec(bytes: Uint8Array) {
+  const decoded = await (await loadEngineModule()).decodeImage(bytes);
+  return { width: decoded.image.width, height: decoded.image.height, channels: 3, data: decoded.image.data };
+}
+
+export interface HttpApiParts {
+  config: { DATA_DIR: string; MAX_UPLOAD_BYTES: number; IMPORT_ROOTS: string[]; MATCH_THRESHOLD?: number };
+  infra: Pick<Infra, 'store' | 'queue' | 'blobs' | 'clock'>;
+  events: EventBus;
+  engine: FaceEngine;
+  averages: AverageJobStore | null;
+  metrics: Metrics;
+  logger: PinoLogger;
+  isReady: () => boolean;
+}
+
+export interface HttpApi {
+  app: FastifyInstance;
+  /** Publishes outbox rows (written by ingest and people changes) to the queue; the caller starts it. */
+  relay: OutboxRelay;
+  galleries: GalleryCache;
+  threshold: number;
+  /** The average-job dependencies, null where the store has no average tables. */
+  averageDeps: Parameters<typeof buildHttpServer>[0]['averages'];
+}
+
+/** The HTTP API of `all` and `api`: ingest, people, identify, events, average jobs, web UI. */
+export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
+  const { config, infra, events, engine, logger } = parts;
+  const { store, queue, blobs, clock } = infra;
+  const threshold = config.MATCH_THRESHOLD ?? engine.model.threshold;
+  const galleries = new GalleryCache(store, engine.model);
+  const relay = new OutboxRelay(store, queue, logger);
+  const codec = new SharpImageCodec(decodeForCodec, DEFAULT_MAX_PIXELS);
+  const nudge = () => relay.nudge();
+  const importRoots = await resolveImportRoots(config.IMPORT_ROOTS);
+  const averageDeps = parts.averages
+    ? {
+        averages: parts.averages,
+        blobs,
+        queue,
+        events,
+        clock,
+        log: logger.child({ component: 'average' }),
+        maxEntryBytes: config.MAX_UPLOAD_BYTES,
+        importRoots,
+        uploadDir: join(config.DATA_DIR, 'imports'),
+      }
+    : null;
+  const app = await buildHttpServer({
+    store,
+    blobs,
+    codec,
+    events,
+    engine,
+    galleries,
+    threshold,
+    metrics: parts.metrics,
+    logger,
+    maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    isReady: parts.isReady,
+    averages: averageDeps,
+    ingest: {
+      store,
+      blobs,
+      codec,
+      events,
+      clock,
+      maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      importRoots,
+      afterIngest: nudge,
+    },
+    people: { store, engine, events, clock, afterChange: nudge },
+  });
+  return { app, relay, galleries, threshold, averageDeps };
+}
