@@ -90,7 +90,7 @@ export async function prepareAverageJob(
     index++;
     chunk = [];
     const current = await deps.averages.getJob(jobId);
-    if (!current || current.state !== 'preparing') cancelled = true;
+    if (current?.state !== 'preparing') cancelled = true;
     else publishJobEvent(deps, { ...current, totalEntries: entries });
   };
 
