@@ -58,6 +58,14 @@ export async function runAverage(
       log: logger,
       maxEntryBytes: options.maxEntryBytes,
     };
+    // workers first: the job's clock (photos/s) starts once the engine is up
+    if (options.workers > 0) {
+      const { startWorker } = await import('./worker.ts');
+      worker = await startWorker(
+        { ...config, ENGINE_THREADS: options.workers, WORKER_CONCURRENCY: options.workers * 2 },
+        { engine: options.engine, keepEngine: options.engine !== undefined, serveHealth: false },
+      );
+    }
     let job: AverageJobRecord;
     if (options.resumeJobId) {
       const found = await averages.getJob(options.resumeJobId);
@@ -74,13 +82,6 @@ export async function runAverage(
       throw new AppError('invalid_input', 'give a data set, or --resume <jobId>');
     }
     options.onJob?.(job);
-    if (options.workers > 0) {
-      const { startWorker } = await import('./worker.ts');
-      worker = await startWorker(
-        { ...config, ENGINE_THREADS: options.workers, WORKER_CONCURRENCY: options.workers * 2 },
-        { engine: options.engine, keepEngine: options.engine !== undefined, serveHealth: false },
-      );
-    }
     if (options.resumeJobId) await resumeAverageJob(deps, job.id);
     else await prepareAverageJob(deps, job.id);
     await finishIfComplete(deps, job.id);
@@ -90,7 +91,6 @@ export async function runAverage(
     return final;
   } finally {
     await worker?.close();
-    await averageStore.close();
     await averageStore.close();
     await infra.close();
   }
