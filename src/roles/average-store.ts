@@ -3,18 +3,31 @@ import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-databas
 import type { AverageJobStore } from '../ports/average-job-store.ts';
 
 export interface AverageStoreHandle {
-  /** Null where the configured database has no average-job adapter yet (PostgreSQL: to come). */
+  /** Null where the configured database has no average-job adapter. */
   averages: AverageJobStore | null;
   close(): Promise<void>;
 }
 
 /**
- * The average-job store on the configured SQLite file, on a connection of its own. That connection
+ * The average-job store on the configured database. On SQLite it has a connection of its own, which
  * never waits for a lock inside SQLite (busy_timeout 0: better-sqlite3 would block the event loop while
  * the process's other connection holds a transaction open across an await); the store retries busy
  * statements asynchronously instead, and writes with single statements, so it never holds a lock itself.
  */
-export async function openAverageStore(config: { DATABASE_URL: string }): Promise<AverageStoreHandle> {
+export async function openAverageStore(config: {
+  DATABASE_URL: string;
+  DATABASE_STATEMENT_TIMEOUT_MS?: number;
+}): Promise<AverageStoreHandle> {
+  if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) {
+    // PostgreSQL has no such lock trap: a small pool of its own is enough
+    const { openPostgres } = await import('../adapters/postgres/postgres-database.ts');
+    const handle = await openPostgres({
+      url: config.DATABASE_URL,
+      poolSize: 2,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    });
+    return { averages: new SqlAverageJobStore(handle.db), close: () => handle.close() };
+  }
   if (!config.DATABASE_URL.startsWith('sqlite:')) return { averages: null, close: async () => {} };
   const handle = await openSqlite(sqlitePathFromUrl(config.DATABASE_URL));
   const store = new SqlAverageJobStore(handle.db, { retryBusy: true });

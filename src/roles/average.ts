@@ -48,7 +48,7 @@ export async function runAverage(
   let worker: { close(): Promise<void> } | null = null;
   try {
     if (!averages)
-      throw new AppError('unavailable', 'average jobs need the embedded SQLite store in this version');
+      throw new AppError('unavailable', 'average jobs need an SQLite or PostgreSQL store (DATABASE_URL)');
     const deps: AverageCoordinatorDeps = {
       averages,
       blobs: infra.blobs,

@@ -7,12 +7,15 @@ import { loadWorkerConfig } from '../../src/config/roles.config.ts';
 import { createFaceEngine } from '../../src/engine/index.ts';
 import type { FaceEngine } from '../../src/ports/face-engine.ts';
 import { runAverage } from '../../src/roles/average.ts';
-import { NATS_URL, RABBITMQ_URL, uniqueName } from '../helpers/servers.ts';
+import { createTestSchema, NATS_URL, RABBITMQ_URL, uniqueName } from '../helpers/servers.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
 import { comparable, lfwSubset, writeList } from './lfw-subset.ts';
 
-/** The same average through RabbitMQ and NATS JetStream (this machine's servers) as through the embedded queue. */
-describeWithFaces('faceflow average through RabbitMQ and NATS', () => {
+/**
+ * The same average through RabbitMQ and NATS JetStream, and on a PostgreSQL store (this machine's servers),
+ * as through the embedded queue on SQLite.
+ */
+describeWithFaces('faceflow average through RabbitMQ, NATS and PostgreSQL', () => {
   let dir: string;
   let list: string;
   let engine: FaceEngine;
@@ -44,6 +47,21 @@ describeWithFaces('faceflow average through RabbitMQ and NATS', () => {
     const result = await run('rabbitmq', { QUEUE_URL: RABBITMQ_URL, QUEUE_NAME: uniqueName('faceflow.avg') });
     expect(result.counts.photos).toBe(20);
     expect(comparable(result)).toEqual(embedded);
+  });
+
+  it('PostgreSQL store with RabbitMQ: the same result as SQLite with the embedded queue', async () => {
+    const schema = await createTestSchema();
+    try {
+      const result = await run('postgres', {
+        DATABASE_URL: schema.url,
+        QUEUE_URL: RABBITMQ_URL,
+        QUEUE_NAME: uniqueName('faceflow.avg'),
+      });
+      expect(result.counts.photos).toBe(20);
+      expect(comparable(result)).toEqual(embedded);
+    } finally {
+      await schema.drop();
+    }
   });
 
   it('NATS JetStream: the same result as the embedded queue', async () => {
