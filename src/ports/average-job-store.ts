@@ -9,6 +9,8 @@ export interface AverageJobOptions {
   /** Faces with a lower detection score do not count. */
   minScore: number;
   chunkSize: number;
+  /** Chunks queued at once (default 8): bounds how long a live photo waits behind the job on a queue without priorities. */
+  window?: number;
 }
 
 /** Where the data set comes from: a path the coordinator can read (folder, archive, list file). */
@@ -75,6 +77,13 @@ export interface AverageJobStore {
   getChunk(jobId: string, index: number): Promise<AverageChunk | null>;
   /** Indices of chunks not done yet, in order. */
   pendingChunks(jobId: string): Promise<number[]>;
+  /**
+   * Marks the next pending, not yet queued chunks (in order) as queued, so that at most `window` chunks of
+   * the job are queued at once, and returns their indices for the caller to publish.
+   */
+  queueChunks(jobId: string, window: number, now: number): Promise<number[]>;
+  /** Forgets which pending chunks were queued (on resume, when their messages may be lost). */
+  resetQueued(jobId: string): Promise<void>;
   /** `preparing` → `running` with the final chunk count and the entries refused on the way. */
   finishPreparing(
     jobId: string,

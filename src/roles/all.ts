@@ -59,6 +59,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     threshold,
     leaseMs: config.JOB_LEASE_MS,
     averages: averageStore.averages,
+    queue,
   });
   const worker = new QueueWorker({
     queue,

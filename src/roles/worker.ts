@@ -61,6 +61,7 @@ export async function startWorker(
       threshold: config.MATCH_THRESHOLD ?? engine.model.threshold,
       leaseMs: config.JOB_LEASE_MS,
       averages: averageStore.averages,
+      queue,
     }),
   });
   let health: HealthServer | null = null;

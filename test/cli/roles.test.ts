@@ -13,7 +13,9 @@ describe('faceflow migrate, redeemer and configuration errors', () => {
     const env = { DATA_DIR: dir };
     const first = await runCli(['migrate', '--json'], { env });
     expect(first.code, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual({ applied: ['0001_initial', '0002_average_jobs'] });
+    expect(JSON.parse(first.stdout)).toEqual({
+      applied: ['0001_initial', '0002_average_jobs', '0003_average_queued'],
+    });
     const second = await runCli(['migrate', '--json'], { env });
     expect(JSON.parse(second.stdout)).toEqual({ applied: [] });
   });

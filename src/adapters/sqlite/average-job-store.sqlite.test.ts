@@ -91,6 +91,18 @@ describe('SqlAverageJobStore (SQLite)', () => {
     expect(await store.getJob('avg_missing')).toBeNull();
   });
 
+  it('queues at most a window of pending chunks, in order, and again after a reset', async () => {
+    const job = await store.createJob({ source: { path: '/w', label: 'w' }, options }, 4000);
+    for (let i = 0; i < 5; i++)
+      await store.addChunk(job.id, i, [{ entry: `${i}.jpg`, sha256: 'a'.repeat(64) }], 4001);
+    expect(await store.queueChunks(job.id, 2, 4002)).toEqual([0, 1]);
+    expect(await store.queueChunks(job.id, 2, 4003)).toEqual([]);
+    await store.completeChunk(job.id, 0, partial([[1, 0]]), 4004);
+    expect(await store.queueChunks(job.id, 2, 4005)).toEqual([2]);
+    await store.resetQueued(job.id);
+    expect(await store.queueChunks(job.id, 10, 4006)).toEqual([1, 2, 3, 4]);
+  });
+
   it('waits asynchronously while another connection of the process holds the write lock', async () => {
     const job = await store.createJob({ source: { path: '/z', label: 'z' }, options }, 3000);
     await store.addChunk(job.id, 0, [{ entry: 'a.jpg', sha256: 'a'.repeat(64) }], 3001);

@@ -39,6 +39,7 @@ export interface AverageChunksTable {
   partial: string | null;
   created_at: number;
   completed_at: number | null;
+  queued_at: number | null;
 }
 
 export interface AverageTables {
@@ -218,6 +219,51 @@ export class SqlAverageJobStore implements AverageJobStore {
         .execute(),
     );
     return rows.map((r) => Number(r.chunk_index));
+  }
+
+  async queueChunks(jobId: string, window: number, now: number): Promise<number[]> {
+    const outstanding = await this.run(() =>
+      this.db
+        .selectFrom('average_chunks')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('job_id', '=', jobId)
+        .where('state', '=', 'pending')
+        .where('queued_at', 'is not', null)
+        .executeTakeFirstOrThrow(),
+    );
+    const room = window - Number(outstanding.n);
+    if (room <= 0) return [];
+    const rows = await this.run(() =>
+      this.db
+        .updateTable('average_chunks')
+        .set({ queued_at: now })
+        .where('job_id', '=', jobId)
+        .where('queued_at', 'is', null)
+        .where('chunk_index', 'in', (eb) =>
+          eb
+            .selectFrom('average_chunks')
+            .select('chunk_index')
+            .where('job_id', '=', jobId)
+            .where('state', '=', 'pending')
+            .where('queued_at', 'is', null)
+            .orderBy('chunk_index')
+            .limit(room),
+        )
+        .returning('chunk_index')
+        .execute(),
+    );
+    return rows.map((r) => Number(r.chunk_index)).sort((a, b) => a - b);
+  }
+
+  async resetQueued(jobId: string): Promise<void> {
+    await this.run(() =>
+      this.db
+        .updateTable('average_chunks')
+        .set({ queued_at: null })
+        .where('job_id', '=', jobId)
+        .where('state', '=', 'pending')
+        .execute(),
+    );
   }
 
   async finishPreparing(

@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { AppError } from '../../core/errors.ts';
 import { averageJobsMigration } from './migration-0002-average-jobs.ts';
+import { averageQueuedMigration } from './migration-0003-average-queued.ts';
 
 /**
  * Dialect-neutral migrations (SQLite now, PostgreSQL with the scale-out adapters): plain column types
@@ -144,6 +145,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
     getMigrations: async () => ({
       '0001_initial': initial(types),
       '0002_average_jobs': averageJobsMigration(types),
+      '0003_average_queued': averageQueuedMigration(types),
     }),
   };
 }

@@ -9,6 +9,7 @@ import type { BlobStore } from '../../ports/blob-store.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { EventBus } from '../../ports/event-bus.ts';
 import type { FaceEngine } from '../../ports/face-engine.ts';
+import type { JobQueue } from '../../ports/job-queue.ts';
 import type { Logger } from '../../ports/logger.ts';
 
 export interface AverageChunkDeps {
@@ -18,6 +19,37 @@ export interface AverageChunkDeps {
   events: EventBus;
   clock: Clock;
   log: Logger;
+  /** Where the next chunks go once this one is done (see `queueNextChunks`); absent: the coordinator does it. */
+  queue?: JobQueue;
+}
+
+/** Photo jobs use priority 1; chunks come after them where the queue has priorities (embedded). */
+export const AVERAGE_CHUNK_PRIORITY = 5;
+/**
+ * Chunks of one job queued at once by default. Brokers have no priorities, so a live upload waits behind
+ * at most this many chunks; a bigger window keeps more workers busy (`window` option).
+ */
+export const DEFAULT_WINDOW = 8;
+
+/** Tops the job's queued chunks up to its window and publishes the ones added. */
+export async function queueNextChunks(
+  deps: { averages: AverageJobStore; queue: JobQueue; clock: Clock },
+  job: Pick<AverageJobRecord, 'id' | 'options'>,
+): Promise<number[]> {
+  const indices = await deps.averages.queueChunks(
+    job.id,
+    job.options.window ?? DEFAULT_WINDOW,
+    deps.clock.now(),
+  );
+  if (indices.length > 0)
+    await deps.queue.publish(
+      indices.map((chunk) => ({
+        payload: { kind: 'average_chunk' as const, jobId: job.id, chunk },
+        dedupeKey: `average:${job.id}:${chunk}`,
+        priority: AVERAGE_CHUNK_PRIORITY,
+      })),
+    );
+  return indices;
 }
 
 /** Photos of one chunk in the engine at once (the sums are exact, so their order does not matter). */
@@ -190,5 +222,10 @@ export async function processAverageChunk(
     return;
   }
   const finished = await finishIfComplete(deps, jobId);
-  if (finished && finished.state === 'running') publishJobEvent(deps, finished);
+  if (finished?.state === 'running') {
+    publishJobEvent(deps, finished);
+    if (deps.queue) await queueNextChunks({ ...deps, queue: deps.queue }, finished);
+  } else if (finished?.state === 'preparing' && deps.queue) {
+    await queueNextChunks({ ...deps, queue: deps.queue }, finished);
+  }
 }

@@ -12,11 +12,11 @@ import type { Clock } from '../../ports/clock.ts';
 import type { EventBus } from '../../ports/event-bus.ts';
 import type { JobQueue } from '../../ports/job-queue.ts';
 import type { Logger } from '../../ports/logger.ts';
-import { finishIfComplete, publishJobEvent } from './average-chunk.ts';
-import { readDataset } from './dataset-reader.ts';
+import { finishIfComplete, publishJobEvent, queueNextChunks } from './average-chunk.ts';
 
-/** Photo jobs use priority 1; chunks come after them, so a running average never starves live uploads. */
-export const AVERAGE_CHUNK_PRIORITY = 5;
+export { AVERAGE_CHUNK_PRIORITY, DEFAULT_WINDOW } from './average-chunk.ts';
+
+import { readDataset } from './dataset-reader.ts';
 
 export interface AverageCoordinatorDeps {
   averages: AverageJobStore;
@@ -43,22 +43,17 @@ export async function createAverageJob(
 ): Promise<AverageJobRecord> {
   if (!Number.isInteger(options.chunkSize) || options.chunkSize < 1 || options.chunkSize > 10_000)
     throw new AppError('invalid_input', 'chunk size must be a whole number from 1 to 10000');
+  if (
+    options.window !== undefined &&
+    (!Number.isInteger(options.window) || options.window < 1 || options.window > 100_000)
+  )
+    throw new AppError('invalid_input', 'window must be a whole number from 1 to 100000');
   if (!(options.minScore >= 0 && options.minScore <= 1))
     throw new AppError('invalid_input', 'min score must be a number from 0 to 1');
   const job = await deps.averages.createJob({ source, options }, deps.clock.now());
   deps.log.info({ averageJob: job.id, source: source.label }, 'average job created');
   publishJobEvent(deps, job);
   return job;
-}
-
-async function publishChunk(deps: AverageCoordinatorDeps, jobId: string, index: number): Promise<void> {
-  await deps.queue.publish([
-    {
-      payload: { kind: 'average_chunk', jobId, chunk: index },
-      dedupeKey: `average:${jobId}:${index}`,
-      priority: AVERAGE_CHUNK_PRIORITY,
-    },
-  ]);
 }
 
 /**
@@ -75,6 +70,8 @@ export async function prepareAverageJob(
   if (!job) throw new AppError('not_found', `no average job ${jobId}`);
   if (job.state !== 'preparing') return job;
   const log = deps.log.child({ averageJob: jobId });
+  // on resume: chunks queued before may have lost their messages; they are queued again as room allows
+  await deps.averages.resetQueued(jobId);
   const rejected: RejectedEntry[] = [];
   let rejectedCount = 0;
   let entries = 0;
@@ -84,9 +81,8 @@ export async function prepareAverageJob(
 
   const flush = async () => {
     if (chunk.length === 0) return;
-    const existing = await deps.averages.getChunk(jobId, index);
-    if (!existing) await deps.averages.addChunk(jobId, index, chunk, deps.clock.now());
-    if (!existing || existing.state === 'pending') await publishChunk(deps, jobId, index);
+    await deps.averages.addChunk(jobId, index, chunk, deps.clock.now());
+    await queueNextChunks(deps, job);
     index++;
     chunk = [];
     const current = await deps.averages.getJob(jobId);
@@ -152,7 +148,8 @@ export async function resumeAverageJob(
   if (!job) throw new AppError('not_found', `no average job ${jobId}`);
   if (isFinished(job)) return job;
   if (job.state === 'preparing') return prepareAverageJob(deps, jobId);
-  for (const index of await deps.averages.pendingChunks(jobId)) await publishChunk(deps, jobId, index);
+  await deps.averages.resetQueued(jobId);
+  await queueNextChunks(deps, job);
   return (await finishIfComplete(deps, jobId)) as AverageJobRecord;
 }
 
@@ -204,9 +201,12 @@ export function averageProgress(job: AverageJobRecord, now: number): AverageProg
   };
 }
 
-/** Polls the store until the job is over, calling `onProgress` on every change. */
+/**
+ * Polls the store until the job is over, calling `onProgress` on every change; with a queue, also keeps
+ * the job's window of chunks topped up (workers do it too as they finish chunks).
+ */
 export async function waitForAverageJob(
-  deps: Pick<AverageCoordinatorDeps, 'averages' | 'clock'>,
+  deps: Pick<AverageCoordinatorDeps, 'averages' | 'clock'> & { queue?: JobQueue },
   jobId: string,
   onProgress: (job: AverageJobRecord) => void = () => {},
   pollMs = 200,
@@ -220,6 +220,7 @@ export async function waitForAverageJob(
       onProgress(job);
     }
     if (isFinished(job)) return job;
+    if (deps.queue && job.state === 'running') await queueNextChunks({ ...deps, queue: deps.queue }, job);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }

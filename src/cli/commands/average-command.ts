@@ -21,6 +21,7 @@ interface AverageCliOptions {
   chunkSize: string;
   resume?: string;
   maxBytes: string;
+  window?: string;
 }
 
 const FACE_MODES: FaceSelection[] = ['largest', 'center', 'all'];
@@ -57,6 +58,10 @@ export function registerAverageCommand(program: Command): void {
       'in-process workers, one engine thread each (0: leave it to `faceflow worker`s; default: all cores)',
     )
     .option('--chunk-size <n>', 'photos per queue job', String(DEFAULT_CHUNK_SIZE))
+    .option(
+      '--window <n>',
+      'chunks of the job queued at once (default: 4 per in-process worker, at least 8); a live upload waits behind at most these on RabbitMQ/NATS',
+    )
     .option('--out <file>', 'write the result (vectors included) as JSON to this file')
     .option('--json', 'print the result as JSON on stdout')
     .option('--resume <jobId>', 'finish an interrupted job (same DATA_DIR) instead of starting one')
@@ -80,6 +85,10 @@ export function registerAverageCommand(program: Command): void {
           : parseNumberOption('--workers', options.workers, 0, 256);
       if (!Number.isInteger(chunkSize) || !Number.isInteger(workers))
         throw new AppError('invalid_input', '--chunk-size and --workers must be whole numbers');
+      const window =
+        options.window === undefined
+          ? Math.max(8, workers * 4)
+          : parseNumberOption('--window', options.window, 1, 100_000);
       const config = loadWorkerConfig({ LOG_LEVEL: 'warn', ...process.env });
       const { runAverage } = await import('../../roles/average.ts');
       const progress = createProgress('average', !options.json);
@@ -91,7 +100,7 @@ export function registerAverageCommand(program: Command): void {
             ? {
                 path: absolute,
                 label: dataset as string,
-                options: { face: options.face as FaceSelection, minScore, chunkSize },
+                options: { face: options.face as FaceSelection, minScore, chunkSize, window },
               }
             : undefined,
           resumeJobId: options.resume,

@@ -29,6 +29,7 @@ const optionsShape = {
   face: z.enum(['largest', 'center', 'all']).default('largest'),
   minScore: z.coerce.number().min(0).max(1).default(0),
   chunkSize: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_CHUNK_SIZE),
+  window: z.coerce.number().int().min(1).max(100_000).optional(),
 };
 const pathBody = z.object({ path: z.string().min(1).max(4096), ...optionsShape });
 const uploadQuery = z.object(optionsShape);
@@ -38,7 +39,12 @@ const jobSchema = z.object({
   kind: z.literal('average'),
   state: z.enum(['preparing', 'running', 'done', 'failed', 'cancelled']),
   source: z.string(),
-  options: z.object({ face: z.string(), minScore: z.number(), chunkSize: z.number() }),
+  options: z.object({
+    face: z.string(),
+    minScore: z.number(),
+    chunkSize: z.number(),
+    window: z.number().optional(),
+  }),
   progress: z.object({
     photosDone: z.number(),
     photosTotal: z.number().nullable(),
