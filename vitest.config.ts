@@ -11,6 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['src/**/*.test.ts'],
           exclude: ['src/**/*.slow.test.ts'],
           testTimeout: 20_000,
@@ -19,6 +20,8 @@ export default defineConfig({
       {
         test: {
           name: 'serial',
+          // After the unit project: engine-heavy files get the machine to themselves.
+          sequence: { groupOrder: 1 },
           include: ['src/**/*.slow.test.ts', 'test/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 180_000,

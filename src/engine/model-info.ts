@@ -9,7 +9,7 @@ export const PIPELINE_VERSION = 'tmpl0.9-refine-flip';
  * Default open-set threshold (Euclidean distance between L2-normalised embeddings): the mean of the
  * ten fold thresholds of `faceflow eval` on lfw-dev/pairs.tsv for this model version (see docs/adr/0002).
  */
-export const DEFAULT_MATCH_THRESHOLD = 0.5;
+export const DEFAULT_MATCH_THRESHOLD = 0.416;
 
 export function modelInfo(
   faceApiVersion: string,
