@@ -15,6 +15,7 @@ export function createPipelineJobHandler(
         case 'process_image': {
           const outcome = await processImage(deps, payload.imageId, consumer, payload.requestId);
           if (outcome.kind === 'retry') return { kind: 'retry', delayMs: outcome.delayMs };
+          if (outcome.kind === 'postponed') return { kind: 'postpone', delayMs: outcome.delayMs };
           if (outcome.kind === 'skipped' && outcome.missing)
             return { kind: 'dead', reason: `unknown image ${payload.imageId}` };
           if (outcome.kind === 'skipped' && outcome.retryInMs !== undefined)

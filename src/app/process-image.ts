@@ -3,7 +3,7 @@ import { decideAfterFailure, type RetryPolicy } from '../core/retry-policy.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
-import type { FaceEngine } from '../ports/face-engine.ts';
+import { EngineUnavailableError, type FaceEngine } from '../ports/face-engine.ts';
 import type { ImageStore, NewFace } from '../ports/image-store.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { GalleryCache } from './gallery-cache.ts';
@@ -28,6 +28,8 @@ export interface ProcessImageDeps {
 export type ProcessOutcome =
   | { kind: 'processed'; faces: number }
   | { kind: 'retry'; delayMs: number }
+  /** The engine is unreachable: the photo was released untouched (no attempt spent); look again later. */
+  | { kind: 'postponed'; delayMs: number }
   | { kind: 'failed' }
   /** Not claimable now: done already, held by another worker, or not due yet (`retryInMs`). */
   | { kind: 'skipped'; retryInMs?: number; missing?: boolean }
@@ -36,7 +38,8 @@ export type ProcessOutcome =
 
 /**
  * Processes one photo: claim (lease) → engine → gallery match → idempotent write of every face.
- * Transient failures are rescheduled with exponential backoff; permanent ones mark the photo failed.
+ * Transient failures are rescheduled with exponential backoff; permanent ones mark the photo failed; an
+ * unreachable engine (`EngineUnavailableError`) releases the photo without spending an attempt.
  */
 export async function processImage(
   deps: ProcessImageDeps,
@@ -98,6 +101,17 @@ export async function processImage(
     await publishImageEvent(deps.store, deps.events, imageId);
     return { kind: 'processed', faces: faces.length };
   } catch (error) {
+    if (error instanceof EngineUnavailableError) {
+      // Not this photo's fault (the recogniser is down): give it back untouched, come back later.
+      const released = await deps.store.releaseImage(imageId, owner, deps.clock.now());
+      if (!released) return { kind: 'lost' };
+      log.warn(
+        { attempt, err: error.message, delayMs: error.retryAfterMs },
+        'engine unavailable, photo returned to the queue',
+      );
+      deps.events.publish({ type: 'image', data: { id: imageId, status: 'pending', faces: 0, people: [] } });
+      return { kind: 'postponed', delayMs: error.retryAfterMs };
+    }
     const info = toErrorInfo(error);
     const decision = decideAfterFailure(info, attempt, deps.retry);
     const now = deps.clock.now();

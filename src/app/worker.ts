@@ -5,6 +5,12 @@ import type { Logger } from '../ports/logger.ts';
 export type JobDisposition =
   | { kind: 'ack' }
   | { kind: 'retry'; delayMs: number }
+  /**
+   * Not the message's fault (the recogniser is down): publish it again as a new message due in
+   * `delayMs`, whose delivery count starts over, and ack this one. Waiting out an outage never
+   * dead-letters a job.
+   */
+  | { kind: 'postpone'; delayMs: number }
   /** A poison message: out of circulation for good, with a log line. */
   | { kind: 'dead'; reason: string };
 
@@ -102,6 +108,9 @@ export class QueueWorker {
             'job dead-lettered',
           );
           await queue.deadLetter(job.id, consumer, disposition.reason);
+        } else if (disposition.kind === 'postpone') {
+          await queue.publish([{ payload: job.payload, delayMs: disposition.delayMs }]);
+          await queue.ack(job.id, consumer);
         } else await queue.retry(job.id, consumer, disposition.delayMs);
       } catch (error) {
         log.error(

@@ -45,6 +45,22 @@ const metricsShape = {
   METRICS_HOST: optionalEnv(z.string().min(1)).transform((v) => v ?? '0.0.0.0'),
 };
 
+/** Where api and worker find the recognizer; unset: the in-process engine. */
+const recognizerClientShape = {
+  RECOGNIZER_URL: optionalEnv(
+    z.string().refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), {
+      message: 'must be http://host:port (h2c) or https://host:port',
+    }),
+  ),
+  /** Shared secret sent as `authorization: Bearer …` on every recognizer call. */
+  RECOGNIZER_SECRET: optionalEnv(z.string().min(16)),
+  /** Longest one recognizer call may take before it counts as a failure. */
+  RECOGNIZER_TIMEOUT_MS: optionalEnv(intEnv(100, 600_000)).transform((v) => v ?? 30_000),
+  /** Consecutive failed calls that open the circuit breaker, and how long it then stays open. */
+  RECOGNIZER_BREAKER_FAILURES: optionalEnv(intEnv(1, 100)).transform((v) => v ?? 3),
+  RECOGNIZER_BREAKER_OPEN_MS: optionalEnv(intEnv(100, 3_600_000)).transform((v) => v ?? 10_000),
+};
+
 const httpShape = {
   PORT: optionalEnv(intEnv(0, 65_535)).transform((v) => v ?? 3000),
   HOST: optionalEnv(z.string().min(1)).transform((v) => v ?? '127.0.0.1'),
@@ -111,20 +127,34 @@ export const apiConfigSchema = z
     MATCH_THRESHOLD: workerShape.MATCH_THRESHOLD,
     MAX_ATTEMPTS: workerShape.MAX_ATTEMPTS,
     JOB_LEASE_MS: workerShape.JOB_LEASE_MS,
+    ...recognizerClientShape,
     IMPORT_ROOTS: importRoots,
     MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
   })
   .transform(withDefaults);
 
 export const workerConfigSchema = z
-  .object({ ...storageShape, ...workerShape, ...metricsShape })
+  .object({ ...storageShape, ...workerShape, ...metricsShape, ...recognizerClientShape })
   .transform((c) => withWorkerDefaults(withDefaults(c)));
+
+/** `faceflow recognizer`: stateless, no database; the engine behind gRPC/Connect on RECOGNIZER_PORT. */
+export const recognizerConfigSchema = z
+  .object({
+    ENGINE_THREADS: workerShape.ENGINE_THREADS,
+    RECOGNIZER_PORT: optionalEnv(intEnv(0, 65_535)).transform((v) => v ?? 50051),
+    RECOGNIZER_HOST: optionalEnv(z.string().min(1)).transform((v) => v ?? '0.0.0.0'),
+    RECOGNIZER_SECRET: recognizerClientShape.RECOGNIZER_SECRET,
+    LOG_LEVEL: storageShape.LOG_LEVEL,
+    ...metricsShape,
+  })
+  .transform((c) => ({ ...c, ENGINE_THREADS: c.ENGINE_THREADS ?? availableParallelism() }));
 
 export const redeemerConfigSchema = z.object({ ...storageShape, ...redeemShape }).transform(withDefaults);
 
 export type AllConfig = z.output<typeof allConfigSchema>;
 export type ApiConfig = z.output<typeof apiConfigSchema>;
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
+export type RecognizerConfig = z.output<typeof recognizerConfigSchema>;
 export type RedeemerConfig = z.output<typeof redeemerConfigSchema>;
 export type MigrateConfig = z.output<typeof migrateConfigSchema>;
 
@@ -132,6 +162,8 @@ export const loadAllConfig = (env: NodeJS.ProcessEnv = process.env) => parseConf
 export const loadApiConfig = (env: NodeJS.ProcessEnv = process.env) => parseConfig(apiConfigSchema, env);
 export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env) =>
   parseConfig(workerConfigSchema, env);
+export const loadRecognizerConfig = (env: NodeJS.ProcessEnv = process.env) =>
+  parseConfig(recognizerConfigSchema, env);
 export const loadRedeemerConfig = (env: NodeJS.ProcessEnv = process.env) =>
   parseConfig(redeemerConfigSchema, env);
 export const loadMigrateConfig = (env: NodeJS.ProcessEnv = process.env) =>
@@ -142,11 +174,12 @@ export const loadMigrateConfig = (env: NodeJS.ProcessEnv = process.env) =>
  * checked against this list (test/deploy), so a key they set is one some role really reads.
  */
 export const roleEnvKeys: Readonly<
-  Record<'all' | 'api' | 'worker' | 'redeemer' | 'migrate', readonly string[]>
+  Record<'all' | 'api' | 'worker' | 'recognizer' | 'redeemer' | 'migrate', readonly string[]>
 > = Object.freeze({
   all: Object.freeze(Object.keys(allConfigSchema.in.shape)),
   api: Object.freeze(Object.keys(apiConfigSchema.in.shape)),
   worker: Object.freeze(Object.keys(workerConfigSchema.in.shape)),
+  recognizer: Object.freeze(Object.keys(recognizerConfigSchema.in.shape)),
   redeemer: Object.freeze(Object.keys(redeemerConfigSchema.in.shape)),
   migrate: Object.freeze(Object.keys(migrateConfigSchema.in.shape)),
 });

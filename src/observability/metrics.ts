@@ -137,4 +137,21 @@ export class Metrics {
       imageRetried: (code) => this.retried.inc({ code }),
     };
   }
+
+  /**
+   * `faceflow_recognizer_breaker_state{state}`: 1 for the remote recognizer's circuit breaker state now
+   * (closed, half_open, open), 0 for the others. Returns the setter the engine adapter calls on change.
+   */
+  recognizerBreaker(): (state: 'closed' | 'half_open' | 'open') => void {
+    const gauge = new Gauge({
+      name: 'faceflow_recognizer_breaker_state',
+      help: 'Circuit breaker of the remote recognizer: 1 for the current state',
+      labelNames: ['state'],
+      registers: [this.registry],
+    });
+    return (now) => {
+      for (const state of ['closed', 'half_open', 'open'] as const)
+        gauge.set({ state }, state === now ? 1 : 0);
+    };
+  }
 }

@@ -1,4 +1,4 @@
-import type { ErrorInfo } from '../core/errors.ts';
+import { AppError, type ErrorInfo } from '../core/errors.ts';
 import type { FaceAnalysis, ModelInfo } from '../core/face.ts';
 
 /** `interactive` requests (webcam frames, POST /api/identify) jump ahead of queued `batch` work. */
@@ -31,4 +31,19 @@ export interface FaceEngine {
   analyzeBatch(images: Uint8Array[], options?: AnalyzeOptions): Promise<BatchItemResult[]>;
   stats(): EngineStats;
   close(): Promise<void>;
+}
+
+/**
+ * The engine cannot be reached now (a remote recogniser down, its circuit breaker open). Not the
+ * photo's fault: a worker gives the job back to the queue for `retryAfterMs` without counting an attempt.
+ */
+export class EngineUnavailableError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    cause?: unknown,
+  ) {
+    super('unavailable', message, { cause, retryable: true });
+    this.name = 'EngineUnavailableError';
+  }
 }

@@ -5,7 +5,7 @@ import { Metrics } from '../observability/metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { openEmbedded } from './embedded.ts';
-import { buildHttpApi, inProcessEngine } from './http-api.ts';
+import { buildHttpApi, openEngine } from './http-api.ts';
 export interface RunningApi {
   url: string;
   app: FastifyInstance;
@@ -29,8 +29,9 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
   const infra = await openEmbedded(config);
   const { store, queue, events } = infra;
   const averageStore = await openAverageStore(config);
-  const engine = options.engine ?? (await inProcessEngine(config.ENGINE_THREADS));
+  // Scraped only once the engine below exists.
   const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
+  const engine = options.engine ?? (await openEngine(config, logger, metrics));
 
   let api: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
   let closing: Promise<void> | null = null;

@@ -11,6 +11,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { AverageJobStore } from '../ports/average-job-store.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
+import type { Logger } from '../ports/logger.ts';
 import type { Infra } from './infra.ts';
 
 let engineModule: Promise<typeof import('../engine/index.ts')> | undefined;
@@ -23,6 +24,33 @@ const loadEngineModule = () => {
 /** The in-process engine: a worker-thread pool of `threads` threads. */
 export async function inProcessEngine(threads: number): Promise<FaceEngine> {
   return (await loadEngineModule()).createFaceEngine({ threads });
+}
+
+export interface EngineConfig {
+  ENGINE_THREADS: number;
+  RECOGNIZER_URL?: string;
+  RECOGNIZER_SECRET?: string;
+  RECOGNIZER_TIMEOUT_MS: number;
+  RECOGNIZER_BREAKER_FAILURES: number;
+  RECOGNIZER_BREAKER_OPEN_MS: number;
+}
+
+/**
+ * The engine of api and worker: the remote recognizer (behind a circuit breaker whose state is exported
+ * in `metrics`) when RECOGNIZER_URL is set, else the in-process pool.
+ */
+export async function openEngine(config: EngineConfig, log: Logger, metrics: Metrics): Promise<FaceEngine> {
+  if (!config.RECOGNIZER_URL) return inProcessEngine(config.ENGINE_THREADS);
+  const { ConnectFaceEngine } = await import('../adapters/recognizer-client/face-engine.connect.ts');
+  return ConnectFaceEngine.open({
+    url: config.RECOGNIZER_URL,
+    secret: config.RECOGNIZER_SECRET,
+    timeoutMs: config.RECOGNIZER_TIMEOUT_MS,
+    breakerFailures: config.RECOGNIZER_BREAKER_FAILURES,
+    breakerOpenMs: config.RECOGNIZER_BREAKER_OPEN_MS,
+    log,
+    onBreakerChange: metrics.recognizerBreaker(),
+  });
 }
 
 async function decodeForCodec(bytes: Uint8Array) {

@@ -9,7 +9,7 @@ import { Metrics } from '../observability/metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
-import { inProcessEngine } from './http-api.ts';
+import { openEngine } from './http-api.ts';
 
 export interface RunningWorker {
   consumer: string;
@@ -37,10 +37,11 @@ export async function startWorker(
   const infra = await openEmbedded(config);
   const { store, queue, blobs, clock, events } = infra;
   const averageStore = await openAverageStore(config);
-  const engine = options.engine ?? (await inProcessEngine(config.ENGINE_THREADS));
   const consumer = consumerName('worker');
   const relay = new OutboxRelay(store, queue, logger);
+  // Scraped only once the engine below exists.
   const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
+  const engine = options.engine ?? (await openEngine(config, logger, metrics));
   let ready = false;
   const worker = new QueueWorker({
     queue,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   apiConfigSchema,
   migrateConfigSchema,
+  recognizerConfigSchema,
   redeemerConfigSchema,
   workerConfigSchema,
 } from '../../src/config/roles.config.ts';
@@ -99,13 +100,13 @@ describe.each(overlays)('workloads of overlay %s', (overlay) => {
     const schemas = {
       api: apiConfigSchema,
       worker: workerConfigSchema,
+      recognizer: recognizerConfigSchema,
       redeemer: redeemerConfigSchema,
       migrate: migrateConfigSchema,
     };
     for (const { c, id } of containers.filter(({ c }) => isFaceflow(c))) {
       const role = c.args?.[0] as string;
       const schema = schemas[role as keyof typeof schemas];
-      if (!schema) continue; // recognizer: its schema comes with issue 5 (roles-and-env.test.ts)
       // Settings only: the URLs in the Secret are for the PostgreSQL/broker adapters of issue 5.
       const env = Object.fromEntries(
         [...containerEnv(c, objects)].filter(([k]) => k !== 'DATABASE_URL' && k !== 'QUEUE_URL'),

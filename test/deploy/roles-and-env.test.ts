@@ -109,7 +109,14 @@ describe('env keys: everything the manifests, compose and the Dockerfile set is 
   const check = (role: string, keys: Iterable<string>) => [...keys].filter((k) => !keysForRole(role).has(k));
 
   it('the roles with a schema export their keys', () => {
-    expect(Object.keys(roleEnvKeys).sort()).toEqual(['all', 'api', 'migrate', 'redeemer', 'worker']);
+    expect(Object.keys(roleEnvKeys).sort()).toEqual([
+      'all',
+      'api',
+      'migrate',
+      'recognizer',
+      'redeemer',
+      'worker',
+    ]);
   });
 
   it.each(manifestContainers)('$id ($role)', ({ role, env }) => {

@@ -3,6 +3,7 @@ import {
   loadAllConfig,
   loadApiConfig,
   loadMigrateConfig,
+  loadRecognizerConfig,
   loadRedeemerConfig,
   loadWorkerConfig,
 } from '../../config/roles.config.ts';
@@ -21,7 +22,7 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/** The pipeline roles: `all`, `api`, `worker`, `redeemer`, `migrate`. Configuration comes from the environment only. */
+/** The roles: `all`, `api`, `worker`, `recognizer`, `redeemer`, `migrate`. Configuration comes from the environment only. */
 export function registerRoleCommands(program: Command): void {
   program
     .command('all')
@@ -60,6 +61,22 @@ export function registerRoleCommands(program: Command): void {
       const running = await startWorker(config);
       process.stdout.write(
         `faceflow worker ${running.consumer} is running (metrics: ${running.metricsUrl})\n`,
+      );
+      await untilSignal();
+      await running.close();
+    });
+
+  program
+    .command('recognizer')
+    .description(
+      'serve the engine over gRPC, gRPC-Web and Connect on RECOGNIZER_PORT (stateless, no database)',
+    )
+    .action(async () => {
+      const config = loadRecognizerConfig();
+      const { startRecognizer } = await import('../../roles/recognizer.ts');
+      const running = await startRecognizer(config);
+      process.stdout.write(
+        `faceflow recognizer is running at ${running.url} (metrics: ${running.metricsUrl})\n`,
       );
       await untilSignal();
       await running.close();

@@ -1,0 +1,230 @@
+import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
+import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleWhen,
+  retry,
+  TaskCancelledError,
+  TimeoutStrategy,
+  timeout,
+  wrap,
+} from 'cockatiel';
+import { AppError } from '../../core/errors.ts';
+import type { FaceAnalysis, ModelInfo } from '../../core/face.ts';
+import { Recognizer } from '../../gen/faceflow/v1/recognizer_pb.ts';
+import { Health, HealthCheckResponse_ServingStatus } from '../../gen/grpc/health/v1/health_pb.ts';
+import {
+  type AnalyzeOptions,
+  type BatchItemResult,
+  type EngineStats,
+  EngineUnavailableError,
+  type FaceEngine,
+} from '../../ports/face-engine.ts';
+import type { Logger } from '../../ports/logger.ts';
+import { modelFromWire, priorityToWire, resultFromWire, singleFromWire } from '../../rpc/face-wire.ts';
+
+export type BreakerState = 'closed' | 'half_open' | 'open';
+
+export interface ConnectFaceEngineOptions {
+  /** `http://host:port` of `faceflow recognizer` (gRPC over h2c). */
+  url: string;
+  /** Sent as `authorization: Bearer <secret>` on every call. */
+  secret?: string;
+  /** Longest one call may take. */
+  timeoutMs: number;
+  /** Consecutive failed calls (each try counts) that open the breaker. */
+  breakerFailures: number;
+  /** How long the breaker stays open before a health check may close it again. */
+  breakerOpenMs: number;
+  /** Further tries of a call that failed for a transient reason, with exponential backoff. */
+  retries?: number;
+  /** How long `open` waits for the recognizer to answer at start. */
+  startupWaitMs?: number;
+  log: Logger;
+  onBreakerChange?: (state: BreakerState) => void;
+}
+
+const TRANSIENT = new Set([
+  Code.Unavailable,
+  Code.DeadlineExceeded,
+  Code.Unknown,
+  Code.Aborted,
+  Code.Internal,
+]);
+
+/** A failure that says nothing about the photo: the recognizer is down, slow or unreachable. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof BrokenCircuitError) return false;
+  if (error instanceof TaskCancelledError) return true;
+  if (error instanceof ConnectError) return TRANSIENT.has(error.code);
+  return !(error instanceof AppError);
+}
+
+const STATES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.HalfOpen]: 'half_open',
+  [CircuitState.Open]: 'open',
+  [CircuitState.Isolated]: 'open',
+};
+
+/**
+ * The face engine of a remote `faceflow recognizer`, over gRPC (Connect), behind a circuit breaker:
+ * each call has a timeout and is retried with backoff on transient failures; after `breakerFailures`
+ * consecutive failures the breaker opens for `breakerOpenMs`, then a health check (half-open probe)
+ * decides whether calls flow again. While it is open, calls fail fast with `EngineUnavailableError`
+ * (a worker then gives the photo back to the queue without spending an attempt).
+ */
+export class ConnectFaceEngine implements FaceEngine {
+  private inFlight = 0;
+
+  private constructor(
+    readonly model: ModelInfo,
+    private readonly options: ConnectFaceEngineOptions,
+    private readonly sessions: Http2SessionManager,
+    private readonly recognizer: ReturnType<typeof createClient<typeof Recognizer>>,
+    private readonly health: ReturnType<typeof createClient<typeof Health>>,
+    private readonly breaker: ReturnType<typeof circuitBreaker>,
+    private readonly policy: ReturnType<typeof wrap>,
+  ) {}
+
+  static async open(options: ConnectFaceEngineOptions): Promise<ConnectFaceEngine> {
+    const sessions = new Http2SessionManager(options.url, {
+      pingIntervalMs: 10_000,
+      idleConnectionTimeoutMs: 30_000,
+    });
+    const auth: Interceptor = (next) => (req) => {
+      if (options.secret) req.header.set('authorization', `Bearer ${options.secret}`);
+      return next(req);
+    };
+    const transport = createGrpcTransport({
+      baseUrl: options.url,
+      sessionManager: sessions,
+      interceptors: [auth],
+    });
+    const recognizer = createClient(Recognizer, transport);
+    const health = createClient(Health, transport);
+    const transient = handleWhen(isTransient);
+    const breaker = circuitBreaker(transient, {
+      halfOpenAfter: options.breakerOpenMs,
+      breaker: new ConsecutiveBreaker(options.breakerFailures),
+    });
+    const policy = wrap(
+      retry(transient, {
+        maxAttempts: options.retries ?? 2,
+        backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }),
+      }),
+      breaker,
+      timeout(options.timeoutMs, TimeoutStrategy.Aggressive),
+    );
+    breaker.onStateChange((state) => {
+      const name = STATES[state];
+      const fields = { state: name, url: options.url };
+      if (name === 'closed') options.log.info(fields, 'recognizer circuit breaker closed');
+      else options.log.warn(fields, `recognizer circuit breaker ${name === 'open' ? 'opened' : 'half-open'}`);
+      options.onBreakerChange?.(name);
+    });
+    options.onBreakerChange?.('closed');
+
+    const deadline = Date.now() + (options.startupWaitMs ?? 60_000);
+    for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        const answer = await recognizer.getModel({}, { timeoutMs: options.timeoutMs });
+        const model = modelFromWire(answer.model);
+        options.log.info({ url: options.url, model: model.name }, 'using the remote recognizer');
+        return new ConnectFaceEngine(model, options, sessions, recognizer, health, breaker, policy);
+      } catch (error) {
+        if (!isTransient(error) || Date.now() + wait > deadline) {
+          sessions.abort();
+          throw new AppError(
+            'unavailable',
+            `the recognizer at ${options.url} does not answer: ${String(error)}`,
+            {
+              cause: error,
+            },
+          );
+        }
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  /** The breaker's state now. */
+  breakerState(): BreakerState {
+    return STATES[this.breaker.state];
+  }
+
+  /** Half-open probe: the health service, not a photo, decides whether the breaker closes. */
+  private async probe(): Promise<void> {
+    await this.breaker.execute(async () => {
+      const answer = await this.health.check(
+        { service: Recognizer.typeName },
+        { timeoutMs: Math.min(this.options.timeoutMs, 5000) },
+      );
+      if (answer.status !== HealthCheckResponse_ServingStatus.SERVING)
+        throw new ConnectError('the recognizer is not serving', Code.Unavailable);
+    });
+  }
+
+  private async call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.inFlight++;
+    try {
+      if (this.breaker.state !== CircuitState.Closed) await this.probe();
+      return (await this.policy.execute(({ signal }) => run(signal))) as T;
+    } catch (error) {
+      if (error instanceof BrokenCircuitError)
+        throw new EngineUnavailableError(
+          'the recognizer circuit breaker is open',
+          this.options.breakerOpenMs,
+          error,
+        );
+      if (isTransient(error))
+        throw new EngineUnavailableError(
+          `the recognizer does not answer: ${error instanceof Error ? error.message : String(error)}`,
+          this.options.breakerOpenMs,
+          error,
+        );
+      if (error instanceof ConnectError)
+        throw new AppError(
+          error.code === Code.InvalidArgument ? 'invalid_input' : 'engine_failure',
+          `recognizer: ${error.rawMessage}`,
+          { cause: error, retryable: error.code !== Code.InvalidArgument },
+        );
+      throw error;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  async analyze(image: Uint8Array, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
+    const answer = await this.call((signal) =>
+      this.recognizer.embed(
+        { images: [image], priority: priorityToWire(options.priority) },
+        { signal, timeoutMs: this.options.timeoutMs },
+      ),
+    );
+    return singleFromWire(answer.results, this.model);
+  }
+
+  async analyzeBatch(images: Uint8Array[], options: AnalyzeOptions = {}): Promise<BatchItemResult[]> {
+    if (images.length === 0) return [];
+    const answer = await this.call((signal) =>
+      this.recognizer.embed(
+        { images, priority: priorityToWire(options.priority) },
+        { signal, timeoutMs: this.options.timeoutMs },
+      ),
+    );
+    return answer.results.map((r) => resultFromWire(r, this.model));
+  }
+
+  stats(): EngineStats {
+    return { threads: 0, busy: this.inFlight, queuedInteractive: 0, queuedBatch: 0 };
+  }
+
+  async close(): Promise<void> {
+    this.sessions.abort();
+  }
+}

@@ -1,0 +1,72 @@
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { RecognizerConfig } from '../config/roles.config.ts';
+import { startHealthServer } from '../observability/health-server.ts';
+import { createLogger } from '../observability/logger.ts';
+import { Metrics } from '../observability/metrics.ts';
+import type { FaceEngine } from '../ports/face-engine.ts';
+import { listenDual } from '../rpc/h2c-server.ts';
+import { recognizerRoutes, secretInterceptor } from '../rpc/recognizer.service.ts';
+import { inProcessEngine } from './http-api.ts';
+
+export interface RunningRecognizer {
+  /** `http://host:port` of the gRPC / gRPC-Web / Connect port. */
+  url: string;
+  metricsUrl: string;
+  close(): Promise<void>;
+}
+
+/** Largest request accepted: a batch of photos of MAX_UPLOAD_BYTES-like size. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * `faceflow recognizer`: the engine as a stateless service (`faceflow.v1.Recognizer` + gRPC health) over
+ * gRPC, gRPC-Web and Connect on RECOGNIZER_PORT; /healthz, /readyz, /metrics on METRICS_PORT. No
+ * database, no gallery: matching stays with the caller.
+ */
+export async function startRecognizer(
+  config: RecognizerConfig,
+  options: { engine?: FaceEngine } = {},
+): Promise<RunningRecognizer> {
+  const logger = createLogger(config.LOG_LEVEL, 'recognizer');
+  if (!config.RECOGNIZER_SECRET)
+    logger.warn({}, 'RECOGNIZER_SECRET is not set: recognizer calls are not authenticated');
+  const engine = options.engine ?? (await inProcessEngine(config.ENGINE_THREADS));
+  const metrics = new Metrics({ engineStats: () => engine.stats() });
+  let serving = false;
+  const handler = connectNodeAdapter({
+    routes: recognizerRoutes({ engine, log: logger, isServing: () => serving }),
+    interceptors: [secretInterceptor(config.RECOGNIZER_SECRET)],
+    readMaxBytes: MAX_MESSAGE_BYTES,
+  });
+  const rpc = await listenDual(handler, config.RECOGNIZER_PORT, config.RECOGNIZER_HOST).catch(
+    async (error) => {
+      await engine.close();
+      throw error;
+    },
+  );
+  const health = await startHealthServer({
+    port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
+    registry: metrics.registry,
+    readiness: async () => (serving ? null : 'not serving'),
+  }).catch(async (error) => {
+    await rpc.close(0);
+    await engine.close();
+    throw error;
+  });
+  serving = true;
+  const host = config.RECOGNIZER_HOST === '0.0.0.0' ? '127.0.0.1' : config.RECOGNIZER_HOST;
+  const url = `http://${host}:${rpc.port}`;
+  logger.info({ url, threads: config.ENGINE_THREADS, model: engine.model.name }, 'recognizer started');
+  return {
+    url,
+    metricsUrl: health.url,
+    async close() {
+      serving = false;
+      await rpc.close();
+      await health.close();
+      await engine.close();
+      logger.info({}, 'recognizer stopped');
+    },
+  };
+}
