@@ -31,7 +31,14 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
   const averageStore = await openAverageStore(config);
   // Scraped only once the engine below exists.
   const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
-  const engine = options.engine ?? (await openEngine(config, logger, metrics));
+  const engine =
+    options.engine ??
+    (await openEngine(config, logger, metrics).catch(async (error: unknown) => {
+      // Nothing may stay open, or the process would not exit.
+      await averageStore.close();
+      await infra.close();
+      throw error;
+    }));
 
   let api: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
   let closing: Promise<void> | null = null;

@@ -41,7 +41,14 @@ export async function startWorker(
   const relay = new OutboxRelay(store, queue, logger);
   // Scraped only once the engine below exists.
   const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
-  const engine = options.engine ?? (await openEngine(config, logger, metrics));
+  const engine =
+    options.engine ??
+    (await openEngine(config, logger, metrics).catch(async (error: unknown) => {
+      // Nothing may stay open, or the process would not exit.
+      await averageStore.close();
+      await infra.close();
+      throw error;
+    }));
   let ready = false;
   const worker = new QueueWorker({
     queue,
