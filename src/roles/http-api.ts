@@ -5,7 +5,7 @@ import { SharpImageCodec } from '../adapters/images-sharp/image-codec.sharp.ts';
 import { GalleryCache } from '../app/gallery-cache.ts';
 import { resolveImportRoots } from '../app/import-path.ts';
 import { OutboxRelay } from '../app/outbox-relay.ts';
-import { DEFAULT_MAX_PIXELS } from '../engine/decode/image-decoder.ts';
+import { DEFAULT_MAX_PIXELS } from '../engine/index.ts';
 import { buildHttpServer } from '../http/server.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AverageJobStore } from '../ports/average-job-store.ts';
