@@ -63,7 +63,7 @@ export async function runAverage(
       const { startWorker } = await import('./worker.ts');
       worker = await startWorker(
         { ...config, ENGINE_THREADS: options.workers, WORKER_CONCURRENCY: options.workers * 2 },
-        { engine: options.engine, keepEngine: options.engine !== undefined, serveHealth: false },
+        { engine: options.engine, keepEngine: options.engine !== undefined, serveHealth: false, infra },
       );
     }
     let job: AverageJobRecord;

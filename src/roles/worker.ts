@@ -10,6 +10,7 @@ import type { FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
 import { openEngine } from './http-api.ts';
+import type { Infra } from './infra.ts';
 
 export interface RunningWorker {
   consumer: string;
@@ -31,10 +32,16 @@ export async function startWorker(
     keepEngine?: boolean;
     /** Serve /healthz, /readyz, /metrics on METRICS_PORT (default); off for a worker inside a CLI command. */
     serveHealth?: boolean;
+    /**
+     * The caller's adapters, left open at close. A process shares one SQLite connection: a second one
+     * would block the event loop on a lock while the first holds a transaction across an await.
+     */
+    infra?: Infra;
   } = {},
 ): Promise<RunningWorker> {
   const logger = createLogger(config.LOG_LEVEL, 'worker');
-  const infra = await openEmbedded(config);
+  const infra = options.infra ?? (await openEmbedded(config));
+  const ownsInfra = options.infra === undefined;
   const { store, queue, blobs, clock, events } = infra;
   const averageStore = await openAverageStore(config);
   const consumer = consumerName('worker');
@@ -46,7 +53,7 @@ export async function startWorker(
     (await openEngine(config, logger, metrics).catch(async (error: unknown) => {
       // Nothing may stay open, or the process would not exit.
       await averageStore.close();
-      await infra.close();
+      if (ownsInfra) await infra.close();
       throw error;
     }));
   let ready = false;
@@ -88,7 +95,7 @@ export async function startWorker(
   } catch (error) {
     if (!options.keepEngine) await engine.close();
     await averageStore.close();
-    await infra.close();
+    if (ownsInfra) await infra.close();
     throw error;
   }
   relay.start(500);
@@ -104,9 +111,9 @@ export async function startWorker(
       await health?.close();
       await relay.stop();
       if (!options.keepEngine) await engine.close();
-      events.close();
+      if (ownsInfra) events.close();
       await averageStore.close();
-      await infra.close();
+      if (ownsInfra) await infra.close();
       logger.info({ consumer }, 'worker stopped');
     },
   };
