@@ -1,7 +1,12 @@
 import type { FaceEngine } from '../ports/face-engine.ts';
 import { EnginePool, type EnginePoolOptions } from './pool/engine-pool.ts';
 
-export { DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions, decodeImage } from './decode/image-decoder.ts';
+export {
+  DEFAULT_MAX_PIXELS,
+  type DecodedImage,
+  type DecodeOptions,
+  decodeImage,
+} from './decode/image-decoder.ts';
 export type { RawImage } from './decode/raw-image.ts';
 export { DEFAULT_ANALYZER_OPTIONS } from './face-analyzer.ts';
 export { DEFAULT_MATCH_THRESHOLD, MODEL_NAME } from './model-info.ts';
