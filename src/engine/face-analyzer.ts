@@ -179,7 +179,8 @@ export class FaceAnalyzer {
     const t4 = performance.now();
     let next = 0;
     const faces: DetectedFace[] = kept.map((k) => {
-      const embedding = averaged(raw.slice(next, (next += k.views.length)));
+      const embedding = averaged(raw.slice(next, next + k.views.length));
+      next += k.views.length;
       const detection = detections[k.index] as (typeof detections)[0];
       const box = toPhotoBox(detection, scale, originalWidth, originalHeight);
       const points = k.points.map((p) => ({
