@@ -13,6 +13,17 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
+# --- web: the UI is built once with the dev toolchain (Vite); only web/dist goes into the image.
+FROM node:20-slim AS web
+WORKDIR /app
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY web ./web
+RUN npm run build
+
 # --- runtime: no compiler, no npm cache, not root.
 FROM node:20-slim AS runtime
 ENV HOST=0.0.0.0 \
@@ -23,6 +34,8 @@ COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --chown=root:root package.json ./
 COPY --chown=root:root bin ./bin
 COPY --chown=root:root src ./src
+# The built UI only (no web sources, so the api role never tries to rebuild it).
+COPY --from=web --chown=root:root /app/web/dist ./web/dist
 # The code is owned by root and read-only to the app user; only DATA_DIR is writable.
 RUN mkdir -p /var/lib/faceflow && chown 1000:1000 /var/lib/faceflow
 # uid 1000 is the `node` user of the base image; numeric so Kubernetes can verify runAsNonRoot.
