@@ -36,14 +36,8 @@ export class Gallery {
     embedding: Float32Array,
     model: Pick<ModelInfo, 'name' | 'version'> = this.model,
   ): void {
-    this.assertSameModel(model);
+    this.assertFits(embedding, model);
     const dims = this.model.dimensions;
-    if (embedding.length !== dims) {
-      throw new AppError(
-        'invalid_input',
-        `embedding has ${embedding.length} dimensions, the model has ${dims}`,
-      );
-    }
     if ((this.count + 1) * dims > this.vectors.length) {
       const grown = new Float32Array(this.vectors.length * 2);
       grown.set(this.vectors);
@@ -86,14 +80,8 @@ export class Gallery {
     k = 1,
     model: Pick<ModelInfo, 'name' | 'version'> = this.model,
   ): GalleryMatch[] {
-    this.assertSameModel(model);
+    this.assertFits(embedding, model);
     const dims = this.model.dimensions;
-    if (embedding.length !== dims) {
-      throw new AppError(
-        'invalid_input',
-        `embedding has ${embedding.length} dimensions, the model has ${dims}`,
-      );
-    }
     const best = new Map<string, number>();
     for (let i = 0; i < this.count; i++) {
       const distance = euclideanDistanceAt(embedding, this.vectors, i * dims);
@@ -114,6 +102,16 @@ export class Gallery {
   ): GalleryMatch | null {
     const [nearest] = this.search(embedding, 1, model);
     return nearest !== undefined && nearest.distance <= threshold ? nearest : null;
+  }
+
+  private assertFits(embedding: Float32Array, model: Pick<ModelInfo, 'name' | 'version'>): void {
+    this.assertSameModel(model);
+    if (embedding.length !== this.model.dimensions) {
+      throw new AppError(
+        'invalid_input',
+        `embedding has ${embedding.length} dimensions, the model has ${this.model.dimensions}`,
+      );
+    }
   }
 
   private assertSameModel(model: Pick<ModelInfo, 'name' | 'version'>): void {

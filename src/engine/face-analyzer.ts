@@ -8,7 +8,6 @@ import type {
   ModelInfo,
   Point,
 } from '../core/face.ts';
-import { boxChip, levelledBoxTransform } from './align/face-framing.ts';
 import { ALIGNMENT_POINTS, scaledTemplate } from './align/face-template.ts';
 import { estimateSimilarity, mirrorChip, type Similarity, warpToChip } from './align/similarity-transform.ts';
 import { type DecodeOptions, decodeImage } from './decode/image-decoder.ts';
@@ -28,12 +27,6 @@ export interface AnalyzerOptions {
   templateScale: number;
   /** Extra zooms (multiples of templateScale) whose embeddings are averaged in, like dlib's jitter. */
   scaleJitter: number[];
-  /**
-   * How a face is framed for the descriptor: `template` fits a similarity transform to a landmark
-   * template, `box` is face-api's padded landmark box (no rotation), `box-levelled` is that box turned
-   * so that the eyes are level.
-   */
-  alignment: 'template' | 'box' | 'box-levelled';
   templateShiftY: number;
   decode: DecodeOptions;
 }
@@ -44,7 +37,6 @@ export const DEFAULT_ANALYZER_OPTIONS: AnalyzerOptions = {
   flip: true,
   templateScale: 0.9,
   scaleJitter: [1],
-  alignment: 'template',
   templateShiftY: 0,
   decode: { maxSide: 2048 },
 };
@@ -131,19 +123,11 @@ export class FaceAnalyzer {
 
   /** The aligned chips of one face: one per template zoom (the first is the face's aligned crop). */
   private chips(image: RawImage, points: Point[]): Uint8Array[] {
-    switch (this.options.alignment) {
-      case 'box':
-        return [boxChip(image, points, CHIP_SIZE)];
-      case 'box-levelled':
-        return [warpToChip(image, levelledBoxTransform(points, CHIP_SIZE), CHIP_SIZE)];
-      case 'template': {
-        const from = ALIGNMENT_POINTS.map((i) => points[i] as Point);
-        return this.alignmentTemplates.map((template) => {
-          const transform: Similarity = estimateSimilarity(from, template);
-          return warpToChip(image, transform, CHIP_SIZE);
-        });
-      }
-    }
+    const from = ALIGNMENT_POINTS.map((i) => points[i] as Point);
+    return this.alignmentTemplates.map((template) => {
+      const transform: Similarity = estimateSimilarity(from, template);
+      return warpToChip(image, transform, CHIP_SIZE);
+    });
   }
 
   async analyze(request: AnalyzeRequest): Promise<AnalyzeResult> {

@@ -20,11 +20,10 @@ export function modelInfo(
     options.templateScale === DEFAULT_ANALYZER_OPTIONS.templateScale &&
     options.scaleJitter.join() === DEFAULT_ANALYZER_OPTIONS.scaleJitter.join() &&
     options.templateShiftY === DEFAULT_ANALYZER_OPTIONS.templateShiftY &&
-    options.refineLandmarks === DEFAULT_ANALYZER_OPTIONS.refineLandmarks &&
-    options.alignment === DEFAULT_ANALYZER_OPTIONS.alignment;
+    options.refineLandmarks === DEFAULT_ANALYZER_OPTIONS.refineLandmarks;
   const variant = standard
     ? PIPELINE_VERSION
-    : `custom-${options.alignment}-f${Number(options.flip)}-r${Number(options.refineLandmarks)}-s${options.templateScale}x${options.scaleJitter.join('/')}-y${options.templateShiftY}`;
+    : `custom-f${Number(options.flip)}-r${Number(options.refineLandmarks)}-s${options.templateScale}x${options.scaleJitter.join('/')}-y${options.templateShiftY}`;
   return {
     name: MODEL_NAME,
     version: `${faceApiVersion}+${variant}`,

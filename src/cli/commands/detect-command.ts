@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { toErrorInfo } from '../../core/errors.ts';
-import { mapOrdered } from '../../core/ordered-map.ts';
+import { analyzeFiles } from '../analyze-files.ts';
 import { type EngineCliOptions, withEngine, withEngineOptions } from '../engine-session.ts';
-import { listImages, readImageFile } from '../image-files.ts';
+import { listImages } from '../image-files.ts';
 import { printJson } from '../output.ts';
-import { createProgress } from '../progress.ts';
 
 export function registerDetect(program: Command): void {
   withEngineOptions(
@@ -14,39 +12,15 @@ export function registerDetect(program: Command): void {
       .argument('<paths...>', 'photos or folders of photos'),
   ).action(async (paths: string[], options: EngineCliOptions) => {
     const files = (await Promise.all(paths.map(listImages))).flat();
-    const json: unknown[] = [];
-    let failures = 0;
-    const progress = createProgress('detect', !options.json);
-    await withEngine(options.cpus, async (engine) => {
-      await mapOrdered(
-        files,
-        engine.stats().threads * 2,
-        async (file) => {
-          try {
-            return { file, analysis: await engine.analyze(await readImageFile(file)) };
-          } catch (error) {
-            return { file, error: toErrorInfo(error) };
-          }
-        },
-        (result, index) => {
-          progress.tick(index + 1, files.length);
-          if (result.error) {
-            failures++;
-            const { code, message } = result.error;
-            if (options.json) json.push({ file: result.file, error: { code, message } });
-            else process.stderr.write(`faceflow: ${result.file}: ${message} (${code})\n`);
-            return;
-          }
-          const faces = result.analysis.faces.map((f) => ({ ...f.box, score: f.score }));
-          if (options.json) json.push({ file: result.file, faces });
-          else
-            for (const f of faces)
-              process.stdout.write(`${result.file},${f.top},${f.right},${f.bottom},${f.left}\n`);
-        },
-      );
-    });
-    progress.stop();
+    const json = await withEngine(options.cpus, (engine) =>
+      analyzeFiles(engine, files, { json: options.json === true, label: 'detect' }, (file, analysis) => {
+        const faces = analysis.faces.map((f) => ({ ...f.box, score: f.score }));
+        return {
+          json: { file, faces },
+          lines: faces.map((f) => `${file},${f.top},${f.right},${f.bottom},${f.left}`),
+        };
+      }),
+    );
     if (options.json) printJson(json);
-    if (failures > 0) process.exitCode = 1;
   });
 }

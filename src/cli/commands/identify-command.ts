@@ -4,6 +4,7 @@ import { selectFaces } from '../../core/face-selection.ts';
 import { Gallery } from '../../core/gallery.ts';
 import { mapOrdered } from '../../core/ordered-map.ts';
 import type { FaceEngine } from '../../ports/face-engine.ts';
+import { analyzeFiles } from '../analyze-files.ts';
 import {
   type EngineCliOptions,
   parseNumberOption,
@@ -13,7 +14,6 @@ import {
 import { listImages, readImageFile } from '../image-files.ts';
 import { readKnownPeople } from '../known-people.ts';
 import { printJson } from '../output.ts';
-import { createProgress } from '../progress.ts';
 
 interface IdentifyOptions extends EngineCliOptions {
   tolerance?: string;
@@ -65,32 +65,15 @@ export function registerIdentify(program: Command): void {
     const tolerance =
       options.tolerance === undefined ? undefined : parseNumberOption('--tolerance', options.tolerance, 0, 4);
     const files = (await Promise.all(unknownPaths.map(listImages))).flat();
-    const json: unknown[] = [];
-    let failures = 0;
-    await withEngine(options.cpus, async (engine) => {
+    const json = await withEngine(options.cpus, async (engine) => {
       const gallery = await enrol(engine, knownDir, options.json === true);
       const threshold = tolerance ?? engine.model.threshold;
-      const progress = createProgress('identify', !options.json);
-      await mapOrdered(
+      return analyzeFiles(
+        engine,
         files,
-        engine.stats().threads * 2,
-        async (file) => {
-          try {
-            return { file, analysis: await engine.analyze(await readImageFile(file)) };
-          } catch (error) {
-            return { file, error: toErrorInfo(error) };
-          }
-        },
-        (result, index) => {
-          progress.tick(index + 1, files.length);
-          if (result.error) {
-            failures++;
-            const { code, message } = result.error;
-            if (options.json) json.push({ file: result.file, error: { code, message } });
-            else process.stderr.write(`faceflow: ${result.file}: ${message} (${code})\n`);
-            return;
-          }
-          const faces = result.analysis.faces.map((face) => {
+        { json: options.json === true, label: 'identify' },
+        (file, analysis) => {
+          const faces = analysis.faces.map((face) => {
             const [nearest] = gallery.search(face.embedding, 1);
             const matched = nearest !== undefined && nearest.distance <= threshold;
             return {
@@ -99,18 +82,18 @@ export function registerIdentify(program: Command): void {
               distance: nearest ? Math.round(nearest.distance * 1e6) / 1e6 : null,
             };
           });
-          if (options.json) return void json.push({ file: result.file, faces });
-          if (faces.length === 0) return void process.stdout.write(`${result.file},no_persons_found\n`);
-          for (const face of faces) {
-            const distance =
-              options.showDistance && face.distance !== null ? `,${face.distance.toFixed(4)}` : '';
-            process.stdout.write(`${result.file},${face.person ?? 'unknown_person'}${distance}\n`);
-          }
+          const lines =
+            faces.length === 0
+              ? [`${file},no_persons_found`]
+              : faces.map((face) => {
+                  const distance =
+                    options.showDistance && face.distance !== null ? `,${face.distance.toFixed(4)}` : '';
+                  return `${file},${face.person ?? 'unknown_person'}${distance}`;
+                });
+          return { json: { file, faces }, lines };
         },
       );
-      progress.stop();
     });
     if (options.json) printJson(json);
-    if (failures > 0) process.exitCode = 1;
   });
 }
