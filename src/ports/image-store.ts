@@ -170,6 +170,11 @@ export interface ImageStore {
    * round of attempts. Returns their ids.
    */
   requeueFailedRetryable(now: number, limit: number): Promise<string[]>;
+  /**
+   * A person asked to try one failed photo again: a fresh round of attempts and an outbox job, in one
+   * transaction. Only a `failed` photo can be retried.
+   */
+  retryFailedImage(id: string, now: number): Promise<'queued' | 'not_failed' | 'not_found'>;
   countByStatus(): Promise<Record<ImageStatus, number>>;
 
   createPerson(name: string, now: number): Promise<Person>;

@@ -50,5 +50,26 @@ describeWithFaces('a photo that fails in the engine', () => {
     expect(failed?.lastError?.code).toBe('invalid_image');
     for (const other of res.body.images.slice(1))
       expect(byId.get(other.id)?.status, JSON.stringify(byId.get(other.id))).toBe('processed');
+
+    // Retry: only a failed photo can be retried; once its bytes are whole again it is processed.
+    const processed = res.body.images[1]?.id as string;
+    const notFailed = await server.api.json<{ error: { code: string } }>(
+      'POST',
+      `/api/images/${processed}/retry`,
+    );
+    expect([notFailed.status, notFailed.body.error.code]).toEqual([409, 'conflict']);
+    const unknown = await server.api.json<{ error: { code: string } }>('POST', '/api/images/nope/retry');
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'not_found']);
+    writeFileSync(blob as string, lfw('AJ_Cook'));
+    const retried = await server.api.json<{ id: string; status: string }>(
+      'POST',
+      `/api/images/${victim?.id}/retry`,
+    );
+    expect([retried.status, retried.body.status]).toEqual([202, 'pending']);
+    const after = await server.api.waitFor<ImageJson>(
+      `/api/images/${victim?.id}`,
+      (body) => body.status === 'processed',
+    );
+    expect(after.attempts).toBe(1);
   });
 });

@@ -174,6 +174,8 @@ export const api = {
   imageCounts: (): Promise<{ counts: Record<ImageStatus, number>; total: number }> =>
     request('/api/images/counts'),
   getImage: (id: string): Promise<ImageDetail> => request(`/api/images/${encodeURIComponent(id)}`),
+  retryImage: (id: string): Promise<{ id: string; status: 'pending' }> =>
+    request(`/api/images/${encodeURIComponent(id)}/retry`, { method: 'POST' }),
   listPeople: (): Promise<{ people: Person[] }> => request('/api/people'),
   getPerson: (id: string): Promise<PersonDetail> => request(`/api/people/${encodeURIComponent(id)}`),
   createPerson: (name: string): Promise<Person> => request('/api/people', json('POST', { name })),

@@ -363,6 +363,26 @@ export class SqliteImageStore implements ImageStore {
     });
   }
 
+  async retryFailedImage(id: string, now: number): Promise<'queued' | 'not_failed' | 'not_found'> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('images')
+        .select(['id', 'status', 'request_id'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) return 'not_found';
+      const updated = await trx
+        .updateTable('images')
+        .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
+        .where('id', '=', id)
+        .where('status', '=', 'failed')
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) return 'not_failed';
+      await this.addOutbox(trx, processImageJob(row.id, row.request_id), now);
+      return 'queued';
+    });
+  }
+
   async countByStatus(): Promise<Record<ImageStatus, number>> {
     const rows = await this.db
       .selectFrom('images')

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type IngestResult, ingestMany, ingestPath } from '../../app/ingest.ts';
+import { retryImage } from '../../app/retry-image.ts';
 import { AppError } from '../../core/errors.ts';
 import { IMAGE_STATUSES } from '../../core/image-status.ts';
 import { uploadedFiles } from '../multipart.ts';
@@ -113,6 +114,26 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
       const image = await deps.store.getImage(request.params.id);
       if (!image) throw new AppError('not_found', `no photo with id ${request.params.id}`);
       return imageDetailJson(image);
+    },
+  );
+
+  r.post(
+    '/api/images/:id/retry',
+    {
+      schema: {
+        summary: 'Try a failed photo again (a fresh round of attempts)',
+        tags: ['images'],
+        params: idParams,
+        response: {
+          202: z.object({ id: z.string(), status: z.literal('pending') }),
+          404: errorSchema,
+          409: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      await retryImage(deps.ingest, request.params.id);
+      return reply.status(202).send({ id: request.params.id, status: 'pending' as const });
     },
   );
 

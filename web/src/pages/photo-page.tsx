@@ -95,6 +95,26 @@ function AssignFace({ image, face, onDone }: { image: ImageDetail; face: Face; o
   );
 }
 
+/** Gives a failed photo a fresh round of attempts; the row and this page update from the event stream. */
+function RetryButton({ id }: { id: string }) {
+  const client = useQueryClient();
+  const retry = useMutation({
+    mutationFn: () => api.retryImage(id),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ['image', id] });
+      void client.invalidateQueries({ queryKey: ['images'] });
+    },
+  });
+  return (
+    <>
+      <button type="button" onClick={() => retry.mutate()} disabled={retry.isPending}>
+        {retry.isPending ? 'Retrying…' : 'Retry this photo'}
+      </button>
+      <ErrorMessage error={retry.error} prefix="The photo could not be retried" />
+    </>
+  );
+}
+
 export function PhotoPage({ id }: { id: string }) {
   const image = useQuery({ queryKey: ['image', id], queryFn: () => api.getImage(id) });
   const [selected, setSelected] = useState<string | null>(null);
@@ -133,7 +153,8 @@ export function PhotoPage({ id }: { id: string }) {
       {photo.status === 'failed' ? (
         <p className="message message-error" role="alert">
           Processing failed after {photo.attempts} attempt{photo.attempts === 1 ? '' : 's'}:{' '}
-          {photo.lastError?.message ?? 'unknown error'}. The redeemer retries photos whose error is temporary.
+          {photo.lastError?.message ?? 'unknown error'}. The redeemer retries photos whose error is temporary.{' '}
+          <RetryButton id={photo.id} />
         </p>
       ) : null}
       <div className="photo-layout">
