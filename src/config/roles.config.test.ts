@@ -20,11 +20,12 @@ describe('role configuration', () => {
 
   it('reads every documented key', () => {
     const root = mkdtempSync(join(tmpdir(), 'faceflow-roots-'));
+    const dataDir = join(tmpdir(), 'ff');
     const config = loadAllConfig({
       PORT: '8080',
       HOST: '0.0.0.0',
-      DATA_DIR: '/tmp/ff',
-      DATABASE_URL: 'sqlite:/tmp/ff/x.db',
+      DATA_DIR: dataDir,
+      DATABASE_URL: `sqlite:${join(dataDir, 'x.db')}`,
       QUEUE_URL: 'embedded:',
       IMPORT_ROOTS: `${root}, ${root}`,
       WORKER_CONCURRENCY: '0',
@@ -37,8 +38,8 @@ describe('role configuration', () => {
     expect(config).toMatchObject({
       PORT: 8080,
       HOST: '0.0.0.0',
-      DATA_DIR: '/tmp/ff',
-      DATABASE_URL: 'sqlite:/tmp/ff/x.db',
+      DATA_DIR: dataDir,
+      DATABASE_URL: `sqlite:${join(dataDir, 'x.db')}`,
       IMPORT_ROOTS: [root, root],
       WORKER_CONCURRENCY: 0,
       ENGINE_THREADS: 3,

@@ -58,7 +58,7 @@ describeWithFaces('faceflow average: bad input', () => {
     const zip = makeZip([
       { name: 'faces/one.jpg', data: bytes[0] },
       { name: '../escaped.jpg', data: bytes[1] },
-      { name: '/tmp/absolute.jpg', data: bytes[1] },
+      { name: '/var/absolute.jpg', data: bytes[1] },
       { name: 'faces/readme.txt', data: new TextEncoder().encode('hello') },
       { name: 'faces/truncated.jpg', data: (bytes[2] as Uint8Array).subarray(0, 400) },
       { name: 'faces/two.jpg', data: bytes[2] },
@@ -76,7 +76,7 @@ describeWithFaces('faceflow average: bad input', () => {
     expect(JSON.parse(await readFile(out, 'utf8'))).toEqual(document);
     expect(document.rejectedEntries).toEqual([
       { entry: '../escaped.jpg', reason: 'unsafe_path' },
-      { entry: '/tmp/absolute.jpg', reason: 'unsafe_path' },
+      { entry: '/var/absolute.jpg', reason: 'unsafe_path' },
     ]);
     expect(document.counts).toMatchObject({
       photos: 4,
