@@ -1,26 +1,8 @@
-import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { entryKind } from '../app/file-entry.ts';
 import { AppError } from '../core/errors.ts';
-
-export const IMAGE_EXTENSIONS = new Set([
-  '.jpg',
-  '.jpeg',
-  '.png',
-  '.webp',
-  '.gif',
-  '.tif',
-  '.tiff',
-  '.pgm',
-  '.ppm',
-  '.pnm',
-  '.heic',
-  '.avif',
-]);
-
-export function isImagePath(file: string): boolean {
-  return IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase());
-}
+import { isImagePath } from '../core/image-path.ts';
 
 async function statOrThrow(target: string) {
   try {
@@ -30,15 +12,6 @@ async function statOrThrow(target: string) {
     const reason = code === 'EACCES' ? 'permission denied' : 'no such file or directory';
     throw new AppError('not_found', `cannot read ${target}: ${reason}`, { cause: error });
   }
-}
-
-/** File or folder, following symbolic links (a dangling link counts as neither). */
-export async function entryKind(entry: Dirent, full: string): Promise<'file' | 'dir' | 'other'> {
-  if (entry.isSymbolicLink()) {
-    const target = await stat(full).catch(() => null);
-    return target?.isDirectory() ? 'dir' : target?.isFile() ? 'file' : 'other';
-  }
-  return entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other';
 }
 
 async function walk(dir: string, out: string[]): Promise<void> {

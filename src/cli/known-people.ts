@@ -1,7 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { entryKind } from '../app/file-entry.ts';
 import { AppError } from '../core/errors.ts';
-import { entryKind, isImagePath, listImages } from './image-files.ts';
+import { isImagePath } from '../core/image-path.ts';
+import { listImages } from './image-files.ts';
 
 export interface KnownPhoto {
   person: string;

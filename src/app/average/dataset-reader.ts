@@ -5,11 +5,12 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import yauzl from 'yauzl';
-import { entryKind, isImagePath } from '../../cli/image-files.ts';
 import type { SkipReason } from '../../core/average.ts';
 import { AppError } from '../../core/errors.ts';
+import { isImagePath } from '../../core/image-path.ts';
 import { sniffMediaType } from '../../core/media-type.ts';
 import type { RejectedEntry } from '../../ports/average-job-store.ts';
+import { entryKind } from '../file-entry.ts';
 
 /**
  * One entry of a data set, read one at a time (only the current entry's bytes are in memory):
