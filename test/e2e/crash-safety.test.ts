@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { ApiClient, type IngestJson } from '../helpers/api-client.ts';
-import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
-import { FACES_DIR, lfw } from '../helpers/faces.ts';
+import { type ChildServer, killIfRunning, startChildServer } from '../helpers/child-server.ts';
+import { lfwUploads } from '../helpers/faces.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
 
 const PHOTOS = 30;
@@ -16,23 +16,14 @@ describeWithFaces('crash safety: kill -9 while processing, restart, nothing lost
   let server: ChildServer | undefined;
 
   afterAll(async () => {
-    if (server && server.child.exitCode === null) {
-      server.child.kill('SIGKILL');
-      await server.exited;
-    }
+    await killIfRunning(server);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('processes every photo exactly once after a kill -9 and a restart', async () => {
     server = await startChildServer(env);
     let api = new ApiClient(server.url);
-    const names = readdirSync(join(FACES_DIR, 'lfw-dev'))
-      .filter((n) => !n.includes('.'))
-      .slice(0, PHOTOS);
-    const res = await api.upload<IngestJson>(
-      '/api/images',
-      names.map((name) => ({ name: `${name}.jpg`, bytes: lfw(name) })),
-    );
+    const res = await api.upload<IngestJson>('/api/images', lfwUploads(0, PHOTOS));
     expect(res.status).toBe(201);
     expect(res.body.images).toHaveLength(PHOTOS);
 

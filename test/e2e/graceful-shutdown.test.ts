@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { ApiClient, type IngestJson } from '../helpers/api-client.ts';
-import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
-import { FACES_DIR, lfw } from '../helpers/faces.ts';
+import { type ChildServer, killIfRunning, startChildServer } from '../helpers/child-server.ts';
+import { lfwUploads } from '../helpers/faces.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
 
 const PHOTOS = 12;
@@ -16,23 +16,14 @@ describeWithFaces('graceful shutdown: SIGTERM with photos in hand', () => {
   let server: ChildServer | undefined;
 
   afterAll(async () => {
-    if (server && server.child.exitCode === null) {
-      server.child.kill('SIGKILL');
-      await server.exited;
-    }
+    await killIfRunning(server);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('finishes or releases the photos in hand, exits 0, and the next start processes the rest', async () => {
     server = await startChildServer(env);
     let api = new ApiClient(server.url);
-    const names = readdirSync(join(FACES_DIR, 'lfw-dev'))
-      .filter((n) => !n.includes('.'))
-      .slice(100, 100 + PHOTOS);
-    const res = await api.upload<IngestJson>(
-      '/api/images',
-      names.map((name) => ({ name: `${name}.jpg`, bytes: lfw(name) })),
-    );
+    const res = await api.upload<IngestJson>('/api/images', lfwUploads(100, PHOTOS));
     expect(res.status).toBe(201);
     await api.waitFor<{ images: unknown[] }>(
       '/api/images?status=processing',

@@ -53,3 +53,11 @@ export async function startChildServer(
   });
   return { child, url, output: () => out, exited };
 }
+
+/** Test teardown: SIGKILL the server if it is still running and wait for it to go. */
+export async function killIfRunning(server: ChildServer | undefined): Promise<void> {
+  if (server && server.child.exitCode === null) {
+    server.child.kill('SIGKILL');
+    await server.exited;
+  }
+}
