@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../../core/errors.ts';
-import { migrateToLatest, POSTGRES_TYPES } from '../sqlite/migrations.ts';
+import { migrateOrClose, POSTGRES_TYPES } from '../sqlite/migrations.ts';
 import type { Database } from '../sqlite/schema.ts';
 
 const INT8_OID = 20;
@@ -75,14 +75,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresHa
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (schema !== 'public') await pool.query(`create schema if not exists ${schema}`);
-  if (options.migrate ?? true) {
-    try {
-      await migrateToLatest(db, POSTGRES_TYPES);
-    } catch (error) {
-      await db.destroy();
-      throw error;
-    }
-  }
+  if (options.migrate ?? true) await migrateOrClose(db, POSTGRES_TYPES);
   let closed = false;
   return {
     db,

@@ -159,3 +159,14 @@ export async function migrateToLatest(db: Kysely<any>, types: DialectTypes): Pro
     throw new AppError('unavailable', `database migration failed: ${String(error)}`, { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
+
+/** Migrates a freshly opened database; on failure closes it before rethrowing (no leaked pool or file handle). */
+// biome-ignore lint/suspicious/noExplicitAny: any schema, as migrateToLatest
+export async function migrateOrClose(db: Kysely<any>, types: DialectTypes): Promise<void> {
+  try {
+    await migrateToLatest(db, types);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}

@@ -11,7 +11,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import { AppError } from '../../core/errors.ts';
-import { migrateToLatest, SQLITE_TYPES } from './migrations.ts';
+import { migrateOrClose, SQLITE_TYPES } from './migrations.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -73,14 +73,7 @@ export async function openSqlite(path: string, options: { migrate?: boolean } = 
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }),
   });
-  if (options.migrate ?? true) {
-    try {
-      await migrateToLatest(db, SQLITE_TYPES);
-    } catch (error) {
-      await db.destroy();
-      throw error;
-    }
-  }
+  if (options.migrate ?? true) await migrateOrClose(db, SQLITE_TYPES);
   let closed = false;
   return {
     db,
