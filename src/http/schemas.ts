@@ -67,6 +67,8 @@ export const ingestResponseSchema = z.object({
 });
 
 export const idParams = z.object({ id: z.string().min(1).max(100) });
+/** `q` of the photo list and counts: part of a file name or import path. */
+export const searchQuery = z.string().max(200).optional();
 export const nameBody = z.object({ name: z.string() });
 
 export function imageJson(image: ImageRecord): z.infer<typeof imageSchema> {

@@ -81,9 +81,15 @@ export interface NewFace {
   distance: number | null;
 }
 
-export interface ImageQuery {
-  status?: ImageStatus;
+/** What the Photos list can be narrowed to; the counts by status take the same filter (without the status). */
+export interface ImageFilter {
   personId?: string;
+  /** Case-insensitive substring of the file name or import path (taken literally: `%` and `_` are no wildcards). */
+  search?: string;
+}
+
+export interface ImageQuery extends ImageFilter {
+  status?: ImageStatus;
   /** Id of the last image of the previous page (keyset pagination, newest first). */
   cursor?: string;
   limit: number;
@@ -175,7 +181,7 @@ export interface ImageStore {
    * transaction. Only a `failed` photo can be retried.
    */
   retryFailedImage(id: string, now: number): Promise<'queued' | 'not_failed' | 'not_found'>;
-  countByStatus(): Promise<Record<ImageStatus, number>>;
+  countByStatus(filter?: ImageFilter): Promise<Record<ImageStatus, number>>;
 
   createPerson(name: string, now: number): Promise<Person>;
   getPerson(id: string): Promise<Person | null>;

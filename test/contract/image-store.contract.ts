@@ -169,6 +169,59 @@ export function imageStoreContract(
       ]);
     });
 
+    it('searches file names and import paths, ignoring case, with LIKE wildcards taken literally', async () => {
+      const add = async (key: string, file: string, importPath: string | null, at: number) =>
+        (await store.createImage(newImageRow(key, { file, importPath }), at)).image.id;
+      const underscore = await add('s1', 'Holiday_2024.JPG', null, 1000);
+      const percent = await add('s2', 'holiday%2024.jpg', null, 1001);
+      const work = await add('s3', 'work.png', null, 1002);
+      const trip = await add('s4', 'a.jpg', '/imports/Trip/a.jpg', 1003);
+      const slash = await add('s5', 'back\\slash.jpg', null, 1004);
+      const search = async (text: string) =>
+        (await store.listImages({ limit: 10, search: text })).items.map((i) => i.id);
+
+      expect(await search('HOLIDAY')).toEqual([percent, underscore]);
+      expect(await search('%')).toEqual([percent]);
+      expect(await search('y_2')).toEqual([underscore]);
+      expect(await search('\\')).toEqual([slash]);
+      expect(await search('trip/')).toEqual([trip]);
+      expect(await search("'; drop table images;--")).toEqual([]);
+      expect(await search('  ')).toHaveLength(5);
+
+      // Keyset pages stay within the search.
+      const first = await store.listImages({ limit: 1, search: 'holiday' });
+      expect(first.items.map((i) => i.id)).toEqual([percent]);
+      const second = await store.listImages({ limit: 1, search: 'holiday', cursor: first.nextCursor ?? '' });
+      expect(second.items.map((i) => i.id)).toEqual([underscore]);
+      expect(second.nextCursor).toBeNull();
+
+      // Counts follow the same filter; with a person too, only their matching photos count.
+      const person = await store.createPerson('Ann', 1000);
+      await store.claimImage(work, 'w', 1000, 2000);
+      await store.completeImage(work, 'w', [face(person.id, 0.3)], MODEL, 2100);
+      await store.claimImage(underscore, 'w', 1000, 2000);
+      await store.completeImage(underscore, 'w', [face(person.id, 0.3)], MODEL, 2100);
+      expect(await store.countByStatus({ search: 'holiday' })).toEqual({
+        pending: 1,
+        processing: 0,
+        processed: 1,
+        failed: 0,
+      });
+      expect(await store.countByStatus({ search: 'holiday', personId: person.id })).toEqual({
+        pending: 0,
+        processing: 0,
+        processed: 1,
+        failed: 0,
+      });
+      expect(
+        await store.listImages({ limit: 10, search: 'o', personId: person.id, status: 'processed' }),
+      ).toEqual({
+        items: [expect.objectContaining({ id: work }), expect.objectContaining({ id: underscore })],
+        nextCursor: null,
+      });
+      expect((await store.countByStatus()).pending).toBe(3);
+    });
+
     it('stores names verbatim, SQL metacharacters included', async () => {
       const name = `Robert'); DROP TABLE people;-- "%_\\`;
       const person = await store.createPerson(name, 1000);

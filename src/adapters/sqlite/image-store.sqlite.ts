@@ -1,4 +1,12 @@
-import { type Kysely, sql, type Transaction, type UpdateObject } from 'kysely';
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Kysely,
+  type SqlBool,
+  sql,
+  type Transaction,
+  type UpdateObject,
+} from 'kysely';
 import type { ErrorInfo } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { IMAGE_STATUSES, type ImageStatus } from '../../core/image-status.ts';
@@ -8,6 +16,7 @@ import type {
   FaceWithEmbedding,
   GallerySnapshot,
   ImageDetail,
+  ImageFilter,
   ImageQuery,
   ImageRecord,
   ImageStore,
@@ -128,20 +137,11 @@ export class SqliteImageStore implements ImageStore {
   }
 
   async listImages(query: ImageQuery): Promise<{ items: ImageRecord[]; nextCursor: string | null }> {
-    let q = this.db.selectFrom('images').selectAll('images');
+    let q = this.db
+      .selectFrom('images')
+      .selectAll('images')
+      .where((eb) => matchingImages(eb, query));
     if (query.status) q = q.where('images.status', '=', query.status);
-    if (query.personId) {
-      const personId = query.personId;
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('faces')
-            .select('faces.id')
-            .whereRef('faces.image_id', '=', 'images.id')
-            .where('faces.person_id', '=', personId),
-        ),
-      );
-    }
     if (query.cursor) q = q.where('images.id', '<', query.cursor);
     const rows = await q
       .orderBy('images.id', 'desc')
@@ -383,9 +383,10 @@ export class SqliteImageStore implements ImageStore {
     });
   }
 
-  async countByStatus(): Promise<Record<ImageStatus, number>> {
+  async countByStatus(filter: ImageFilter = {}): Promise<Record<ImageStatus, number>> {
     const rows = await this.db
       .selectFrom('images')
+      .where((eb) => matchingImages(eb, filter))
       .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
       .groupBy('status')
       .execute();
@@ -622,6 +623,42 @@ export function processImageJob(imageId: string, requestId: string | null): Outg
     dedupeKey: `image:${imageId}`,
     priority: PRIORITY_PROCESS,
   };
+}
+
+/** Escapes LIKE's wildcards (and the escape character itself), so a search is taken literally. */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Photos of the filter's person whose file name or import path contains the search, ignoring case (ASCII
+ * case on SQLite, whose lower() folds only A–Z). The same on both dialects: lower() on both sides and an
+ * explicit ESCAPE, since PostgreSQL's LIKE is case-sensitive and SQLite's is not.
+ */
+function matchingImages(eb: ExpressionBuilder<Database, 'images'>, filter: ImageFilter): Expression<SqlBool> {
+  const conditions: Expression<SqlBool>[] = [];
+  if (filter.personId) {
+    conditions.push(
+      eb.exists(
+        eb
+          .selectFrom('faces')
+          .select('faces.id')
+          .whereRef('faces.image_id', '=', 'images.id')
+          .where('faces.person_id', '=', filter.personId),
+      ),
+    );
+  }
+  const search = filter.search?.trim();
+  if (search) {
+    const pattern = `%${likeLiteral(search.toLowerCase())}%`;
+    conditions.push(
+      eb.or([
+        sql<SqlBool>`lower(${eb.ref('images.file')}) like ${pattern} escape '\\'`,
+        sql<SqlBool>`lower(${eb.ref('images.import_path')}) like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
+  return eb.and(conditions);
 }
 
 function withoutEmbedding(face: FaceWithEmbedding): FaceRecord {

@@ -14,6 +14,7 @@ import {
   imageJson,
   imageSchema,
   ingestResponseSchema,
+  searchQuery,
 } from '../schemas.ts';
 import type { HttpDeps } from '../server.ts';
 
@@ -82,11 +83,12 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
     '/api/images',
     {
       schema: {
-        summary: 'List photos, newest first (keyset pagination)',
+        summary: 'List photos, newest first (keyset pagination); filter by status, person and name',
         tags: ['images'],
         querystring: z.object({
           status: z.enum(IMAGE_STATUSES).optional(),
           person: z.string().max(100).optional(),
+          q: searchQuery,
           cursor: z.string().max(100).optional(),
           limit: z.coerce.number().int().min(1).max(500).default(50),
         }),
@@ -94,8 +96,8 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
       },
     },
     async (request) => {
-      const { status, person, cursor, limit } = request.query;
-      const page = await deps.store.listImages({ status, personId: person, cursor, limit });
+      const { status, person, q, cursor, limit } = request.query;
+      const page = await deps.store.listImages({ status, personId: person, search: q, cursor, limit });
       return { images: page.items.map(imageJson), nextCursor: page.nextCursor };
     },
   );

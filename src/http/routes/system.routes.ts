@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { IMAGE_STATUSES } from '../../core/image-status.ts';
-import { imageJson, imageSchema } from '../schemas.ts';
+import { imageJson, imageSchema, searchQuery } from '../schemas.ts';
 import type { HttpDeps } from '../server.ts';
 import { ThroughputTracker } from '../throughput.ts';
 
@@ -51,13 +51,16 @@ export function registerSystemRoutes(app: FastifyInstance, deps: HttpDeps): void
     '/api/images/counts',
     {
       schema: {
-        summary: 'How many photos are in each status',
+        summary:
+          'How many photos are in each status (of those of `person` whose name contains `q`, when given)',
         tags: ['images'],
+        querystring: z.object({ person: z.string().max(100).optional(), q: searchQuery }),
         response: { 200: z.object({ counts: countsSchema, total: z.number() }) },
       },
     },
-    async () => {
-      const counts = await deps.store.countByStatus();
+    async (request) => {
+      const { person, q } = request.query;
+      const counts = await deps.store.countByStatus({ personId: person, search: q });
       return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
     },
   );
