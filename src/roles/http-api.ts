@@ -33,6 +33,8 @@ export interface EngineConfig {
   RECOGNIZER_TIMEOUT_MS: number;
   RECOGNIZER_BREAKER_FAILURES: number;
   RECOGNIZER_BREAKER_OPEN_MS: number;
+  RECOGNIZER_RESOLVE_INTERVAL_MS: number;
+  RECOGNIZER_MAX_CONNECTION_AGE_MS: number;
 }
 
 /**
@@ -48,6 +50,8 @@ export async function openEngine(config: EngineConfig, log: Logger, metrics: Met
     timeoutMs: config.RECOGNIZER_TIMEOUT_MS,
     breakerFailures: config.RECOGNIZER_BREAKER_FAILURES,
     breakerOpenMs: config.RECOGNIZER_BREAKER_OPEN_MS,
+    resolveIntervalMs: config.RECOGNIZER_RESOLVE_INTERVAL_MS,
+    maxConnectionAgeMs: config.RECOGNIZER_MAX_CONNECTION_AGE_MS,
     log,
     onBreakerChange: metrics.recognizerBreaker(),
   });

@@ -1,4 +1,4 @@
-import { Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
+import { type Client, Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import {
   BrokenCircuitError,
@@ -26,6 +26,7 @@ import {
 } from '../../ports/face-engine.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { modelFromWire, priorityToWire, resultFromWire, singleFromWire } from '../../rpc/face-wire.ts';
+import { AddressBalancer, lookupAll, type Resolver, urlForAddress } from './address-balancer.ts';
 
 export type BreakerState = 'closed' | 'half_open' | 'open';
 
@@ -44,6 +45,12 @@ export interface ConnectFaceEngineOptions {
   retries?: number;
   /** How long `open` waits for the recognizer to answer at start. */
   startupWaitMs?: number;
+  /** How often the host of `url` is resolved again to find added and removed addresses (0: never). */
+  resolveIntervalMs?: number;
+  /** A connection older than this is replaced at the next re-resolution (0: kept while its address is). */
+  maxConnectionAgeMs?: number;
+  /** Resolves the host of `url` to every address (default: `node:dns` lookup with `all`). */
+  resolve?: Resolver;
   log: Logger;
   onBreakerChange?: (state: BreakerState) => void;
 }
@@ -71,12 +78,45 @@ const STATES: Record<CircuitState, BreakerState> = {
   [CircuitState.Isolated]: 'open',
 };
 
+/** One address of the recognizer: its own HTTP/2 connection and clients over it. */
+interface Channel {
+  sessions: Http2SessionManager;
+  recognizer: Client<typeof Recognizer>;
+  health: Client<typeof Health>;
+}
+
+function openChannel(baseUrl: string, servername: string | undefined, auth: Interceptor): Channel {
+  const sessions = new Http2SessionManager(
+    baseUrl,
+    { pingIntervalMs: 10_000, idleConnectionTimeoutMs: 30_000 },
+    servername ? { servername } : undefined,
+  );
+  const transport = createGrpcTransport({ baseUrl, sessionManager: sessions, interceptors: [auth] });
+  return {
+    sessions,
+    recognizer: createClient(Recognizer, transport),
+    health: createClient(Health, transport),
+  };
+}
+
 /**
  * The face engine of a remote `faceflow recognizer`, over gRPC (Connect), behind a circuit breaker:
  * each call has a timeout and is retried with backoff on transient failures; after `breakerFailures`
  * consecutive failures the breaker opens for `breakerOpenMs`, then a health check (half-open probe)
  * decides whether calls flow again. While it is open, calls fail fast with `EngineUnavailableError`
  * (a worker then gives the photo back to the queue without spending an attempt).
+ *
+ * Balancing: the host of `url` is resolved to every address (a Kubernetes headless Service answers
+ * one per ready pod), one HTTP/2 connection is kept per address and calls go round robin; the name is
+ * resolved again every `resolveIntervalMs`, and connections older than `maxConnectionAgeMs` are
+ * replaced, so one long-lived connection never pins every call on one pod.
+ *
+ * One breaker for the service, not one per address: the breaker answers the worker's question "can
+ * photos be processed now, or should jobs wait?", which is about the service. Each try of a call takes
+ * the next address, so a single dead pod costs one failed try (the retry lands elsewhere and resets
+ * the consecutive count) until re-resolution drops it; the breaker opens only when tries keep failing
+ * on every address. Per-address breakers would need an "all open" rule on top for that decision and
+ * multiply the half-open probes.
  */
 export class ConnectFaceEngine implements FaceEngine {
   private inFlight = 0;
@@ -84,29 +124,49 @@ export class ConnectFaceEngine implements FaceEngine {
   private constructor(
     readonly model: ModelInfo,
     private readonly options: ConnectFaceEngineOptions,
-    private readonly sessions: Http2SessionManager,
-    private readonly recognizer: ReturnType<typeof createClient<typeof Recognizer>>,
-    private readonly health: ReturnType<typeof createClient<typeof Health>>,
+    private readonly channels: AddressBalancer<Channel>,
+    private readonly closeChannels: () => void,
     private readonly breaker: ReturnType<typeof circuitBreaker>,
     private readonly policy: ReturnType<typeof wrap>,
   ) {}
 
   static async open(options: ConnectFaceEngineOptions): Promise<ConnectFaceEngine> {
-    const sessions = new Http2SessionManager(options.url, {
-      pingIntervalMs: 10_000,
-      idleConnectionTimeoutMs: 30_000,
-    });
     const auth: Interceptor = (next) => (req) => {
       if (options.secret) req.header.set('authorization', `Bearer ${options.secret}`);
       return next(req);
     };
-    const transport = createGrpcTransport({
-      baseUrl: options.url,
-      sessionManager: sessions,
-      interceptors: [auth],
+    const url = new URL(options.url);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const servername = url.protocol === 'https:' ? host : undefined;
+    // A retired connection is given the longest call's time to finish what it carries.
+    const retiring = new Set<Http2SessionManager>();
+    let closed = false;
+    const channels = new AddressBalancer<Channel>({
+      host,
+      resolve: options.resolve ?? lookupAll,
+      maxAgeMs: options.maxConnectionAgeMs,
+      open: (address) => openChannel(urlForAddress(options.url, address), servername, auth),
+      retire: ({ sessions }) => {
+        if (closed) return sessions.abort();
+        retiring.add(sessions);
+        setTimeout(() => {
+          retiring.delete(sessions);
+          sessions.abort();
+        }, options.timeoutMs).unref();
+      },
+      onChange: (addresses) => options.log.info({ url: options.url, addresses }, 'recognizer addresses'),
+      onResolveError: (error) =>
+        options.log.warn(
+          { url: options.url, err: String(error) },
+          'resolving the recognizer failed; keeping the addresses known',
+        ),
     });
-    const recognizer = createClient(Recognizer, transport);
-    const health = createClient(Health, transport);
+    const closeChannels = () => {
+      closed = true;
+      channels.close();
+      for (const sessions of retiring) sessions.abort();
+      retiring.clear();
+    };
     const transient = handleWhen(isTransient);
     const breaker = circuitBreaker(transient, {
       halfOpenAfter: options.breakerOpenMs,
@@ -132,13 +192,18 @@ export class ConnectFaceEngine implements FaceEngine {
     const deadline = Date.now() + (options.startupWaitMs ?? 60_000);
     for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
       try {
-        const answer = await recognizer.getModel({}, { timeoutMs: options.timeoutMs });
+        await channels.refresh();
+        const answer = await channels.next().recognizer.getModel({}, { timeoutMs: options.timeoutMs });
         const model = modelFromWire(answer.model);
-        options.log.info({ url: options.url, model: model.name }, 'using the remote recognizer');
-        return new ConnectFaceEngine(model, options, sessions, recognizer, health, breaker, policy);
+        options.log.info(
+          { url: options.url, addresses: channels.addresses(), model: model.name },
+          'using the remote recognizer',
+        );
+        channels.startRefreshing(options.resolveIntervalMs ?? 30_000);
+        return new ConnectFaceEngine(model, options, channels, closeChannels, breaker, policy);
       } catch (error) {
         if (!isTransient(error) || Date.now() + wait > deadline) {
-          sessions.abort();
+          closeChannels();
           throw new AppError(
             'unavailable',
             `the recognizer at ${options.url} does not answer: ${String(error)}`,
@@ -160,20 +225,30 @@ export class ConnectFaceEngine implements FaceEngine {
   /** Half-open probe: the health service, not a photo, decides whether the breaker closes. */
   private async probe(): Promise<void> {
     await this.breaker.execute(async () => {
-      const answer = await this.health.check(
-        { service: Recognizer.typeName },
-        { timeoutMs: Math.min(this.options.timeoutMs, 5000) },
-      );
+      const answer = await this.channels
+        .next()
+        .health.check(
+          { service: Recognizer.typeName },
+          { timeoutMs: Math.min(this.options.timeoutMs, 5000) },
+        );
       if (answer.status !== HealthCheckResponse_ServingStatus.SERVING)
         throw new ConnectError('the recognizer is not serving', Code.Unavailable);
     });
   }
 
-  private async call<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /** The addresses calls are spread over now. */
+  addresses(): string[] {
+    return this.channels.addresses();
+  }
+
+  /** Runs `run` under the policy; every try (retries included) takes the next address. */
+  private async call<T>(
+    run: (recognizer: Channel['recognizer'], signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     this.inFlight++;
     try {
       if (this.breaker.state !== CircuitState.Closed) await this.probe();
-      return (await this.policy.execute(({ signal }) => run(signal))) as T;
+      return (await this.policy.execute(({ signal }) => run(this.channels.next().recognizer, signal))) as T;
     } catch (error) {
       if (error instanceof BrokenCircuitError)
         throw new EngineUnavailableError(
@@ -200,8 +275,8 @@ export class ConnectFaceEngine implements FaceEngine {
   }
 
   async analyze(image: Uint8Array, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
-    const answer = await this.call((signal) =>
-      this.recognizer.embed(
+    const answer = await this.call((recognizer, signal) =>
+      recognizer.embed(
         { images: [image], priority: priorityToWire(options.priority) },
         { signal, timeoutMs: this.options.timeoutMs },
       ),
@@ -211,8 +286,8 @@ export class ConnectFaceEngine implements FaceEngine {
 
   async analyzeBatch(images: Uint8Array[], options: AnalyzeOptions = {}): Promise<BatchItemResult[]> {
     if (images.length === 0) return [];
-    const answer = await this.call((signal) =>
-      this.recognizer.embed(
+    const answer = await this.call((recognizer, signal) =>
+      recognizer.embed(
         { images, priority: priorityToWire(options.priority) },
         { signal, timeoutMs: this.options.timeoutMs },
       ),
@@ -225,6 +300,6 @@ export class ConnectFaceEngine implements FaceEngine {
   }
 
   async close(): Promise<void> {
-    this.sessions.abort();
+    this.closeChannels();
   }
 }
