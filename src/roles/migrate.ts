@@ -13,7 +13,7 @@ export async function runMigrations(config: MigrateConfig): Promise<string[]> {
       migrate: false,
     });
     try {
-      return await migrateToLatest(handle.db, POSTGRES_TYPES);
+      return await migrateToLatest(handle.db, POSTGRES_TYPES, handle.schema);
     } finally {
       await handle.close();
     }

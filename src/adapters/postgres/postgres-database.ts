@@ -75,7 +75,7 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresHa
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (schema !== 'public') await pool.query(`create schema if not exists ${schema}`);
-  if (options.migrate ?? true) await migrateOrClose(db, POSTGRES_TYPES);
+  if (options.migrate ?? true) await migrateOrClose(db, POSTGRES_TYPES, schema);
   let closed = false;
   return {
     db,

@@ -2,6 +2,10 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { AppError } from '../../core/errors.ts';
 import { averageJobsMigration } from './migration-0002-average-jobs.ts';
 import { averageQueuedMigration } from './migration-0003-average-queued.ts';
+import { authMigration } from './migration-0004-auth.ts';
+import { auditMigration } from './migration-0005-audit.ts';
+import { enrolledThumbnailsMigration } from './migration-0006-enrolled-thumbnails.ts';
+import { workerHeartbeatsMigration } from './migration-0007-worker-heartbeats.ts';
 
 /**
  * Dialect-neutral migrations (SQLite now, PostgreSQL with the scale-out adapters): plain column types
@@ -146,14 +150,26 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
       '0001_initial': initial(types),
       '0002_average_jobs': averageJobsMigration(types),
       '0003_average_queued': averageQueuedMigration(types),
+      '0004_auth': authMigration(types),
+      '0005_audit': auditMigration(types),
+      '0006_enrolled_thumbnails': enrolledThumbnailsMigration(types),
+      '0007_worker_heartbeats': workerHeartbeatsMigration(types),
     }),
   };
 }
 
 /** Brings the schema up to date; safe to run from several processes (a second one finds nothing to do). */
-// biome-ignore lint/suspicious/noExplicitAny: any schema
-export async function migrateToLatest(db: Kysely<any>, types: DialectTypes): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider(types) });
+export async function migrateToLatest(
+  // biome-ignore lint/suspicious/noExplicitAny: any schema
+  db: Kysely<any>,
+  types: DialectTypes,
+  /**
+   * PostgreSQL: the schema the tables live in. Kysely looks for its migration tables in every schema
+   * unless told which, so another schema's tables (a parallel test run) would fool it.
+   */
+  schema?: string,
+): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider(types), migrationTableSchema: schema });
   const { error, results } = await migrator.migrateToLatest();
   if (error)
     throw new AppError('unavailable', `database migration failed: ${String(error)}`, { cause: error });
@@ -162,9 +178,9 @@ export async function migrateToLatest(db: Kysely<any>, types: DialectTypes): Pro
 
 /** Migrates a freshly opened database; on failure closes it before rethrowing (no leaked pool or file handle). */
 // biome-ignore lint/suspicious/noExplicitAny: any schema, as migrateToLatest
-export async function migrateOrClose(db: Kysely<any>, types: DialectTypes): Promise<void> {
+export async function migrateOrClose(db: Kysely<any>, types: DialectTypes, schema?: string): Promise<void> {
   try {
-    await migrateToLatest(db, types);
+    await migrateToLatest(db, types, schema);
   } catch (error) {
     await db.destroy();
     throw error;

@@ -56,6 +56,8 @@ export interface EnrolledFacesTable {
   model_version: string;
   source_image_id: string | null;
   source_face_id: string | null;
+  /** JPEG of the face, for faces enrolled from an uploaded photo (migration 0006). */
+  thumbnail: Uint8Array | null;
   created_at: number;
 }
 
@@ -83,6 +85,62 @@ export interface MetaTable {
   value: string;
 }
 
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: string;
+  password_hash: string;
+  failed_logins: Generated<number>;
+  locked_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  family_id: string;
+  expires_at: number;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  role: string;
+  key_hash: string;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface SetupTokensTable {
+  id: string;
+  token_hash: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** One row per worker process (migration 0007). */
+export interface WorkerHeartbeatsTable {
+  id: string;
+  host: string;
+  pid: number;
+  role: string;
+  engine_threads: number;
+  threads_busy: number;
+  jobs_in_hand: number;
+  concurrency: number;
+  breaker_state: string | null;
+  started_at: number;
+  last_seen: number;
+  interval_ms: number;
+}
+
 export interface Database {
   images: ImagesTable;
   faces: FacesTable;
@@ -91,4 +149,9 @@ export interface Database {
   outbox: OutboxTable;
   jobs: JobsTable;
   meta: MetaTable;
+  worker_heartbeats: WorkerHeartbeatsTable;
+  users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
+  api_keys: ApiKeysTable;
+  setup_tokens: SetupTokensTable;
 }

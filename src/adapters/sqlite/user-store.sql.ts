@@ -1,0 +1,357 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { AppError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import type { Role } from '../../core/principal.ts';
+import type {
+  ApiKeyRecord,
+  NewApiKey,
+  NewRefreshToken,
+  NewUser,
+  RefreshTokenRecord,
+  UserCredentials,
+  UserRecord,
+  UserStore,
+} from '../../ports/user-store.ts';
+import type { ApiKeysTable, Database, RefreshTokensTable, UsersTable } from './schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+function toUser(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role as Role,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toCredentials(row: Selectable<UsersTable>): UserCredentials {
+  return {
+    ...toUser(row),
+    passwordHash: row.password_hash,
+    failedLogins: row.failed_logins,
+    lockedUntil: row.locked_until,
+  };
+}
+
+function toRefresh(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    familyId: row.family_id,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function toApiKey(row: Selectable<ApiKeysTable>): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role as Role,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+/** A unique-constraint violation on SQLite or PostgreSQL. */
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return (
+    e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint/.test(e.message ?? '')
+  );
+}
+
+const nameTaken = (name: string, cause: unknown) =>
+  new AppError('conflict', `a user named ${JSON.stringify(name)} already exists`, { cause });
+
+/**
+ * UserStore on Kysely, dialect-neutral: the same class runs on SQLite and PostgreSQL (test/contract).
+ * Counters and one-time uses are single conditional statements, so concurrent api replicas agree.
+ */
+export class SqlUserStore implements UserStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async countUsers(): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async countAdmins(): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .where('role', '=', 'admin')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private async insertUser(db: Db, user: NewUser, now: number): Promise<UserRecord> {
+    const row = {
+      id: newId('usr', now),
+      name: user.name,
+      role: user.role,
+      password_hash: user.passwordHash,
+      failed_logins: 0,
+      locked_until: null,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await db.insertInto('users').values(row).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw nameTaken(user.name, error);
+      throw error;
+    }
+    return toUser(row);
+  }
+
+  createUser(user: NewUser, now: number): Promise<UserRecord> {
+    return this.insertUser(this.db, user, now);
+  }
+
+  async createFirstUser(user: NewUser, setupTokenHash: string, now: number): Promise<UserRecord | null> {
+    return this.db
+      .transaction()
+      .execute(async (trx) => {
+        const used = await trx
+          .updateTable('setup_tokens')
+          .set({ used_at: now })
+          .where('token_hash', '=', setupTokenHash)
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', now)
+          .returning('id')
+          .executeTakeFirst();
+        if (!used) return null;
+        const existing = await trx.selectFrom('users').select('id').limit(1).executeTakeFirst();
+        if (existing) {
+          // Roll back the token use: throwing aborts the transaction.
+          throw new FirstUserExists();
+        }
+        return this.insertUser(trx, user, now);
+      })
+      .catch((error) => {
+        if (error instanceof FirstUserExists) return null;
+        throw error;
+      });
+  }
+
+  async userById(id: string): Promise<UserCredentials | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toCredentials(row);
+  }
+
+  async userByName(name: string): Promise<UserCredentials | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && toCredentials(row);
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    const rows = await this.db.selectFrom('users').selectAll().orderBy('name').execute();
+    return rows.map(toUser);
+  }
+
+  async updateUser(
+    id: string,
+    patch: { name?: string; role?: Role; passwordHash?: string },
+    now: number,
+  ): Promise<UserRecord | undefined> {
+    try {
+      const row = await this.db
+        .updateTable('users')
+        .set({
+          updated_at: now,
+          ...(patch.name === undefined ? {} : { name: patch.name }),
+          ...(patch.role === undefined ? {} : { role: patch.role }),
+          ...(patch.passwordHash === undefined
+            ? {}
+            : { password_hash: patch.passwordHash, failed_logins: 0, locked_until: null }),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toUser(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw nameTaken(patch.name ?? '', error);
+      throw error;
+    }
+  }
+
+  async deleteUser(id: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('refresh_tokens').where('user_id', '=', id).execute();
+      const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
+  }
+
+  async recordLoginFailure(id: string, now: number): Promise<number> {
+    const row = await this.db
+      .updateTable('users')
+      .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1), updated_at: now }))
+      .where('id', '=', id)
+      .returning('failed_logins')
+      .executeTakeFirst();
+    return row?.failed_logins ?? 0;
+  }
+
+  async lockUser(id: string, until: number): Promise<void> {
+    await this.db.updateTable('users').set({ locked_until: until }).where('id', '=', id).execute();
+  }
+
+  async clearLoginFailures(id: string): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ failed_logins: 0, locked_until: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  private async insertRefresh(db: Db, token: NewRefreshToken, now: number): Promise<RefreshTokenRecord> {
+    const row = {
+      id: newId('rft', now),
+      user_id: token.userId,
+      token_hash: token.tokenHash,
+      family_id: token.familyId,
+      expires_at: token.expiresAt,
+      revoked_at: null,
+      created_at: now,
+    };
+    await db.insertInto('refresh_tokens').values(row).execute();
+    return toRefresh(row);
+  }
+
+  addRefreshToken(token: NewRefreshToken, now: number): Promise<RefreshTokenRecord> {
+    return this.insertRefresh(this.db, token, now);
+  }
+
+  async refreshTokenByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+    const row = await this.db
+      .selectFrom('refresh_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return row && toRefresh(row);
+  }
+
+  async rotateRefreshToken(
+    oldId: string,
+    next: NewRefreshToken,
+    now: number,
+  ): Promise<RefreshTokenRecord | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const revoked = await trx
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: now })
+        .where('id', '=', oldId)
+        .where('revoked_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      if (!revoked) return null;
+      return this.insertRefresh(trx, next, now);
+    });
+  }
+
+  async revokeRefreshToken(id: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  async revokeRefreshFamily(familyId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: now })
+      .where('family_id', '=', familyId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  async revokeUserRefreshTokens(userId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  async createApiKey(key: NewApiKey, now: number): Promise<ApiKeyRecord> {
+    const row = {
+      id: newId('key', now),
+      name: key.name,
+      role: key.role,
+      key_hash: key.keyHash,
+      created_by: key.createdBy,
+      created_at: now,
+      last_used_at: null,
+      revoked_at: null,
+    };
+    await this.db.insertInto('api_keys').values(row).execute();
+    return toApiKey(row);
+  }
+
+  async activeApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('key_hash', '=', keyHash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row && toApiKey(row);
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    const rows = await this.db.selectFrom('api_keys').selectAll().orderBy('id').execute();
+    return rows.map(toApiKey);
+  }
+
+  async revokeApiKey(id: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async touchApiKey(id: string, now: number): Promise<void> {
+    await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
+  }
+
+  async addSetupToken(tokenHash: string, expiresAt: number, now: number): Promise<void> {
+    await this.db
+      .insertInto('setup_tokens')
+      .values({
+        id: newId('stp', now),
+        token_hash: tokenHash,
+        expires_at: expiresAt,
+        used_at: null,
+        created_at: now,
+      })
+      .execute();
+  }
+
+  async setupTokenValid(tokenHash: string, now: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('setup_tokens')
+      .select('id')
+      .where('token_hash', '=', tokenHash)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+}
+
+class FirstUserExists extends Error {}

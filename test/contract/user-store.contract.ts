@@ -1,0 +1,164 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { UserStore } from '../../src/ports/user-store.ts';
+
+export interface UserStoreFixture {
+  store: UserStore;
+  /** A second store on the same database through its own connection(s), as another api replica has. */
+  openAnother(): Promise<UserStore>;
+  close(): Promise<void>;
+}
+
+const NOW = 1_700_000_000_000;
+const alice = { name: 'alice', role: 'admin' as const, passwordHash: 'scrypt$x' };
+
+/** The UserStore contract: SQLite and PostgreSQL run the same cases. */
+export function userStoreContract(
+  name: string,
+  open: () => Promise<UserStoreFixture>,
+  options: { concurrentTransactions: boolean },
+): void {
+  describe(`${name} (UserStore contract)`, () => {
+    let f: UserStoreFixture;
+    beforeEach(async () => {
+      f = await open();
+    });
+    afterEach(async () => {
+      await f.close();
+    });
+
+    it('creates, finds, renames and deletes users; a taken name is a conflict and stores nothing', async () => {
+      expect(await f.store.countUsers()).toBe(0);
+      const user = await f.store.createUser(alice, NOW);
+      expect(user).toMatchObject({ name: 'alice', role: 'admin', createdAt: NOW });
+      await expect(f.store.createUser({ ...alice, role: 'viewer' }, NOW)).rejects.toMatchObject({
+        code: 'conflict',
+      });
+      expect(await f.store.countUsers()).toBe(1);
+      expect((await f.store.userByName('alice'))?.passwordHash).toBe('scrypt$x');
+      const bob = await f.store.createUser({ name: 'bob', role: 'viewer', passwordHash: 'h' }, NOW);
+      await expect(f.store.updateUser(bob.id, { name: 'alice' }, NOW + 1)).rejects.toMatchObject({
+        code: 'conflict',
+      });
+      expect(await f.store.updateUser(bob.id, { role: 'editor' }, NOW + 1)).toMatchObject({
+        role: 'editor',
+        updatedAt: NOW + 1,
+      });
+      expect(await f.store.countAdmins()).toBe(1);
+      expect((await f.store.listUsers()).map((u) => u.name)).toEqual(['alice', 'bob']);
+      expect(await f.store.updateUser('usr_missing', { role: 'admin' }, NOW)).toBeUndefined();
+      await f.store.addRefreshToken(
+        { userId: bob.id, tokenHash: 'rb', familyId: 'fam', expiresAt: NOW + 10 },
+        NOW,
+      );
+      expect(await f.store.deleteUser(bob.id)).toBe(true);
+      expect(await f.store.deleteUser(bob.id)).toBe(false);
+      expect(await f.store.userById(bob.id)).toBeUndefined();
+      expect(await f.store.refreshTokenByHash('rb')).toBeUndefined();
+    });
+
+    it('counts failed logins atomically across connections; a new password clears the lock-out', async () => {
+      const user = await f.store.createUser(alice, NOW);
+      const other = await f.openAnother();
+      const counts = await Promise.all([
+        f.store.recordLoginFailure(user.id, NOW),
+        other.recordLoginFailure(user.id, NOW),
+        f.store.recordLoginFailure(user.id, NOW),
+        other.recordLoginFailure(user.id, NOW),
+      ]);
+      expect(counts.sort()).toEqual([1, 2, 3, 4]);
+      await f.store.lockUser(user.id, NOW + 5000);
+      expect(await other.userById(user.id)).toMatchObject({ failedLogins: 4, lockedUntil: NOW + 5000 });
+      await f.store.clearLoginFailures(user.id);
+      expect(await f.store.userById(user.id)).toMatchObject({ failedLogins: 0, lockedUntil: null });
+      await f.store.recordLoginFailure(user.id, NOW);
+      await f.store.updateUser(user.id, { passwordHash: 'new' }, NOW);
+      expect(await f.store.userById(user.id)).toMatchObject({ failedLogins: 0, passwordHash: 'new' });
+    });
+
+    it('rotates a refresh token once: a second rotation of the same token gets nothing', async () => {
+      const user = await f.store.createUser(alice, NOW);
+      const first = await f.store.addRefreshToken(
+        { userId: user.id, tokenHash: 'r1', familyId: 'fam1', expiresAt: NOW + 1000 },
+        NOW,
+      );
+      expect(await f.store.refreshTokenByHash('r1')).toEqual(first);
+      const other = await f.openAnother();
+      const rotations = [
+        () =>
+          f.store.rotateRefreshToken(
+            first.id,
+            { userId: user.id, tokenHash: 'r2', familyId: 'fam1', expiresAt: NOW + 2000 },
+            NOW + 1,
+          ),
+        () =>
+          other.rotateRefreshToken(
+            first.id,
+            { userId: user.id, tokenHash: 'r2b', familyId: 'fam1', expiresAt: NOW + 2000 },
+            NOW + 1,
+          ),
+      ];
+      // SQLite: one connection per process blocks while another holds a transaction, so in turn there.
+      const [a, b] = options.concurrentTransactions
+        ? await Promise.all(rotations.map((rotate) => rotate()))
+        : [await rotations[0]?.(), await rotations[1]?.()];
+      expect([a, b].filter((x) => x !== null)).toHaveLength(1);
+      expect((await f.store.refreshTokenByHash('r1'))?.revokedAt).toBe(NOW + 1);
+      const winner = (a ?? b)?.id as string;
+      await f.store.revokeRefreshFamily('fam1', NOW + 2);
+      const left = (await f.store.refreshTokenByHash(a ? 'r2' : 'r2b')) ?? { id: '', revokedAt: null };
+      expect(left).toMatchObject({ id: winner, revokedAt: NOW + 2 });
+      const loser = a ? 'r2b' : 'r2';
+      expect(await f.store.refreshTokenByHash(loser)).toBeUndefined();
+      const third = await f.store.addRefreshToken(
+        { userId: user.id, tokenHash: 'r3', familyId: 'fam3', expiresAt: NOW + 1000 },
+        NOW,
+      );
+      await f.store.revokeRefreshToken(third.id, NOW + 3);
+      expect((await f.store.refreshTokenByHash('r3'))?.revokedAt).toBe(NOW + 3);
+      await f.store.addRefreshToken(
+        { userId: user.id, tokenHash: 'r4', familyId: 'fam4', expiresAt: NOW + 1000 },
+        NOW,
+      );
+      await f.store.revokeUserRefreshTokens(user.id, NOW + 4);
+      expect((await f.store.refreshTokenByHash('r4'))?.revokedAt).toBe(NOW + 4);
+    });
+
+    it('API keys: found by hash while active, touched, listed, revoked once', async () => {
+      const key = await f.store.createApiKey(
+        { name: 'ci', role: 'editor', keyHash: 'k1', createdBy: null },
+        NOW,
+      );
+      expect(await f.store.activeApiKeyByHash('k1')).toEqual(key);
+      expect(await f.store.activeApiKeyByHash('k2')).toBeUndefined();
+      await f.store.touchApiKey(key.id, NOW + 5);
+      expect((await f.store.listApiKeys())[0]).toMatchObject({
+        id: key.id,
+        lastUsedAt: NOW + 5,
+        revokedAt: null,
+      });
+      expect(await f.store.revokeApiKey(key.id, NOW + 6)).toBe(true);
+      expect(await f.store.revokeApiKey(key.id, NOW + 7)).toBe(false);
+      expect(await f.store.revokeApiKey('key_missing', NOW)).toBe(false);
+      expect(await f.store.activeApiKeyByHash('k1')).toBeUndefined();
+      expect((await f.store.listApiKeys())[0]?.revokedAt).toBe(NOW + 6);
+    });
+
+    it('a setup token creates the first user once, only while no user exists and before it expires', async () => {
+      await f.store.addSetupToken('s1', NOW + 1000, NOW);
+      await f.store.addSetupToken('s2', NOW + 1000, NOW);
+      await f.store.addSetupToken('old', NOW + 10, NOW);
+      expect(await f.store.setupTokenValid('s1', NOW)).toBe(true);
+      expect(await f.store.setupTokenValid('nope', NOW)).toBe(false);
+      expect(await f.store.createFirstUser(alice, 'old', NOW + 10)).toBeNull();
+      expect(await f.store.createFirstUser(alice, 'nope', NOW)).toBeNull();
+      expect(await f.store.countUsers()).toBe(0);
+      expect(await f.store.createFirstUser(alice, 's1', NOW + 1)).toMatchObject({ name: 'alice' });
+      expect(await f.store.setupTokenValid('s1', NOW + 2)).toBe(false);
+      expect(await f.store.createFirstUser({ ...alice, name: 'eve' }, 's1', NOW + 2)).toBeNull();
+      // s2 is still unused, but a user exists now: nothing is created and s2 stays unused.
+      expect(await f.store.createFirstUser({ ...alice, name: 'eve' }, 's2', NOW + 2)).toBeNull();
+      expect(await f.store.setupTokenValid('s2', NOW + 2)).toBe(true);
+      expect(await f.store.countUsers()).toBe(1);
+    });
+  });
+}
