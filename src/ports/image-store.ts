@@ -60,6 +60,17 @@ export interface Person {
   enrolledFaces: number;
 }
 
+/** One embedding in a person's gallery, as their page lists it. */
+export interface EnrolledFace {
+  id: string;
+  personId: string;
+  /** The stored face it was enrolled from; null when it came from an uploaded photo (or that photo is gone). */
+  source: { imageId: string; faceId: string } | null;
+  /** Whether a JPEG of the face was kept at enrolment (uploaded photos). */
+  hasThumbnail: boolean;
+  createdAt: number;
+}
+
 export interface NewImage {
   sha256: string;
   size: number;
@@ -204,6 +215,15 @@ export interface ImageStore {
     now: number,
     requestId: string | null,
   ): Promise<{ enrolledId: string; galleryVersion: number }>;
+  /** The person's enrolled faces, oldest first. */
+  listEnrolledFaces(personId: string): Promise<EnrolledFace[]>;
+  /** Keeps a JPEG of an enrolled face (cut from the uploaded photo it came from). */
+  setEnrolledThumbnail(enrolledId: string, jpeg: Uint8Array): Promise<void>;
+  /** The kept JPEG of one of the person's enrolled faces, with its source; null when the person has no such face. */
+  enrolledThumbnail(
+    personId: string,
+    enrolledId: string,
+  ): Promise<{ jpeg: Uint8Array | null; source: EnrolledFace['source'] } | null>;
   /** Names a face by hand. */
   assignFace(faceId: string, personId: string, now: number): Promise<FaceRecord | null>;
 

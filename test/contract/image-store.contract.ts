@@ -222,6 +222,48 @@ export function imageStoreContract(
       expect((await store.countByStatus()).pending).toBe(3);
     });
 
+    it("lists a person's enrolled faces with their source and kept picture, and drops them with the person", async () => {
+      const person = await store.createPerson('Ann', 1000);
+      const other = await store.createPerson('Ben', 1000);
+      const { image } = await store.createImage(newImage('ef'), 1000);
+      await store.claimImage(image.id, 'w', 1000, 1000);
+      await store.completeImage(image.id, 'w', [face(null, null)], MODEL, 1100);
+      const faceId = (await store.getImage(image.id))?.faces[0]?.id as string;
+      const uploaded = await store.enroll(person.id, new Float32Array([1, 0, 0, 0]), MODEL, null, 1200, null);
+      const stored = await store.enroll(
+        person.id,
+        new Float32Array([0, 1, 0, 0]),
+        MODEL,
+        { imageId: image.id, faceId },
+        1300,
+        null,
+      );
+      const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 1, 2, 3]);
+      await store.setEnrolledThumbnail(uploaded.enrolledId, jpeg);
+
+      expect(await store.listEnrolledFaces(person.id)).toEqual([
+        { id: uploaded.enrolledId, personId: person.id, source: null, hasThumbnail: true, createdAt: 1200 },
+        {
+          id: stored.enrolledId,
+          personId: person.id,
+          source: { imageId: image.id, faceId },
+          hasThumbnail: false,
+          createdAt: 1300,
+        },
+      ]);
+      expect(await store.enrolledThumbnail(person.id, uploaded.enrolledId)).toEqual({ jpeg, source: null });
+      expect(await store.enrolledThumbnail(person.id, stored.enrolledId)).toEqual({
+        jpeg: null,
+        source: { imageId: image.id, faceId },
+      });
+      expect(await store.enrolledThumbnail(other.id, uploaded.enrolledId)).toBeNull();
+      expect(await store.listEnrolledFaces(other.id)).toEqual([]);
+
+      await store.deletePerson(person.id, 1400, null);
+      expect(await store.listEnrolledFaces(person.id)).toEqual([]);
+      expect(await store.enrolledThumbnail(person.id, uploaded.enrolledId)).toBeNull();
+    });
+
     it('stores names verbatim, SQL metacharacters included', async () => {
       const name = `Robert'); DROP TABLE people;-- "%_\\`;
       const person = await store.createPerson(name, 1000);

@@ -12,6 +12,7 @@ import { newId } from '../../core/ids.ts';
 import { IMAGE_STATUSES, type ImageStatus } from '../../core/image-status.ts';
 import type {
   ClaimedImage,
+  EnrolledFace,
   FaceRecord,
   FaceWithEmbedding,
   GallerySnapshot,
@@ -511,6 +512,45 @@ export class SqliteImageStore implements ImageStore {
     });
   }
 
+  async listEnrolledFaces(personId: string): Promise<EnrolledFace[]> {
+    const rows = await this.db
+      .selectFrom('enrolled_faces')
+      .select(['id', 'person_id', 'source_image_id', 'source_face_id', 'created_at'])
+      .select((eb) => eb('thumbnail', 'is not', null).as('has_thumbnail'))
+      .where('person_id', '=', personId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      personId: r.person_id,
+      source: enrolledSource(r),
+      hasThumbnail: Boolean(r.has_thumbnail),
+      createdAt: Number(r.created_at),
+    }));
+  }
+
+  async setEnrolledThumbnail(enrolledId: string, jpeg: Uint8Array): Promise<void> {
+    await this.db
+      .updateTable('enrolled_faces')
+      .set({ thumbnail: jpeg })
+      .where('id', '=', enrolledId)
+      .execute();
+  }
+
+  async enrolledThumbnail(
+    personId: string,
+    enrolledId: string,
+  ): Promise<{ jpeg: Uint8Array | null; source: EnrolledFace['source'] } | null> {
+    const row = await this.db
+      .selectFrom('enrolled_faces')
+      .select(['thumbnail', 'source_image_id', 'source_face_id'])
+      .where('id', '=', enrolledId)
+      .where('person_id', '=', personId)
+      .executeTakeFirst();
+    if (!row) return null;
+    return { jpeg: row.thumbnail ? new Uint8Array(row.thumbnail) : null, source: enrolledSource(row) };
+  }
+
   async assignFace(faceId: string, personId: string, _now: number): Promise<FaceRecord | null> {
     const result = await this.db
       .updateTable('faces')
@@ -659,6 +699,15 @@ function matchingImages(eb: ExpressionBuilder<Database, 'images'>, filter: Image
     );
   }
   return eb.and(conditions);
+}
+
+function enrolledSource(row: {
+  source_image_id: string | null;
+  source_face_id: string | null;
+}): EnrolledFace['source'] {
+  return row.source_image_id && row.source_face_id
+    ? { imageId: row.source_image_id, faceId: row.source_face_id }
+    : null;
 }
 
 function withoutEmbedding(face: FaceWithEmbedding): FaceRecord {

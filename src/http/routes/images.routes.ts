@@ -5,6 +5,7 @@ import { type IngestResult, ingestMany, ingestPath } from '../../app/ingest.ts';
 import { retryImage } from '../../app/retry-image.ts';
 import { AppError } from '../../core/errors.ts';
 import { IMAGE_STATUSES } from '../../core/image-status.ts';
+import { sendJpeg, storedFaceThumbnail } from '../face-thumbnail.ts';
 import { uploadedFiles } from '../multipart.ts';
 import {
   errorSchema,
@@ -164,16 +165,10 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
         querystring: z.object({ size: z.coerce.number().int().min(16).max(512).default(150) }),
       },
     },
-    async (request, reply) => {
-      const image = await deps.store.getImage(request.params.id);
-      const face = image?.faces.find((f) => f.id === request.params.faceId);
-      if (!image || !face) throw new AppError('not_found', 'no such face in this photo');
-      const bytes = await deps.blobs.get(image.sha256);
-      const jpeg = await deps.codec.faceThumbnail(bytes, face.box, request.query.size);
-      return reply
-        .type('image/jpeg')
-        .header('cache-control', 'private, max-age=3600')
-        .send(Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength));
-    },
+    async (request, reply) =>
+      sendJpeg(
+        reply,
+        await storedFaceThumbnail(deps, request.params.id, request.params.faceId, request.query.size),
+      ),
   );
 }

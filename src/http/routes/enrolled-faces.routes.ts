@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../core/errors.ts';
+import type { EnrolledFace } from '../../ports/image-store.ts';
+import { sendJpeg, storedFaceThumbnail } from '../face-thumbnail.ts';
+import { errorSchema } from '../schemas.ts';
+import type { HttpDeps } from '../server.ts';
+
+const enrolledFaceSchema = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  source: z.object({ imageId: z.string(), faceId: z.string() }).nullable(),
+  /** Null when there is no picture of the face left (enrolled from a photo that has since been deleted). */
+  thumbnailUrl: z.string().nullable(),
+});
+
+const faceParams = z.object({ id: z.string().min(1).max(100), enrolledId: z.string().min(1).max(100) });
+
+function enrolledFaceJson(face: EnrolledFace): z.infer<typeof enrolledFaceSchema> {
+  const shown = face.hasThumbnail || face.source !== null;
+  return {
+    id: face.id,
+    createdAt: new Date(face.createdAt).toISOString(),
+    source: face.source,
+    thumbnailUrl: shown
+      ? `/api/people/${encodeURIComponent(face.personId)}/faces/${encodeURIComponent(face.id)}/thumbnail`
+      : null,
+  };
+}
+
+/** A person's gallery: the faces enrolled for them, each with a picture. */
+export function registerEnrolledFaceRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['people'];
+
+  r.get(
+    '/api/people/:id/faces',
+    {
+      schema: {
+        summary: "A person's enrolled faces (from stored photos and from uploaded ones), oldest first",
+        tags,
+        params: z.object({ id: z.string().min(1).max(100) }),
+        response: { 200: z.object({ faces: z.array(enrolledFaceSchema) }), 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const person = await deps.store.getPerson(request.params.id);
+      if (!person) throw new AppError('not_found', `no person with id ${request.params.id}`);
+      return { faces: (await deps.store.listEnrolledFaces(person.id)).map(enrolledFaceJson) };
+    },
+  );
+
+  r.get(
+    '/api/people/:id/faces/:enrolledId/thumbnail',
+    {
+      schema: {
+        summary: 'A square JPEG of one enrolled face',
+        tags,
+        params: faceParams,
+        querystring: z.object({ size: z.coerce.number().int().min(16).max(512).default(150) }),
+        response: { 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { id, enrolledId } = request.params;
+      const face = await deps.store.enrolledThumbnail(id, enrolledId);
+      if (!face) throw new AppError('not_found', 'this person has no such enrolled face');
+      if (face.jpeg) return sendJpeg(reply, face.jpeg);
+      if (!face.source) throw new AppError('not_found', 'no picture of this enrolled face was kept');
+      return sendJpeg(
+        reply,
+        await storedFaceThumbnail(deps, face.source.imageId, face.source.faceId, request.query.size),
+      );
+    },
+  );
+}
