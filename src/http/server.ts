@@ -16,6 +16,7 @@ import type { FaceEngine } from '../ports/face-engine.ts';
 import type { ImageCodec } from '../ports/image-decoder.ts';
 import type { ImageStore } from '../ports/image-store.ts';
 import { errorHandler, sendError } from './errors.ts';
+import { registerEnrolledFaceRoutes } from './routes/enrolled-faces.routes.ts';
 import { registerEventRoutes } from './routes/events.routes.ts';
 import { registerImageRoutes } from './routes/images.routes.ts';
 import { type JobRoutesDeps, registerJobRoutes } from './routes/jobs.routes.ts';
@@ -123,6 +124,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   registerImageRoutes(app, deps);
   registerPeopleRoutes(app, deps);
+  registerEnrolledFaceRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerSystemRoutes(app, deps);
   registerJobRoutes(app, { averages: deps.averages ?? null, maxUploadBytes: deps.maxUploadBytes });

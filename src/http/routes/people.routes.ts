@@ -12,6 +12,7 @@ import {
   renamePerson,
 } from '../../app/people.ts';
 import { AppError } from '../../core/errors.ts';
+import { keepEnrolledThumbnail } from '../face-thumbnail.ts';
 import { readSingleFile } from '../multipart.ts';
 import {
   boxSchema,
@@ -145,9 +146,13 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
         if (!(await deps.store.getPerson(personId)))
           throw new AppError('not_found', `no person with id ${personId}`);
         const bytes = await readSingleFile(request, deps.maxUploadBytes);
-        return reply
-          .status(201)
-          .send(enrollJson(await enrollFromPhoto(deps.people, personId, bytes, request.id)));
+        const enrolled = await enrollFromPhoto(deps.people, personId, bytes, request.id);
+        // The photo itself is not stored: keep a picture of the face for the person's page. Best effort —
+        // the enrolment stands without it.
+        await keepEnrolledThumbnail(deps, enrolled.enrolledId, bytes, enrolled.face.box).catch((error) =>
+          request.log.warn({ err: String(error) }, 'no thumbnail kept for an enrolled face'),
+        );
+        return reply.status(201).send(enrollJson(enrolled));
       }
       const parsed = z.object({ faceId: z.string().min(1).max(100) }).safeParse(request.body);
       if (!parsed.success)
