@@ -76,6 +76,8 @@ const redeemShape = {
   REDEEM_INTERVAL_MS: optionalEnv(intEnv(100, 86_400_000)).transform((v) => v ?? 30_000),
   /** A pending photo due for longer than this with nobody on it counts as stuck. */
   REDEEM_STALE_MS: optionalEnv(intEnv(100, 86_400_000)).transform((v) => v ?? 120_000),
+  /** Photos older than this many days in which nobody is identified are deleted by the redeemer; unset: kept forever. */
+  RETENTION_DAYS: optionalEnv(intEnv(1, 36_500)).transform((v) => v ?? null),
 };
 
 const importRoots = optionalEnv(z.string())

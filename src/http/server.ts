@@ -10,12 +10,14 @@ import type { IngestDeps } from '../app/ingest.ts';
 import type { PeopleDeps } from '../app/people.ts';
 import { AppError } from '../core/errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import type { ImageCodec } from '../ports/image-decoder.ts';
 import type { ImageStore } from '../ports/image-store.ts';
 import { errorHandler, sendError } from './errors.ts';
+import { registerAuditRoutes } from './routes/audit.routes.ts';
 import { registerEnrolledFaceRoutes } from './routes/enrolled-faces.routes.ts';
 import { registerEventRoutes } from './routes/events.routes.ts';
 import { registerImageRoutes } from './routes/images.routes.ts';
@@ -35,6 +37,8 @@ export interface HttpDeps {
   threshold: number;
   ingest: IngestDeps;
   people: PeopleDeps;
+  /** Who did what (issue 7): written by the people and job routes, read at GET /api/audit. */
+  audit: AuditLog;
   metrics: Metrics;
   logger: PinoLogger;
   maxUploadBytes: number;
@@ -84,6 +88,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         { name: 'events', description: 'Server-Sent Events' },
         { name: 'system', description: 'Health and metrics' },
         { name: 'jobs', description: 'Batch jobs: dataset averages' },
+        { name: 'audit', description: 'Who did what, when (admins)' },
       ],
     },
     transform: jsonSchemaTransform,
@@ -127,7 +132,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   registerEnrolledFaceRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerSystemRoutes(app, deps);
-  registerJobRoutes(app, { averages: deps.averages ?? null, maxUploadBytes: deps.maxUploadBytes });
+  registerJobRoutes(app, {
+    averages: deps.averages ?? null,
+    maxUploadBytes: deps.maxUploadBytes,
+    audit: deps.audit,
+  });
+  registerAuditRoutes(app, deps);
   registerPreviewRoutes(app, deps);
   await registerWebUi(app, { logger: deps.logger });
   return app;

@@ -1,8 +1,11 @@
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { resumeUnfinishedAverageJobs } from '../app/average/average-coordinator.ts';
 import { createPipelineJobHandler } from '../app/job-handler.ts';
 import { redeemOnce } from '../app/redeem.ts';
+import { purgeExpiredPhotos } from '../app/retention.ts';
 import { QueueWorker } from '../app/worker.ts';
+import { HeartbeatWriter, workerSample } from '../app/worker-heartbeat.ts';
 import type { AllConfig } from '../config/roles.config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -43,6 +46,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     metrics,
     logger,
     isReady: () => ready,
+    workers: infra.heartbeats,
   });
   const log = logger.child({ component: 'worker' });
 
@@ -61,17 +65,27 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     averages: averageStore.averages,
     queue,
   });
+  const consumer = consumerName('all');
   const worker = new QueueWorker({
     queue,
     handler,
     log,
-    consumer: consumerName('all'),
+    consumer,
     concurrency: config.WORKER_CONCURRENCY,
     leaseMs: config.JOB_LEASE_MS,
+  });
+  const heartbeat = new HeartbeatWriter({
+    store: infra.heartbeats,
+    clock,
+    log,
+    identity: { id: consumer, host: hostname(), pid: process.pid, role: 'all' },
+    intervalMs: config.WORKER_HEARTBEAT_MS,
+    sample: () => workerSample(engine, () => worker.busy, config.WORKER_CONCURRENCY),
   });
   const redeem = () =>
     redeemOnce({ store, clock, log: logger, staleMs: config.REDEEM_STALE_MS })
       .then((ids) => (ids.length > 0 ? relay.drain() : 0))
+      .then(() => purgeExpiredPhotos({ ...infra, log: logger, retentionDays: config.RETENTION_DAYS }))
       .catch((error) => logger.error({ err: String(error) }, 'redeemer pass failed'));
   let redeemTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | null = null;
@@ -80,6 +94,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
       ready = false;
       clearInterval(redeemTimer);
       await worker.stop(options.drainMs ?? 10_000);
+      await heartbeat.stop();
       await app.close();
       await relay.stop();
       events.close();
@@ -97,6 +112,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     redeemTimer = setInterval(redeem, config.REDEEM_INTERVAL_MS);
     redeemTimer.unref();
     worker.start();
+    await heartbeat.start();
     if (averageDeps)
       resumeUnfinishedAverageJobs(averageDeps).catch((error) =>
         logger.error({ err: String(error) }, 'resuming average jobs failed'),

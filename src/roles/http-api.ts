@@ -64,7 +64,7 @@ async function decodeForCodec(bytes: Uint8Array) {
 
 export interface HttpApiParts {
   config: { DATA_DIR: string; MAX_UPLOAD_BYTES: number; IMPORT_ROOTS: string[]; MATCH_THRESHOLD?: number };
-  infra: Pick<Infra, 'store' | 'queue' | 'blobs' | 'clock'>;
+  infra: Pick<Infra, 'store' | 'queue' | 'blobs' | 'clock' | 'privacy' | 'audit'>;
   events: EventBus;
   engine: FaceEngine;
   averages: AverageJobStore | null;
@@ -86,7 +86,7 @@ export interface HttpApi {
 /** The HTTP API of `all` and `api`: ingest, people, identify, events, average jobs, web UI. */
 export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
   const { config, infra, events, engine, logger } = parts;
-  const { store, queue, blobs, clock } = infra;
+  const { store, queue, blobs, clock, privacy, audit } = infra;
   const threshold = config.MATCH_THRESHOLD ?? engine.model.threshold;
   const galleries = new GalleryCache(store, engine.model);
   const relay = new OutboxRelay(store, queue, logger);
@@ -129,7 +129,18 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
       importRoots,
       afterIngest: nudge,
     },
-    people: { store, engine, events, clock, afterChange: nudge },
+    audit,
+    people: {
+      store,
+      engine,
+      events,
+      clock,
+      privacy,
+      blobs,
+      audit,
+      log: logger.child({ component: 'people' }),
+      afterChange: nudge,
+    },
   });
   return { app, relay, galleries, threshold, averageDeps };
 }

@@ -2,15 +2,19 @@ import { join } from 'node:path';
 import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
 import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
 import { EmbeddedJobQueue } from '../adapters/queue-embedded/job-queue.embedded.ts';
+import { SqlAuditLog } from '../adapters/sqlite/audit-log.sqlite.ts';
 import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
+import { SqlPrivacyStore } from '../adapters/sqlite/privacy-store.sqlite.ts';
 import type { Database } from '../adapters/sqlite/schema.ts';
 import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { ImageStore } from '../ports/image-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { PrivacyStore } from '../ports/privacy-store.ts';
 
 export interface InfraConfig {
   DATA_DIR: string;
@@ -29,6 +33,10 @@ export interface Infra {
   queue: JobQueue;
   blobs: BlobStore;
   clock: Clock;
+  /** Forgetting people and the retention purge, on the store's database. */
+  privacy: PrivacyStore;
+  /** The audit log, on the store's database. */
+  audit: AuditLog;
   /**
    * Events: in-process on SQLite; on PostgreSQL shared with every process on the database (and schema)
    * through LISTEN/NOTIFY, so an api's SSE clients see what a worker process wrote.
@@ -125,6 +133,8 @@ export async function openInfra(
       queue,
       blobs,
       clock,
+      privacy: new SqlPrivacyStore(db),
+      audit: new SqlAuditLog(db, clock),
       events,
       database,
       queueKind,

@@ -1,11 +1,13 @@
 import { OutboxRelay } from '../app/outbox-relay.ts';
 import { redeemOnce } from '../app/redeem.ts';
+import { purgeExpiredPhotos } from '../app/retention.ts';
 import type { RedeemerConfig } from '../config/roles.config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { openEmbedded } from './embedded.ts';
 
 /**
- * `faceflow redeemer`: re-queues stuck and due photos every REDEEM_INTERVAL_MS (or once, with `once`).
+ * `faceflow redeemer`: re-queues stuck and due photos every REDEEM_INTERVAL_MS (or once, with `once`),
+ * and deletes unidentified photos older than RETENTION_DAYS when that is set.
  * Resolves when `signal` aborts (or after the single pass).
  */
 export async function runRedeemer(
@@ -24,6 +26,7 @@ export async function runRedeemer(
       retryFailed: options.retryFailed,
     });
     await relay.drain();
+    await purgeExpiredPhotos({ ...infra, log: logger, retentionDays: config.RETENTION_DAYS });
     return ids.length;
   };
   let total = 0;

@@ -16,13 +16,17 @@ import {
 import { averageJobView, averageResultDocument } from '../../app/average/average-document.ts';
 import { type ImportRoots, resolveImportPath } from '../../app/import-path.ts';
 import { AppError } from '../../core/errors.ts';
+import { type AuditLog, auditActorOf } from '../../ports/audit-log.ts';
 import type { AverageJobOptions } from '../../ports/average-job-store.ts';
+import { principalOf } from '../principal-fallback.ts';
 import { errorSchema, idParams } from '../schemas.ts';
 
 export interface JobRoutesDeps {
   /** Null where this process has no average-job store: the routes answer 503. */
   averages: (AverageCoordinatorDeps & { importRoots: ImportRoots; uploadDir: string }) | null;
   maxUploadBytes: number;
+  /** Downloads of a result are audited (it is derived from face embeddings). */
+  audit: AuditLog;
 }
 
 const optionsShape = {
@@ -188,10 +192,17 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
       const a = averages();
       const job = await a.averages.getJob(request.params.id);
       if (!job) throw new AppError('not_found', `no job ${request.params.id}`);
+      const document = averageResultDocument(job);
+      await deps.audit.record({
+        actor: auditActorOf(principalOf(request)),
+        action: 'average.downloaded',
+        target: { type: 'average_job', id: job.id },
+        details: { state: job.state },
+      });
       return reply
         .header('content-disposition', `attachment; filename="${job.id}.json"`)
         .type('application/json')
-        .send(averageResultDocument(job));
+        .send(document);
     },
   );
 

@@ -14,6 +14,7 @@ import {
 import { AppError } from '../../core/errors.ts';
 import { keepEnrolledThumbnail } from '../face-thumbnail.ts';
 import { readSingleFile } from '../multipart.ts';
+import { principalOf } from '../principal-fallback.ts';
 import {
   boxSchema,
   errorSchema,
@@ -43,6 +44,23 @@ function enrollJson(result: EnrollResult): z.infer<typeof enrollResponse> {
   return { ...result, person: personJson(result.person) };
 }
 
+const deleteQuery = z.object({
+  purge: z.enum(['photos']).optional().describe('`photos`: also delete every photo the person appears in'),
+});
+
+const deletionSchema = z.object({
+  person: z.object({ id: z.string(), name: z.string() }),
+  purgedPhotos: z.boolean(),
+  deleted: z.object({
+    enrolledEmbeddings: z.number(),
+    facesUnlabelled: z.number(),
+    photos: z.number(),
+    faces: z.number(),
+    jobs: z.number(),
+    blobs: z.number(),
+  }),
+});
+
 const matchSchema = z.object({ id: z.string(), name: z.string(), distance: z.number() });
 
 export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -60,7 +78,9 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
       },
     },
     async (request, reply) =>
-      reply.status(201).send(personJson(await createPerson(deps.people, request.body.name))),
+      reply
+        .status(201)
+        .send(personJson(await createPerson(deps.people, request.body.name, principalOf(request)))),
   );
 
   r.get(
@@ -104,22 +124,31 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
         response: { 200: personSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request) => personJson(await renamePerson(deps.people, request.params.id, request.body.name)),
+    async (request) =>
+      personJson(await renamePerson(deps.people, request.params.id, request.body.name, principalOf(request))),
   );
 
   r.delete(
     '/api/people/:id',
     {
       schema: {
-        summary: 'Delete a person: their enrolled faces go, the photos that matched them are re-identified',
+        summary: 'Forget a person: their enrolled faces go, their faces are un-labelled and re-identified',
+        description:
+          'With `purge=photos`, every photo the person appears in is deleted too: its rows, faces, queued jobs and stored bytes. Answers what was deleted, in numbers.',
         tags,
         params: idParams,
+        querystring: deleteQuery,
+        response: { 200: deletionSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request, reply) => {
-      await deletePerson(deps.people, request.params.id, request.id);
-      return reply.status(204).send();
-    },
+    async (request) =>
+      deletePerson(
+        deps.people,
+        request.params.id,
+        { purgePhotos: request.query.purge === 'photos' },
+        principalOf(request),
+        request.id,
+      ),
   );
 
   r.post(
@@ -146,7 +175,13 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
         if (!(await deps.store.getPerson(personId)))
           throw new AppError('not_found', `no person with id ${personId}`);
         const bytes = await readSingleFile(request, deps.maxUploadBytes);
-        const enrolled = await enrollFromPhoto(deps.people, personId, bytes, request.id);
+        const enrolled = await enrollFromPhoto(
+          deps.people,
+          personId,
+          bytes,
+          principalOf(request),
+          request.id,
+        );
         // The photo itself is not stored: keep a picture of the face for the person's page. Best effort —
         // the enrolment stands without it.
         await keepEnrolledThumbnail(deps, enrolled.enrolledId, bytes, enrolled.face.box).catch((error) =>
@@ -159,7 +194,11 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
         throw new AppError('invalid_input', 'send a photo (multipart) or JSON {"faceId": "..."}');
       return reply
         .status(201)
-        .send(enrollJson(await enrollFromFace(deps.people, personId, parsed.data.faceId, request.id)));
+        .send(
+          enrollJson(
+            await enrollFromFace(deps.people, personId, parsed.data.faceId, principalOf(request), request.id),
+          ),
+        );
     },
   );
 
@@ -174,7 +213,10 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
         response: { 200: faceSchema, 400: errorSchema, 404: errorSchema },
       },
     },
-    async (request) => faceJson(await assignFace(deps.people, request.params.faceId, request.body.personId)),
+    async (request) =>
+      faceJson(
+        await assignFace(deps.people, request.params.faceId, request.body.personId, principalOf(request)),
+      ),
   );
 
   r.post(
