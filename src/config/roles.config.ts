@@ -36,9 +36,9 @@ const workerShape = {
   MAX_ATTEMPTS: optionalEnv(intEnv(1, 100)).transform((v) => v ?? 5),
   RETRY_BASE_MS: optionalEnv(intEnv(1, 3_600_000)).transform((v) => v ?? 1000),
   JOB_LEASE_MS: optionalEnv(intEnv(500, 3_600_000)).transform((v) => v ?? 30_000),
-};
   /** How often a worker process writes its heartbeat row (the System page lists live workers). */
   WORKER_HEARTBEAT_MS: optionalEnv(intEnv(100, 3_600_000)).transform((v) => v ?? 5000),
+};
 
 /** The worker's (and recognizer's) own small HTTP server: /healthz, /readyz, /metrics. */
 const metricsShape = {
@@ -61,11 +61,11 @@ const recognizerClientShape = {
   /** Consecutive failed calls that open the circuit breaker, and how long it then stays open. */
   RECOGNIZER_BREAKER_FAILURES: optionalEnv(intEnv(1, 100)).transform((v) => v ?? 3),
   RECOGNIZER_BREAKER_OPEN_MS: optionalEnv(intEnv(100, 3_600_000)).transform((v) => v ?? 10_000),
-};
   /** How often the host of RECOGNIZER_URL is resolved again to spread calls over every address (0: never). */
   RECOGNIZER_RESOLVE_INTERVAL_MS: optionalEnv(intEnv(0, 86_400_000)).transform((v) => v ?? 30_000),
   /** A recognizer connection older than this is replaced at the next re-resolution (0: never). */
   RECOGNIZER_MAX_CONNECTION_AGE_MS: optionalEnv(intEnv(0, 86_400_000)).transform((v) => v ?? 300_000),
+};
 
 const httpShape = {
   PORT: optionalEnv(intEnv(0, 65_535)).transform((v) => v ?? 3000),

@@ -16,6 +16,7 @@ import type { EventBus } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import type { ImageCodec } from '../ports/image-decoder.ts';
 import type { ImageStore } from '../ports/image-store.ts';
+import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
 import { errorHandler, sendError } from './errors.ts';
 import { registerAuditRoutes } from './routes/audit.routes.ts';
 import { registerEnrolledFaceRoutes } from './routes/enrolled-faces.routes.ts';
@@ -46,6 +47,8 @@ export interface HttpDeps {
   isReady: () => boolean;
   /** Dataset average jobs (issue 6); absent: the job routes answer 503. */
   averages?: JobRoutesDeps['averages'];
+  /** Worker heartbeat rows, listed by GET /api/system; absent: no workers are listed. */
+  workers?: WorkerHeartbeatStore;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;

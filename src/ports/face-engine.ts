@@ -30,6 +30,8 @@ export interface FaceEngine {
   /** Results come back in input order, with a per-image error instead of a rejection. */
   analyzeBatch(images: Uint8Array[], options?: AnalyzeOptions): Promise<BatchItemResult[]>;
   stats(): EngineStats;
+  /** The circuit breaker's state of an engine behind one (the remote recognizer); absent in-process. */
+  breakerState?(): 'closed' | 'half_open' | 'open';
   close(): Promise<void>;
 }
 

@@ -66,6 +66,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
       metrics,
       logger,
       isReady: () => ready,
+      workers: infra.heartbeats,
     });
     api.relay.start(1000);
     const address = await api.app.listen({ port: config.PORT, host: config.HOST });

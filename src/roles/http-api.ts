@@ -12,6 +12,7 @@ import type { AverageJobStore } from '../ports/average-job-store.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
 import type { Infra } from './infra.ts';
 
 let engineModule: Promise<typeof import('../engine/index.ts')> | undefined;
@@ -71,6 +72,8 @@ export interface HttpApiParts {
   metrics: Metrics;
   logger: PinoLogger;
   isReady: () => boolean;
+  /** Worker heartbeat rows for GET /api/system. */
+  workers?: WorkerHeartbeatStore;
 }
 
 export interface HttpApi {
@@ -118,6 +121,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
     logger,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     isReady: parts.isReady,
+    workers: parts.workers,
     averages: averageDeps,
     ingest: {
       store,

@@ -7,6 +7,7 @@ import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
 import { SqlPrivacyStore } from '../adapters/sqlite/privacy-store.sqlite.ts';
 import type { Database } from '../adapters/sqlite/schema.ts';
 import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
+import { SqlWorkerHeartbeats } from '../adapters/sqlite/worker-heartbeats.sql.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
@@ -15,6 +16,7 @@ import type { ImageStore } from '../ports/image-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { PrivacyStore } from '../ports/privacy-store.ts';
+import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
 
 export interface InfraConfig {
   DATA_DIR: string;
@@ -42,6 +44,8 @@ export interface Infra {
    * through LISTEN/NOTIFY, so an api's SSE clients see what a worker process wrote.
    */
   events: EventBus;
+  /** Worker heartbeat rows, on the store's database (the System page lists the workers). */
+  heartbeats: WorkerHeartbeatStore;
   /** `sqlite` or `postgres`. */
   database: 'sqlite' | 'postgres';
   /** `embedded`, `rabbitmq` or `nats`. */
@@ -136,6 +140,7 @@ export async function openInfra(
       privacy: new SqlPrivacyStore(db),
       audit: new SqlAuditLog(db, clock),
       events,
+      heartbeats: new SqlWorkerHeartbeats(db),
       database,
       queueKind,
       close: closeAll,

@@ -1,7 +1,9 @@
+import { hostname } from 'node:os';
 import { GalleryCache } from '../app/gallery-cache.ts';
 import { createPipelineJobHandler } from '../app/job-handler.ts';
 import { OutboxRelay } from '../app/outbox-relay.ts';
 import { QueueWorker } from '../app/worker.ts';
+import { HeartbeatWriter, workerSample } from '../app/worker-heartbeat.ts';
 import type { WorkerConfig } from '../config/roles.config.ts';
 import { type HealthServer, startHealthServer } from '../observability/health-server.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -98,8 +100,17 @@ export async function startWorker(
     if (ownsInfra) await infra.close();
     throw error;
   }
+  const heartbeat = new HeartbeatWriter({
+    store: infra.heartbeats,
+    clock,
+    log: logger,
+    identity: { id: consumer, host: hostname(), pid: process.pid, role: 'worker' },
+    intervalMs: config.WORKER_HEARTBEAT_MS,
+    sample: () => workerSample(engine, () => worker.busy, config.WORKER_CONCURRENCY),
+  });
   relay.start(500);
   worker.start();
+  await heartbeat.start();
   ready = true;
   logger.info({ consumer, concurrency: config.WORKER_CONCURRENCY, metrics: health?.url }, 'worker started');
   return {
@@ -108,6 +119,7 @@ export async function startWorker(
     async close() {
       ready = false;
       await worker.stop(options.drainMs ?? 10_000);
+      await heartbeat.stop();
       await health?.close();
       await relay.stop();
       if (!options.keepEngine) await engine.close();

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { livenessOf } from '../../app/worker-heartbeat.ts';
 import { IMAGE_STATUSES } from '../../core/image-status.ts';
 import { imageJson, imageSchema, searchQuery } from '../schemas.ts';
 import type { HttpDeps } from '../server.ts';
@@ -12,6 +13,33 @@ const countsSchema = z.object(
     z.ZodNumber
   >,
 );
+
+const workerSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  pid: z.number(),
+  role: z.string(),
+  engineThreads: z.number(),
+  threadsBusy: z.number(),
+  jobsInHand: z.number(),
+  concurrency: z.number(),
+  breakerState: z.enum(['closed', 'half_open', 'open']).nullable(),
+  startedAt: z.string(),
+  lastSeen: z.string(),
+  /** `gone`: 3 beats missed (killed, or its machine is unreachable). */
+  state: z.enum(['alive', 'gone']),
+});
+
+/** Every worker process that wrote a heartbeat, with whether it still beats. */
+async function workersOf(deps: HttpDeps, now: number): Promise<z.infer<typeof workerSchema>[]> {
+  const beats = (await deps.workers?.list()) ?? [];
+  return beats.map(({ intervalMs, startedAt, lastSeen, ...rest }) => ({
+    ...rest,
+    startedAt: new Date(startedAt).toISOString(),
+    lastSeen: new Date(lastSeen).toISOString(),
+    state: livenessOf({ lastSeen, intervalMs }, now),
+  }));
+}
 
 const systemSchema = z.object({
   images: countsSchema,
@@ -29,6 +57,7 @@ const systemSchema = z.object({
     failed: z.array(z.number()),
   }),
   failures: z.array(imageSchema),
+  workers: z.array(workerSchema),
 });
 
 /** Reads the queue depth gauge (which asks the queue when collected); null when this process has no queue. */
@@ -70,16 +99,17 @@ export function registerSystemRoutes(app: FastifyInstance, deps: HttpDeps): void
     {
       schema: {
         summary:
-          'Operator view: photos by status, queue depth, engine threads busy, photos finished per 10 s over the last 10 minutes, latest failures',
+          'Operator view: photos by status, queue depth, engine threads busy, photos finished per 10 s over the last 10 minutes, latest failures, worker processes (from their heartbeats)',
         tags: ['system'],
         response: { 200: systemSchema },
       },
     },
     async () => {
-      const [images, queue, failed] = await Promise.all([
+      const [images, queue, failed, workers] = await Promise.all([
         deps.store.countByStatus(),
         queueDepth(deps),
         deps.store.listImages({ status: 'failed', limit: 20 }),
+        workersOf(deps, Date.now()),
       ]);
       const series = throughput.series(Date.now());
       return {
@@ -88,6 +118,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: HttpDeps): void
         engine: deps.engine.stats(),
         throughput: { ...series, since: new Date(series.since).toISOString() },
         failures: failed.items.map(imageJson),
+        workers,
       };
     },
   );
