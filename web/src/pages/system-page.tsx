@@ -57,6 +57,82 @@ function ThroughputChart({ throughput }: { throughput: SystemStats['throughput']
   );
 }
 
+/** A worker process as `GET /api/system` lists it (from the heartbeat row it writes every few seconds). */
+interface WorkerProcess {
+  id: string;
+  host: string;
+  pid: number;
+  role: string;
+  engineThreads: number;
+  threadsBusy: number;
+  jobsInHand: number;
+  concurrency: number;
+  breakerState: 'closed' | 'half_open' | 'open' | null;
+  startedAt: string;
+  lastSeen: string;
+  state: 'alive' | 'gone';
+}
+
+const BREAKER_LABELS: Record<NonNullable<WorkerProcess['breakerState']>, string> = {
+  closed: 'closed (recognizer answering)',
+  half_open: 'half-open (probing the recognizer)',
+  open: 'open (recognizer down: photos wait)',
+};
+
+function secondsAgo(iso: string): string {
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  return seconds < 120 ? `${seconds} s ago` : `${Math.round(seconds / 60)} min ago`;
+}
+
+/** Every worker process of the cluster, alive or gone (3 heartbeats missed), with its breaker. */
+function Workers({ workers }: { workers: WorkerProcess[] }) {
+  return (
+    <section aria-labelledby="workers-h">
+      <h2 id="workers-h">Workers</h2>
+      {workers.length === 0 ? (
+        <p className="empty">No worker process is running.</p>
+      ) : (
+        <div className="table-wrap">
+          <table data-testid="workers">
+            <thead>
+              <tr>
+                <th scope="col">Worker</th>
+                <th scope="col">State</th>
+                <th scope="col">Jobs in hand</th>
+                <th scope="col">Engine</th>
+                <th scope="col">Recognizer breaker</th>
+                <th scope="col">Last seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {workers.map((w) => (
+                <tr key={w.id} data-worker-id={w.id} className={w.state === 'gone' ? 'muted' : undefined}>
+                  <td>
+                    {w.host} · pid {w.pid} <span className="muted">({w.role})</span>
+                  </td>
+                  <td>{w.state === 'alive' ? 'running' : 'gone (no heartbeat)'}</td>
+                  <td>
+                    {w.jobsInHand} of {w.concurrency}
+                  </td>
+                  <td>
+                    {w.engineThreads > 0
+                      ? `${w.threadsBusy} of ${w.engineThreads} threads busy`
+                      : `${w.threadsBusy} remote calls`}
+                  </td>
+                  <td>{w.breakerState ? BREAKER_LABELS[w.breakerState] : '— (in-process engine)'}</td>
+                  <td>
+                    <time dateTime={w.lastSeen}>{secondsAgo(w.lastSeen)}</time>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
 function formatEta(seconds: number | null): string {
   if (seconds === null) return '—';
   if (seconds < 60) return `${Math.round(seconds)} s`;
@@ -146,6 +222,8 @@ export function SystemPage() {
   if (stats.isPending) return <Loading what="system status" />;
   if (!stats.data) return <ErrorMessage error={stats.error} prefix="System status could not be loaded" />;
   const { images, queue, engine, throughput, failures } = stats.data;
+  // Listed by servers with heartbeats; an older server's answer has none.
+  const workers = (stats.data as SystemStats & { workers?: WorkerProcess[] }).workers ?? [];
   return (
     <>
       <h1>System</h1>
@@ -198,6 +276,7 @@ export function SystemPage() {
         </h2>
         <ThroughputChart throughput={throughput} />
       </section>
+      <Workers workers={workers} />
       <BatchJobs />
       <section aria-labelledby="failures-h">
         <h2 id="failures-h">Recent failures</h2>
