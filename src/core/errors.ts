@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'forbidden_path'
   | 'conflict'
   | 'unauthorized'
+  | 'invalid_credentials'
+  | 'locked'
   | 'forbidden'
   | 'rate_limited'
   | 'engine_failure'

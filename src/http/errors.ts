@@ -14,6 +14,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   forbidden_path: 403,
   conflict: 409,
   unauthorized: 401,
+  invalid_credentials: 401,
+  locked: 429,
   forbidden: 403,
   rate_limited: 429,
   engine_failure: 500,

@@ -1,0 +1,63 @@
+import { AppError } from '../../core/errors.ts';
+import type { Principal, Role } from '../../core/principal.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { UserRecord, UserStore } from '../../ports/user-store.ts';
+import { checkName } from './names.ts';
+import { checkPasswordPolicy, hashPassword } from './passwords.ts';
+
+export interface UserAdminDeps {
+  users: UserStore;
+  clock: Clock;
+}
+
+/** Creates a user after checking the name and the password policy (the CLI and the admin API share it). */
+export async function createUser(
+  deps: UserAdminDeps,
+  input: { name: string; password: string; role: Role },
+): Promise<UserRecord> {
+  checkName(input.name);
+  checkPasswordPolicy(input.password);
+  const passwordHash = await hashPassword(input.password);
+  return deps.users.createUser({ name: input.name, role: input.role, passwordHash }, deps.clock.now());
+}
+
+const lastAdmin = () => new AppError('conflict', 'the last admin cannot be removed or demoted');
+const noUser = (id: string) => new AppError('not_found', `no user ${id}`);
+
+/**
+ * Changes name, role or password. A new password or role ends the user's sessions (refresh tokens);
+ * the last admin cannot be demoted, so the installation always has someone to manage it.
+ */
+export async function updateUser(
+  deps: UserAdminDeps,
+  id: string,
+  patch: { name?: string; role?: Role; password?: string },
+): Promise<UserRecord> {
+  const { users, clock } = deps;
+  const current = await users.userById(id);
+  if (!current) throw noUser(id);
+  if (patch.name !== undefined) checkName(patch.name);
+  if (patch.password !== undefined) checkPasswordPolicy(patch.password);
+  if (current.role === 'admin' && patch.role !== undefined && patch.role !== 'admin')
+    if ((await users.countAdmins()) <= 1) throw lastAdmin();
+  const passwordHash = patch.password === undefined ? undefined : await hashPassword(patch.password);
+  const updated = await users.updateUser(
+    id,
+    { name: patch.name, role: patch.role, passwordHash },
+    clock.now(),
+  );
+  if (!updated) throw noUser(id);
+  if (passwordHash !== undefined || (patch.role !== undefined && patch.role !== current.role))
+    await users.revokeUserRefreshTokens(id, clock.now());
+  return updated;
+}
+
+/** Deletes a user (and their sessions); not yourself and not the last admin. */
+export async function deleteUser(deps: UserAdminDeps, id: string, actor: Principal): Promise<void> {
+  const { users } = deps;
+  if (actor.kind === 'user' && actor.id === id) throw new AppError('conflict', 'you cannot delete yourself');
+  const current = await users.userById(id);
+  if (!current) throw noUser(id);
+  if (current.role === 'admin' && (await users.countAdmins()) <= 1) throw lastAdmin();
+  if (!(await users.deleteUser(id))) throw noUser(id);
+}
