@@ -139,18 +139,59 @@ export function errorFromBody(status: number, body: unknown): ApiError {
   return new ApiError(status, 'http_error', `the server answered ${status}`);
 }
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
-  let response: Response;
+async function send(path: string, init?: RequestInit): Promise<Response> {
   try {
-    response = await fetch(path, init);
+    return await fetch(path, init);
   } catch (error) {
+    if (init?.signal?.aborted) throw error;
     throw new ApiError(0, 'network', `the server cannot be reached (${String(error)})`);
   }
+}
+
+/**
+ * Calls the API with the session cookie. On 401 the session is renewed once (`POST /api/auth/refresh`) and
+ * the call repeated; when that fails too the app is told (it shows the login page).
+ */
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  let response = await send(path, init);
+  if (response.status === 401 && !isAuthPath(path) && (await session.renew()))
+    response = await send(path, init);
+  if (response.status === 401 && !isAuthPath(path)) session.expired();
   if (response.status === 204) return undefined as T;
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) throw errorFromBody(response.status, body);
   return body as T;
 }
+
+const isAuthPath = (path: string) => path.startsWith('/api/auth/');
+
+type SessionListener = () => void;
+
+/** The browser session: one refresh at a time, and who to tell when it has ended. */
+export const session = {
+  renewing: null as Promise<boolean> | null,
+  listeners: new Set<SessionListener>(),
+  /** Renews the access cookie with the refresh cookie; concurrent callers share one attempt. */
+  renew(): Promise<boolean> {
+    this.renewing ??= fetch('/api/auth/refresh', { method: 'POST' })
+      .then((r) => r.ok)
+      .catch(() => false)
+      .finally(() => {
+        // Let the calls that are waiting see the result, then allow a later renewal.
+        setTimeout(() => {
+          this.renewing = null;
+        }, 0);
+      });
+    return this.renewing;
+  },
+  expired(): void {
+    for (const listener of this.listeners) listener();
+  },
+  onExpired(listener: SessionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  },
+};
 
 const json = (method: string, body: unknown): RequestInit => ({
   method,
@@ -161,23 +202,73 @@ const json = (method: string, body: unknown): RequestInit => ({
 export interface ImageFilter {
   status?: ImageStatus;
   person?: string;
+  /** Part of the file name or import path (the server searches every photo, case-insensitive). */
+  q?: string;
+}
+
+export type Role = 'viewer' | 'editor' | 'admin';
+
+export interface User {
+  id: string;
+  name: string;
+  role: Role;
+  kind?: string;
+}
+
+export interface AuthConfig {
+  authDisabled: boolean;
+  setupNeeded: boolean;
+}
+
+export interface SignedIn {
+  accessToken: string;
+  expiresIn: number;
+  user: User;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt?: string;
+  lastUsedAt?: string | null;
+  revokedAt?: string | null;
+}
+
+export interface EnrolledFace {
+  id: string;
+  createdAt: string;
+  source: { imageId: string; faceId: string } | null;
+  thumbnailUrl: string | null;
+}
+
+function filterQuery(filter: Omit<ImageFilter, 'status'>): URLSearchParams {
+  const query = new URLSearchParams();
+  if (filter.person) query.set('person', filter.person);
+  const q = filter.q?.trim();
+  if (q) query.set('q', q);
+  return query;
 }
 
 export const api = {
   listImages(filter: ImageFilter, cursor: string | null, limit = 50): Promise<ImagePage> {
-    const query = new URLSearchParams({ limit: String(limit) });
+    const query = filterQuery(filter);
+    query.set('limit', String(limit));
     if (filter.status) query.set('status', filter.status);
-    if (filter.person) query.set('person', filter.person);
     if (cursor) query.set('cursor', cursor);
     return request(`/api/images?${query}`);
   },
-  imageCounts: (): Promise<{ counts: Record<ImageStatus, number>; total: number }> =>
-    request('/api/images/counts'),
+  imageCounts: (
+    filter: Omit<ImageFilter, 'status'> = {},
+  ): Promise<{ counts: Record<ImageStatus, number>; total: number }> =>
+    request(`/api/images/counts?${filterQuery(filter)}`),
   getImage: (id: string): Promise<ImageDetail> => request(`/api/images/${encodeURIComponent(id)}`),
   retryImage: (id: string): Promise<{ id: string; status: 'pending' }> =>
     request(`/api/images/${encodeURIComponent(id)}/retry`, { method: 'POST' }),
   listPeople: (): Promise<{ people: Person[] }> => request('/api/people'),
   getPerson: (id: string): Promise<PersonDetail> => request(`/api/people/${encodeURIComponent(id)}`),
+  enrolledFaces: (id: string): Promise<{ faces: EnrolledFace[] }> =>
+    request(`/api/people/${encodeURIComponent(id)}/faces`),
   createPerson: (name: string): Promise<Person> => request('/api/people', json('POST', { name })),
   renamePerson: (id: string, name: string): Promise<Person> =>
     request(`/api/people/${encodeURIComponent(id)}`, json('PATCH', { name })),
@@ -201,6 +292,25 @@ export const api = {
   listJobs: (): Promise<{ jobs: BatchJob[] }> => request('/api/jobs?limit=10'),
   cancelJob: (id: string): Promise<BatchJob> =>
     request(`/api/jobs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+
+  /** Whether the server runs without sign-in, and whether the first admin is still to be created. */
+  authConfig: (): Promise<AuthConfig> => request('/api/auth/config'),
+  me: (): Promise<{ user: User }> => request('/api/auth/me'),
+  login: (name: string, password: string): Promise<SignedIn> =>
+    request('/api/auth/login', json('POST', { name, password })),
+  setup: (token: string, name: string, password: string): Promise<SignedIn> =>
+    request('/api/auth/setup', json('POST', { token, name, password })),
+  logout: (): Promise<void> => request('/api/auth/logout', { method: 'POST' }),
+  listUsers: (): Promise<{ users: User[] }> => request('/api/users'),
+  createUser: (name: string, password: string, role: Role): Promise<User> =>
+    request('/api/users', json('POST', { name, password, role })),
+  deleteUser: (id: string): Promise<void> =>
+    request(`/api/users/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  listKeys: (): Promise<{ keys: ApiKey[] }> => request('/api/keys'),
+  createKey: (name: string, role: Role): Promise<ApiKey & { key: string }> =>
+    request('/api/keys', json('POST', { name, role })),
+  revokeKey: (id: string): Promise<void> =>
+    request(`/api/keys/${encodeURIComponent(id)}`, { method: 'DELETE' }),
 };
 
 export const imageContentUrl = (id: string) => `/api/images/${encodeURIComponent(id)}/content`;
@@ -211,11 +321,24 @@ export const faceThumbnailUrl = (imageId: string, faceId: string, size = 96) =>
   `/api/images/${encodeURIComponent(imageId)}/faces/${encodeURIComponent(faceId)}/thumbnail?size=${size}`;
 
 /** Uploads one file with XMLHttpRequest (fetch cannot report upload progress). */
-export function uploadImage(
+export async function uploadImage(
   file: File,
   name: string,
   onProgress: (fraction: number) => void,
 ): Promise<IngestResult> {
+  try {
+    return await uploadOnce(file, name, onProgress);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    if (!(await session.renew())) {
+      session.expired();
+      throw error;
+    }
+    return uploadOnce(file, name, onProgress);
+  }
+}
+
+function uploadOnce(file: File, name: string, onProgress: (fraction: number) => void): Promise<IngestResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/images');
@@ -248,6 +371,10 @@ export function describeError(error: unknown): string {
       return `No usable face: ${error.message}`;
     case 'network':
       return `Network problem: ${error.message}`;
+    case 'forbidden':
+      return `Not allowed for your role: ${error.message}`;
+    case 'unauthorized':
+      return 'You are signed out. Sign in again.';
     default:
       return error.message;
   }

@@ -1,6 +1,14 @@
 import { type InfiniteData, type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type { ImageDetail, ImagePage, ImageStatus, PersonRef } from './api.ts';
+import {
+  session as browserSession,
+  type ImageDetail,
+  type ImagePage,
+  type ImageStatus,
+  type PersonRef,
+} from './api.ts';
+
+const renewSession = () => browserSession.renew();
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting';
 
@@ -68,41 +76,69 @@ function applyImageEvent(
   if (event.status === 'processed' && event.people.length > 0) slow.add(['person'], ['people-stats']);
 }
 
-/** Keeps every query fresh from `GET /api/events` (Server-Sent Events); returns the connection state. */
-export function useLiveEvents(): LiveState {
+/**
+ * Keeps every query fresh from `GET /api/events` (Server-Sent Events); returns the connection state.
+ * `session` names who is signed in: the stream is opened again when it changes (the browser sends the new
+ * session cookie), and not at all while it is null.
+ */
+export function useLiveEvents(session: string | null): LiveState {
   const client = useQueryClient();
   const [state, setState] = useState<LiveState>('connecting');
 
   useEffect(() => {
+    if (session === null) return;
     const invalidate = new Invalidator(client);
     const slow = new Invalidator(client, 2000);
-    const source = new EventSource('/api/events');
+    let source: EventSource | null = null;
+    let retry: ReturnType<typeof setTimeout> | null = null;
     let opened = false;
-    source.onopen = () => {
-      // After a reconnect some events may have been missed beyond what the server replays: refetch.
-      if (opened) void client.invalidateQueries();
-      opened = true;
-      setState('live');
+    let stopped = false;
+    let delayMs = 1000;
+
+    const connect = () => {
+      const stream = new EventSource('/api/events');
+      source = stream;
+      stream.onopen = () => {
+        // After a reconnect some events may have been missed beyond what the server replays: refetch.
+        if (opened) void client.invalidateQueries();
+        opened = true;
+        delayMs = 1000;
+        setState('live');
+      };
+      stream.onerror = () => {
+        setState('reconnecting');
+        // The browser retries by itself after a network error, but gives up on an HTTP error (an expired
+        // session answers 401): renew the session, then open the stream again.
+        if (stream.readyState !== EventSource.CLOSED || stopped) return;
+        retry = setTimeout(() => {
+          void renewSession().finally(() => {
+            if (!stopped) connect();
+          });
+        }, delayMs);
+        delayMs = Math.min(delayMs * 2, 15_000);
+      };
+      stream.addEventListener('image', (e) =>
+        applyImageEvent(client, JSON.parse(e.data) as ImageEvent, invalidate, slow),
+      );
+      stream.addEventListener('person', () =>
+        invalidate.add(['people'], ['person'], ['people-stats'], ['image'], ['images']),
+      );
+      stream.addEventListener('job', (e) => {
+        const job = JSON.parse(e.data) as { state: string };
+        invalidate.add(['jobs']);
+        if (job.state === 'done')
+          invalidate.add(['image'], ['images'], ['person'], ['people-stats'], ['counts']);
+      });
     };
-    source.onerror = () => setState('reconnecting');
-    source.addEventListener('image', (e) =>
-      applyImageEvent(client, JSON.parse(e.data) as ImageEvent, invalidate, slow),
-    );
-    source.addEventListener('person', () =>
-      invalidate.add(['people'], ['person'], ['people-stats'], ['image'], ['images']),
-    );
-    source.addEventListener('job', (e) => {
-      const job = JSON.parse(e.data) as { state: string };
-      invalidate.add(['jobs']);
-      if (job.state === 'done')
-        invalidate.add(['image'], ['images'], ['person'], ['people-stats'], ['counts']);
-    });
+    connect();
     return () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
       invalidate.stop();
       slow.stop();
-      source.close();
+      source?.close();
     };
-  }, [client]);
+  }, [client, session]);
 
   return state;
 }

@@ -31,6 +31,9 @@ export type Route =
   | { page: 'upload' }
   | { page: 'camera' }
   | { page: 'system' }
+  | { page: 'login' }
+  | { page: 'setup' }
+  | { page: 'admin' }
   | { page: 'not-found'; path: string };
 
 export function matchRoute(path: string): Route {
@@ -40,7 +43,16 @@ export function matchRoute(path: string): Route {
   if (!first || (first === 'photos' && !second)) return { page: 'photos' };
   if (first === 'photos' && second) return { page: 'photo', id: second };
   if (first === 'people') return second ? { page: 'person', id: second } : { page: 'people' };
-  if (!second && (first === 'upload' || first === 'camera' || first === 'system')) return { page: first };
+  if (
+    !second &&
+    (first === 'upload' ||
+      first === 'camera' ||
+      first === 'system' ||
+      first === 'login' ||
+      first === 'setup' ||
+      first === 'admin')
+  )
+    return { page: first };
   return { page: 'not-found', path };
 }
 

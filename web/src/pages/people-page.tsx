@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { api, faceThumbnailUrl, type Person } from '../api.ts';
+import { useCan } from '../auth.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
 import { Link, navigate, useTitle } from '../router.tsx';
@@ -144,6 +145,7 @@ export function DeletePerson({ person, afterDelete }: { person: Person; afterDel
 function PersonCard({ person }: { person: Person }) {
   const stats = usePersonStats(person.id);
   const [renaming, setRenaming] = useState(false);
+  const editor = useCan('editor');
   return (
     <li className="person-card" data-person-id={person.id}>
       <Avatar person={person} />
@@ -155,7 +157,7 @@ function PersonCard({ person }: { person: Person }) {
           {stats.data ? `${stats.data.photos} photo${stats.data.photos === 1 ? '' : 's'}` : '… photos'} ·{' '}
           {person.enrolledFaces} enrolled face{person.enrolledFaces === 1 ? '' : 's'}
         </p>
-        {renaming ? (
+        {!editor ? null : renaming ? (
           <RenameForm person={person} onDone={() => setRenaming(false)} />
         ) : (
           <div className="card-actions">
@@ -176,6 +178,7 @@ export function PeoplePage() {
   const people = useQuery({ queryKey: ['people'], queryFn: api.listPeople });
   const [name, setName] = useState('');
   const nameId = useId();
+  const editor = useCan('editor');
   const create = useMutation({
     mutationFn: (n: string) => api.createPerson(n),
     onSuccess: (person) => {
@@ -192,19 +195,21 @@ export function PeoplePage() {
   return (
     <>
       <h1>People</h1>
-      <form className="inline-form create-person" onSubmit={submit}>
-        <label htmlFor={nameId}>Name of a new person</label>
-        <input
-          id={nameId}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          maxLength={200}
-          autoComplete="off"
-        />
-        <button type="submit" disabled={!name.trim() || create.isPending}>
-          Add person
-        </button>
-      </form>
+      {editor ? (
+        <form className="inline-form create-person" onSubmit={submit}>
+          <label htmlFor={nameId}>Name of a new person</label>
+          <input
+            id={nameId}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            maxLength={200}
+            autoComplete="off"
+          />
+          <button type="submit" disabled={!name.trim() || create.isPending}>
+            Add person
+          </button>
+        </form>
+      ) : null}
       <ErrorMessage error={create.error} prefix="The person could not be added" />
       <ErrorMessage error={people.error} prefix="People could not be loaded" />
       {people.isPending ? <Loading what="people" /> : null}

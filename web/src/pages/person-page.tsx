@@ -1,6 +1,7 @@
-import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { api, describeError, faceThumbnailUrl, imagePreviewUrl } from '../api.ts';
+import { api, describeError, type EnrolledFace, imagePreviewUrl } from '../api.ts';
+import { useCan } from '../auth.tsx';
 import { DropZone, type PickedFile } from '../components/drop-zone.tsx';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
@@ -48,34 +49,42 @@ function useEnrolment(personId: string) {
         update(item.key, { state: 'rejected', message: describeError(error) });
       }
     }
+    // Also refreshes ['person', id, 'faces'].
     void client.invalidateQueries({ queryKey: ['person', personId] });
     void client.invalidateQueries({ queryKey: ['people'] });
   };
   return { attempts, enrol };
 }
 
+function EnrolledFaceItem({ face, name, n }: { face: EnrolledFace; name: string; n: number }) {
+  const from = face.source ? 'from a stored photo' : 'from an uploaded photo';
+  const picture = face.thumbnailUrl ? (
+    <img
+      src={`${face.thumbnailUrl}?size=128`}
+      alt={`${name}, enrolled face ${n} (${from})`}
+      width={80}
+      height={80}
+    />
+  ) : (
+    <span className="face-missing" role="img" aria-label={`${name}, enrolled face ${n}: no picture kept`}>
+      ?
+    </span>
+  );
+  return (
+    <li data-enrolled-id={face.id} data-source={face.source ? 'photo' : 'upload'}>
+      {face.source ? <Link href={`/photos/${face.source.imageId}`}>{picture}</Link> : picture}
+    </li>
+  );
+}
+
 export function PersonPage({ id }: { id: string }) {
   const person = useQuery({ queryKey: ['person', id], queryFn: () => api.getPerson(id) });
   const [renaming, setRenaming] = useState(false);
+  const editor = useCan('editor');
   const { attempts, enrol } = useEnrolment(id);
   useTitle(person.data ? person.data.name : 'Person');
 
-  // Faces named by hand or enrolled from their photos (the first 24 photos).
-  const photos = person.data?.images ?? [];
-  const details = useQueries({
-    queries: photos.slice(0, 24).map((img) => ({
-      queryKey: ['image', img.id],
-      queryFn: () => api.getImage(img.id),
-      staleTime: 30_000,
-    })),
-  });
-  const namedFaces = details.flatMap((q) =>
-    q.data
-      ? q.data.faces
-          .filter((f) => f.person?.id === id && f.match === 'manual')
-          .map((f) => ({ image: q.data.id, face: f }))
-      : [],
-  );
+  const faces = useQuery({ queryKey: ['person', id, 'faces'], queryFn: () => api.enrolledFaces(id) });
 
   if (person.isPending) return <Loading what="the person" />;
   if (person.error || !person.data)
@@ -98,7 +107,7 @@ export function PersonPage({ id }: { id: string }) {
         {p.images.length} photo{p.images.length === 1 ? '' : 's'} · {p.enrolledFaces} enrolled face
         {p.enrolledFaces === 1 ? '' : 's'}
       </p>
-      {renaming ? (
+      {!editor ? null : renaming ? (
         <RenameForm person={p} onDone={() => setRenaming(false)} />
       ) : (
         <div className="card-actions">
@@ -109,46 +118,40 @@ export function PersonPage({ id }: { id: string }) {
         </div>
       )}
 
-      <section aria-labelledby="enrol-heading">
-        <h2 id="enrol-heading">Enrol</h2>
-        <DropZone
-          label={`Drop photos of ${p.name} here to enrol them`}
-          hint="Each photo must show exactly one face. Photos already in faceflow: open the photo and name the face."
-          onFiles={(files) => void enrol(files)}
-          testId="enrol-drop"
-        />
-        {attempts.length > 0 ? (
-          <ul className="enrol-results" aria-live="polite">
-            {attempts.map((a) => (
-              <li key={a.key} className={`enrol-${a.state}`} data-state={a.state}>
-                <img src={a.preview} alt="" width={48} height={48} />
-                <span className="file-name">{a.name}</span>
-                <span className="result">{a.state === 'enrolling' ? 'Enrolling…' : a.message}</span>
-              </li>
-            ))}
-          </ul>
-        ) : null}
-      </section>
+      {editor ? (
+        <section aria-labelledby="enrol-heading">
+          <h2 id="enrol-heading">Enrol</h2>
+          <DropZone
+            label={`Drop photos of ${p.name} here to enrol them`}
+            hint="Each photo must show exactly one face. Photos already in faceflow: open the photo and name the face."
+            onFiles={(files) => void enrol(files)}
+            testId="enrol-drop"
+          />
+          {attempts.length > 0 ? (
+            <ul className="enrol-results" aria-live="polite">
+              {attempts.map((a) => (
+                <li key={a.key} className={`enrol-${a.state}`} data-state={a.state}>
+                  <img src={a.preview} alt="" width={48} height={48} />
+                  <span className="file-name">{a.name}</span>
+                  <span className="result">{a.state === 'enrolling' ? 'Enrolling…' : a.message}</span>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </section>
+      ) : null}
 
       <section aria-labelledby="enrolled-heading">
         <h2 id="enrolled-heading">Enrolled faces</h2>
         <p className="muted">
-          {p.enrolledFaces} face{p.enrolledFaces === 1 ? '' : 's'} in the gallery
-          {namedFaces.length > 0 ? '; those named from stored photos:' : '.'}
+          {p.enrolledFaces} face{p.enrolledFaces === 1 ? '' : 's'} in the gallery: the faces faceflow compares
+          every new photo with.
         </p>
-        {namedFaces.length > 0 ? (
-          <ul className="face-grid">
-            {namedFaces.map(({ image, face }) => (
-              <li key={face.id}>
-                <Link href={`/photos/${image}`}>
-                  <img
-                    src={faceThumbnailUrl(image, face.id, 128)}
-                    alt={`${p.name}, named by hand`}
-                    width={80}
-                    height={80}
-                  />
-                </Link>
-              </li>
+        <ErrorMessage error={faces.error} prefix="The enrolled faces could not be loaded" />
+        {faces.data && faces.data.faces.length > 0 ? (
+          <ul className="face-grid" data-testid="enrolled-faces">
+            {faces.data.faces.map((face, i) => (
+              <EnrolledFaceItem key={face.id} face={face} name={p.name} n={i + 1} />
             ))}
           </ul>
         ) : null}

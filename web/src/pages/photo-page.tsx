@@ -8,6 +8,7 @@ import {
   imageContentUrl,
   imagePreviewUrl,
 } from '../api.ts';
+import { useCan } from '../auth.tsx';
 import { FaceBoxes, faceLabel } from '../components/face-boxes.tsx';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
@@ -118,6 +119,7 @@ function RetryButton({ id }: { id: string }) {
 export function PhotoPage({ id }: { id: string }) {
   const image = useQuery({ queryKey: ['image', id], queryFn: () => api.getImage(id) });
   const [selected, setSelected] = useState<string | null>(null);
+  const editor = useCan('editor');
   useTitle(image.data ? `Photo ${image.data.file}` : 'Photo');
 
   if (image.isPending) return <Loading what="the photo" />;
@@ -154,7 +156,7 @@ export function PhotoPage({ id }: { id: string }) {
         <p className="message message-error" role="alert">
           Processing failed after {photo.attempts} attempt{photo.attempts === 1 ? '' : 's'}:{' '}
           {photo.lastError?.message ?? 'unknown error'}. The redeemer retries photos whose error is temporary.{' '}
-          <RetryButton id={photo.id} />
+          {editor ? <RetryButton id={photo.id} /> : null}
         </p>
       ) : null}
       <div className="photo-layout">
@@ -201,14 +203,16 @@ export function PhotoPage({ id }: { id: string }) {
                     'unknown'
                   )}
                 </span>
-                <button
-                  type="button"
-                  aria-expanded={face.id === selected}
-                  onClick={() => setSelected(face.id === selected ? null : face.id)}
-                >
-                  {face.person ? 'Change' : 'Name this face'}
-                  <span className="visually-hidden"> (face {face.index + 1})</span>
-                </button>
+                {editor ? (
+                  <button
+                    type="button"
+                    aria-expanded={face.id === selected}
+                    onClick={() => setSelected(face.id === selected ? null : face.id)}
+                  >
+                    {face.person ? 'Change' : 'Name this face'}
+                    <span className="visually-hidden"> (face {face.index + 1})</span>
+                  </button>
+                ) : null}
               </li>
             ))}
           </ul>

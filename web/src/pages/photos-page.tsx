@@ -1,9 +1,8 @@
-import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useMemo, useState } from 'react';
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useEffect, useId, useMemo, useState } from 'react';
 import {
   api,
   IMAGE_STATUSES,
-  type ImageDetail,
   type ImageFilter,
   type ImageRow,
   type ImageStatus,
@@ -40,37 +39,45 @@ function PeopleCell({ row }: { row: ImageRow }) {
   );
 }
 
-/** Search the loaded rows by file name, id, or the names of the people found (from the cached photo details). */
-function matches(row: ImageRow, needle: string, detail: ImageDetail | undefined): boolean {
-  return (
-    row.file.toLowerCase().includes(needle) ||
-    row.id.toLowerCase().includes(needle) ||
-    (detail?.people ?? []).some((p) => p.name.toLowerCase().includes(needle))
-  );
+/** How long typing must pause before the search goes to the server. */
+const SEARCH_DELAY_MS = 300;
+
+/** `value`, once it has stopped changing for `delayMs`. */
+function useDebounced<T>(value: T, delayMs: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), delayMs);
+    return () => clearTimeout(timer);
+  }, [value, delayMs]);
+  return settled;
 }
 
 export function PhotosPage() {
   useTitle('Photos');
-  const [filter, setFilter] = useState<ImageFilter>({});
+  const [filter, setFilter] = useState<Omit<ImageFilter, 'q'>>({});
   const [search, setSearch] = useState('');
+  const q = useDebounced(search.trim(), SEARCH_DELAY_MS);
   const statusId = useId();
   const personId = useId();
   const searchId = useId();
 
-  const counts = useQuery({ queryKey: ['counts'], queryFn: api.imageCounts });
+  const counts = useQuery({
+    queryKey: ['counts', { person: filter.person, q }],
+    queryFn: () => api.imageCounts({ person: filter.person, q }),
+    placeholderData: keepPreviousData,
+  });
   const people = useQuery({ queryKey: ['people'], queryFn: api.listPeople });
+  const query: ImageFilter = { ...filter, q: q || undefined };
   const images = useInfiniteQuery({
-    queryKey: ['images', filter],
-    queryFn: ({ pageParam }) => api.listImages(filter, pageParam, PAGE_SIZE),
+    queryKey: ['images', query],
+    queryFn: ({ pageParam }) => api.listImages(query, pageParam, PAGE_SIZE),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
+    // While a new search runs, keep showing the last rows rather than a flash of "Loading".
+    placeholderData: keepPreviousData,
   });
   const rows = useMemo(() => images.data?.pages.flatMap((p) => p.images) ?? [], [images.data]);
-  const client = useQueryClient();
-  const needle = search.trim().toLowerCase();
-  const shown = needle
-    ? rows.filter((row) => matches(row, needle, client.getQueryData<ImageDetail>(['image', row.id])))
-    : rows;
+  const filtered = Boolean(filter.status || filter.person || q);
 
   const setStatus = (status: ImageStatus | undefined) => setFilter((f) => ({ ...f, status }));
 
@@ -126,14 +133,18 @@ export function PhotosPage() {
           </select>
         </div>
         <div className="field field-grow">
-          <label htmlFor={searchId}>Search by file or person name</label>
+          <label htmlFor={searchId}>Search by file name</label>
           <input
             id={searchId}
             type="search"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
-            placeholder="e.g. holiday or Alice"
+            placeholder="e.g. holiday"
+            aria-describedby={`${searchId}-hint`}
           />
+          <span id={`${searchId}-hint`} className="visually-hidden">
+            Searches every photo's file name and import path; results update as you type.
+          </span>
         </div>
       </form>
 
@@ -141,16 +152,20 @@ export function PhotosPage() {
       {images.isPending ? <Loading what="photos" /> : null}
       {images.data && rows.length === 0 ? (
         <p className="empty">
-          No photos {filter.status || filter.person ? 'match these filters' : 'yet'}.{' '}
-          <Link href="/upload">Upload some</Link>.
+          {filtered ? (
+            <>No photos match {q ? `“${q}” and ` : ''}these filters.</>
+          ) : (
+            <>
+              No photos yet. <Link href="/upload">Upload some</Link>.
+            </>
+          )}
         </p>
       ) : null}
       {rows.length > 0 ? (
         <div className="table-wrap">
           <table className="photos-table">
             <caption className="visually-hidden">
-              Photos, newest first{search ? `, matching “${search}” among those loaded` : ''}. The status
-              updates live.
+              Photos, newest first{q ? `, whose name contains “${q}”` : ''}. The status updates live.
             </caption>
             <thead>
               <tr>
@@ -162,7 +177,7 @@ export function PhotosPage() {
               </tr>
             </thead>
             <tbody>
-              {shown.map((row) => (
+              {rows.map((row) => (
                 <tr key={row.id} data-image-id={row.id} data-status={row.status}>
                   <td className="cell-id">
                     <code title={row.id}>{row.id.slice(-8)}</code>
@@ -184,9 +199,6 @@ export function PhotosPage() {
             </tbody>
           </table>
         </div>
-      ) : null}
-      {search && rows.length > 0 && shown.length === 0 ? (
-        <p className="empty">No loaded photo matches “{search}”.</p>
       ) : null}
       {images.hasNextPage ? (
         <p>

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { ApiError, describeError, uploadImage } from '../api.ts';
+import { useCan } from '../auth.tsx';
 import { DropZone, type PickedFile } from '../components/drop-zone.tsx';
 import { Link, useTitle } from '../router.tsx';
 
@@ -35,6 +36,7 @@ const STATE_TEXT: Record<UploadState, string> = {
 
 export function UploadPage() {
   useTitle('Upload');
+  const editor = useCan('editor');
   const client = useQueryClient();
   const [items, setItems] = useState<UploadItem[]>([]);
   const counter = useRef(0);
@@ -99,13 +101,20 @@ export function UploadPage() {
   return (
     <>
       <h1>Upload</h1>
-      <DropZone
-        label="Drop photos or folders here"
-        hint="JPEG, PNG, WebP, GIF, TIFF, AVIF, HEIF, PGM or PPM. Each photo is stored once and processed in the background."
-        onFiles={start}
-        allowFolders
-        testId="upload-drop"
-      />
+      {editor ? null : (
+        <p className="message message-error" role="alert">
+          Your role may look but not upload. Ask an administrator for the editor role.
+        </p>
+      )}
+      {editor ? (
+        <DropZone
+          label="Drop photos or folders here"
+          hint="JPEG, PNG, WebP, GIF, TIFF, AVIF, HEIF, PGM or PPM. Each photo is stored once and processed in the background."
+          onFiles={start}
+          allowFolders
+          testId="upload-drop"
+        />
+      ) : null}
       {items.length > 0 ? (
         <>
           <p className="upload-summary" aria-live="polite" data-testid="upload-summary">
