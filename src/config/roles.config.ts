@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { intEnv, optionalEnv, parseConfig } from './env.ts';
+import { checkTlsPair, hardeningShape } from './hardening.config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -119,7 +120,9 @@ export const allConfigSchema = z
     ...httpShape,
     IMPORT_ROOTS: importRoots,
     MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
+    ...hardeningShape,
   })
+  .superRefine(checkTlsPair)
   .transform((c) => withWorkerDefaults(withDefaults(c)));
 
 /**
@@ -138,7 +141,9 @@ export const apiConfigSchema = z
     ...recognizerClientShape,
     IMPORT_ROOTS: importRoots,
     MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
+    ...hardeningShape,
   })
+  .superRefine(checkTlsPair)
   .transform(withDefaults);
 
 export const workerConfigSchema = z

@@ -18,6 +18,8 @@ import type { ImageCodec } from '../ports/image-decoder.ts';
 import type { ImageStore } from '../ports/image-store.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
 import { errorHandler, sendError } from './errors.ts';
+import { DEFAULT_HARDENING, type HttpHardening, registerHardening } from './hardening/index.ts';
+import { tlsServerOptions } from './hardening/tls.ts';
 import { registerAuditRoutes } from './routes/audit.routes.ts';
 import { registerEnrolledFaceRoutes } from './routes/enrolled-faces.routes.ts';
 import { registerEventRoutes } from './routes/events.routes.ts';
@@ -45,6 +47,8 @@ export interface HttpDeps {
   maxUploadBytes: number;
   /** False while starting or shutting down: /readyz answers 503. */
   isReady: () => boolean;
+  /** Security headers, CORS, rate limits, TLS (issue 7); absent: DEFAULT_HARDENING. */
+  hardening?: HttpHardening;
   /** Dataset average jobs (issue 6); absent: the job routes answer 503. */
   averages?: JobRoutesDeps['averages'];
   /** Worker heartbeat rows, listed by GET /api/system; absent: no workers are listed. */
@@ -55,7 +59,12 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 /** The REST API: routes validated with zod, OpenAPI at /openapi.json, docs at /docs, metrics, health. */
 export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const hardening = deps.hardening ?? DEFAULT_HARDENING;
+  // With TLS the server is an HTTP/2 one (HTTP/1.1 too, by ALPN); routes see the same request API, so
+  // the instance keeps the plain-HTTP type (Fastify's types pick the server type from the literal options).
   const app = Fastify({
+    ...(tlsServerOptions(hardening.tls) as object),
+    trustProxy: hardening.trustProxy,
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
@@ -64,13 +73,14 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     forceCloseConnections: true,
-  });
+  }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new AppError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
+  await registerHardening(app, hardening, deps.logger);
 
   await app.register(fastifyMultipart, {
     limits: { fileSize: deps.maxUploadBytes, files: 1000, fields: 50, fieldSize: 64 * 1024 },

@@ -5,7 +5,9 @@ import { SharpImageCodec } from '../adapters/images-sharp/image-codec.sharp.ts';
 import { GalleryCache } from '../app/gallery-cache.ts';
 import { resolveImportRoots } from '../app/import-path.ts';
 import { OutboxRelay } from '../app/outbox-relay.ts';
+import type { HardeningConfig } from '../config/hardening.config.ts';
 import { DEFAULT_MAX_PIXELS } from '../engine/index.ts';
+import { httpHardening } from '../http/hardening/index.ts';
 import { buildHttpServer } from '../http/server.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AverageJobStore } from '../ports/average-job-store.ts';
@@ -64,7 +66,12 @@ async function decodeForCodec(bytes: Uint8Array) {
 }
 
 export interface HttpApiParts {
-  config: { DATA_DIR: string; MAX_UPLOAD_BYTES: number; IMPORT_ROOTS: string[]; MATCH_THRESHOLD?: number };
+  config: {
+    DATA_DIR: string;
+    MAX_UPLOAD_BYTES: number;
+    IMPORT_ROOTS: string[];
+    MATCH_THRESHOLD?: number;
+  } & HardeningConfig;
   infra: Pick<Infra, 'store' | 'queue' | 'blobs' | 'clock' | 'privacy' | 'audit'>;
   events: EventBus;
   engine: FaceEngine;
@@ -121,6 +128,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
     logger,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     isReady: parts.isReady,
+    hardening: httpHardening(config),
     workers: parts.workers,
     averages: averageDeps,
     ingest: {

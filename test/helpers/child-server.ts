@@ -23,7 +23,8 @@ export async function startChildServer(
 ): Promise<ChildServer> {
   const child = spawn(process.execPath, ['bin/faceflow.js', ...args], {
     cwd: REPO,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ENGINE_THREADS: '1', ...env },
+    // Rate limits off: tests and benchmarks send far more than a person would (test/security turns them on).
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ENGINE_THREADS: '1', RATE_LIMIT: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -42,6 +42,8 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     ENGINE_THREADS: process.env.ENGINE_THREADS ?? '1',
     IMPORT_ROOTS: importRoot,
+    // Tests send far more than a person would; test/security turns the limits on.
+    RATE_LIMIT: 'off',
     ...env,
   });
   const running = await startAll(config, { engine, drainMs: 5000 });

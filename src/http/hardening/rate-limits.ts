@@ -1,0 +1,110 @@
+import fastifyRateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { AppError } from '../../core/errors.ts';
+
+export interface RateLimitSettings {
+  /** Requests per client address and window to any route. */
+  max: number;
+  /** Sign-in (and first-admin setup) attempts per client address and account name per window. */
+  loginMax: number;
+  /** Uploads, imports and identify calls per client address, per route and window. */
+  uploadMax: number;
+  windowMs: number;
+  /** Shared counters in Redis (several api replicas); absent: counters in this process. */
+  redisUrl?: string;
+  /** Prefix of the Redis keys. */
+  keyPrefix: string;
+}
+
+/** The sign-in routes: limited per address and account name, so one account cannot be guessed at. */
+const LOGIN_ROUTES = new Set(['POST /api/auth/login', 'POST /api/auth/setup', 'POST /api/auth/refresh']);
+
+/** Routes that take photos or archives in, or run the engine synchronously. */
+const UPLOAD_ROUTES = new Set([
+  'POST /api/images',
+  'POST /api/identify',
+  'POST /api/people/:id/faces',
+  'POST /api/jobs/average',
+]);
+
+/** Probes and scrapes: never limited (a kubelet or Prometheus behind one address would trip it). */
+const UNLIMITED_ROUTES = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics']);
+
+function routeKeys(route: RouteOptions): string[] {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  return methods.map((m) => `${m} ${route.url}`);
+}
+
+function loginKey(request: FastifyRequest): string {
+  const body = request.body as { name?: unknown } | undefined;
+  const name = typeof body?.name === 'string' ? body.name.trim().toLowerCase().slice(0, 200) : '';
+  return `${request.ip}|${name}`;
+}
+
+function tooMany(_request: FastifyRequest, context: { after: string }): AppError {
+  return new AppError('rate_limited', `too many requests: retry in ${context.after}`);
+}
+
+/** The per-route limit of a route, `false` for none, or undefined for the global one. */
+function routeLimit(route: RouteOptions, settings: RateLimitSettings): RateLimitOptions | false | undefined {
+  const keys = routeKeys(route);
+  if (keys.some((k) => UNLIMITED_ROUTES.has(k))) return false;
+  if (keys.some((k) => LOGIN_ROUTES.has(k)))
+    // After the body is parsed: the account name is part of the key.
+    return {
+      max: settings.loginMax,
+      timeWindow: settings.windowMs,
+      hook: 'preHandler',
+      keyGenerator: loginKey,
+    };
+  if (keys.some((k) => UPLOAD_ROUTES.has(k)))
+    return { max: settings.uploadMax, timeWindow: settings.windowMs };
+  return undefined;
+}
+
+function openRedis(url: string, log: Pick<Logger, 'warn' | 'info'>): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false });
+  let failing = false;
+  redis.on('error', (error: Error) => {
+    if (failing) return;
+    failing = true;
+    log.warn(
+      { err: error.message },
+      'rate limits: Redis unreachable, requests pass unlimited until it is back',
+    );
+  });
+  redis.on('ready', () => {
+    if (failing) log.info({}, 'rate limits: Redis reachable again');
+    failing = false;
+  });
+  return redis;
+}
+
+/**
+ * Rate limits (@fastify/rate-limit), applied to every route registered after this call: a generous
+ * global limit per client address, a tight one on sign-in per address and account name, one on uploads
+ * per route. With a Redis URL every replica counts in the same Redis keys. Exceeding a limit answers 429
+ * `rate_limited` with `Retry-After`. Must be registered before the routes.
+ */
+export async function registerRateLimits(
+  app: FastifyInstance,
+  settings: RateLimitSettings,
+  log: Pick<Logger, 'warn' | 'info'>,
+): Promise<void> {
+  // Runs before the plugin's own onRoute hook (registered below), so the plugin sees the route's limit.
+  app.addHook('onRoute', (route) => {
+    const limit = routeLimit(route, settings);
+    if (limit !== undefined) route.config = { ...(route.config as object), rateLimit: limit };
+  });
+  const redis = settings.redisUrl ? openRedis(settings.redisUrl, log) : undefined;
+  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: settings.max,
+    timeWindow: settings.windowMs,
+    errorResponseBuilder: tooMany,
+    ...(redis ? { redis, nameSpace: `${settings.keyPrefix}rate-limit:`, skipOnError: true } : {}),
+  });
+}
