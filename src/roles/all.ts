@@ -12,10 +12,13 @@ import { Metrics } from '../observability/metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
+import { firstRunSetupLink } from './auth.ts';
 import { buildHttpApi, inProcessEngine } from './http-api.ts';
 
 export interface RunningAll {
   url: string;
+  /** First run (no user yet): the one-time link where the first admin chooses a password; else null. */
+  setupLink: string | null;
   app: FastifyInstance;
   /** Graceful stop: no new jobs, jobs in hand finished or released, HTTP closed, files closed. */
   close(): Promise<void>;
@@ -37,7 +40,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
   const averageStore = await openAverageStore(config);
   const engine = options.engine ?? (await inProcessEngine(config.ENGINE_THREADS));
   const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
-  const { app, relay, galleries, threshold, averageDeps } = await buildHttpApi({
+  const { app, relay, galleries, threshold, averageDeps, auth } = await buildHttpApi({
     config,
     infra,
     events,
@@ -123,7 +126,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
       { url: address, threads: config.ENGINE_THREADS, workers: config.WORKER_CONCURRENCY },
       'faceflow started',
     );
-    return { url: address, app, close };
+    return { url: address, app, close, setupLink: await firstRunSetupLink(auth, address) };
   } catch (error) {
     await close();
     throw error;
