@@ -1,5 +1,6 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { intEnv, optionalEnv } from './env.ts';
 
@@ -84,12 +85,43 @@ export const hardeningShape = {
   TRUST_PROXY: trustProxy,
 };
 
-/** Both TLS keys or neither; reported on the missing key. */
+/** What is wrong with a certificate and key pair (PEM), with the key to blame; null when they work together. */
+function tlsPairProblem(certFile: string, keyFile: string): { path: string; message: string } | null {
+  let cert: Buffer;
+  let key: Buffer;
+  try {
+    cert = readFileSync(certFile);
+    key = readFileSync(keyFile);
+  } catch {
+    return null; // already reported on the key whose file is not readable
+  }
+  if (!cert.includes('-----BEGIN CERTIFICATE-----'))
+    return { path: 'TLS_CERT', message: `${certFile} holds no PEM certificate` };
+  if (!/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(key.toString('latin1')))
+    return { path: 'TLS_KEY', message: `${keyFile} holds no PEM private key` };
+  try {
+    createSecureContext({ cert, key });
+    return null;
+  } catch (error) {
+    return {
+      path: 'TLS_KEY',
+      message: `does not belong to the certificate in TLS_CERT or cannot be used (${(error as Error).message})`,
+    };
+  }
+}
+
+/**
+ * Both TLS keys or neither, reported on the missing key; and a certificate with its own private key, so a
+ * bad file stops the start before anything is opened instead of failing on the first connection.
+ */
 export function checkTlsPair(c: { TLS_CERT?: string; TLS_KEY?: string }, ctx: z.RefinementCtx): void {
   if (c.TLS_CERT !== undefined && c.TLS_KEY === undefined)
     ctx.addIssue({ code: 'custom', path: ['TLS_KEY'], message: 'must be set too when TLS_CERT is set' });
   if (c.TLS_KEY !== undefined && c.TLS_CERT === undefined)
     ctx.addIssue({ code: 'custom', path: ['TLS_CERT'], message: 'must be set too when TLS_KEY is set' });
+  if (c.TLS_CERT === undefined || c.TLS_KEY === undefined) return;
+  const problem = tlsPairProblem(c.TLS_CERT, c.TLS_KEY);
+  if (problem) ctx.addIssue({ code: 'custom', path: [problem.path], message: problem.message });
 }
 
 export type HardeningConfig = z.output<z.ZodObject<typeof hardeningShape>>;

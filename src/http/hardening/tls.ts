@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createSecureContext } from 'node:tls';
-import { AppError } from '../../core/errors.ts';
 
 export interface TlsFiles {
   /** PEM certificate (chain), from TLS_CERT. */
@@ -14,35 +12,9 @@ export interface TlsMaterial {
   key: Buffer;
 }
 
-function read(file: string, key: 'TLS_CERT' | 'TLS_KEY'): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new AppError('invalid_input', `${key}: cannot read ${file}`, { cause: error });
-  }
-}
-
-/**
- * Reads TLS_CERT and TLS_KEY and checks that they form a usable pair, so a bad file stops the start with a
- * message naming the key instead of failing on the first connection.
- */
+/** Reads TLS_CERT and TLS_KEY (the config has checked that they are a certificate and its key). */
 export function loadTls(files: TlsFiles): TlsMaterial {
-  const cert = read(files.certFile, 'TLS_CERT');
-  const key = read(files.keyFile, 'TLS_KEY');
-  if (!cert.includes('-----BEGIN CERTIFICATE-----'))
-    throw new AppError('invalid_input', `TLS_CERT: ${files.certFile} holds no PEM certificate`);
-  if (!/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(key.toString('latin1')))
-    throw new AppError('invalid_input', `TLS_KEY: ${files.keyFile} holds no PEM private key`);
-  try {
-    createSecureContext({ cert, key });
-  } catch (error) {
-    throw new AppError(
-      'invalid_input',
-      `TLS_CERT/TLS_KEY: the key does not belong to the certificate or cannot be used (${(error as Error).message})`,
-      { cause: error },
-    );
-  }
-  return { cert, key };
+  return { cert: readFileSync(files.certFile), key: readFileSync(files.keyFile) };
 }
 
 /**

@@ -29,7 +29,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps): void 
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
+        // HTTP/2 (TLS) has no connection header: the stream stays open by itself.
+        ...(request.raw.httpVersionMajor >= 2 ? {} : { connection: 'keep-alive' }),
         'x-accel-buffering': 'no',
         'x-request-id': request.id,
       });
