@@ -10,9 +10,9 @@ import type { AllConfig } from '../config/roles.config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
+import { firstRunSetupLink } from './auth.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
-import { firstRunSetupLink } from './auth.ts';
 import { buildHttpApi, inProcessEngine } from './http-api.ts';
 
 export interface RunningAll {

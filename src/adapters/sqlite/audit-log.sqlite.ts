@@ -10,6 +10,7 @@ import {
   type NewAuditEntry,
 } from '../../ports/audit-log.ts';
 import type { Clock } from '../../ports/clock.ts';
+import { keysetPage } from './rows.ts';
 
 /** Table shape of migration 0005. */
 export interface AuditLogTable {
@@ -92,8 +93,7 @@ export class SqlAuditLog implements AuditLog {
       .orderBy('id', 'desc')
       .limit(query.limit + 1)
       .execute();
-    const entries = rows.slice(0, query.limit).map(toEntry);
-    const nextCursor = rows.length > query.limit ? (entries[entries.length - 1]?.id ?? null) : null;
-    return { entries, nextCursor };
+    const { items, nextCursor } = keysetPage(rows, query.limit, toEntry);
+    return { entries: items, nextCursor };
   }
 }

@@ -30,7 +30,7 @@ import type {
   RematchResult,
 } from '../../ports/image-store.ts';
 import type { OutgoingJob } from '../../ports/job-queue.ts';
-import { bytesToEmbedding, embeddingToBytes, toFaceRecord, toImageRecord } from './rows.ts';
+import { bytesToEmbedding, embeddingToBytes, keysetPage, toFaceRecord, toImageRecord } from './rows.ts';
 import type { Database } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -148,9 +148,7 @@ export class SqliteImageStore implements ImageStore {
       .orderBy('images.id', 'desc')
       .limit(query.limit + 1)
       .execute();
-    const items = rows.slice(0, query.limit).map(toImageRecord);
-    const nextCursor = rows.length > query.limit ? (items[items.length - 1]?.id ?? null) : null;
-    return { items, nextCursor };
+    return keysetPage(rows, query.limit, toImageRecord);
   }
 
   async claimImage(id: string, owner: string, leaseMs: number, now: number): Promise<ClaimedImage | null> {

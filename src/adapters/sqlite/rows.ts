@@ -68,3 +68,16 @@ export function toFaceRecord(
     embedding: bytesToEmbedding(row.embedding),
   };
 }
+
+/**
+ * One page of a keyset-paginated query that fetched `limit + 1` rows newest first: the first `limit`
+ * mapped, and the id of the last one as the cursor when there is more.
+ */
+export function keysetPage<Row, Item extends { id: string }>(
+  rows: Row[],
+  limit: number,
+  map: (row: Row) => Item,
+): { items: Item[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit).map(map);
+  return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
+}
