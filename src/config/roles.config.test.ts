@@ -69,6 +69,16 @@ describe('role configuration', () => {
       expect(message).toContain(`${key}:`);
   });
 
+  it('reads RETENTION_DAYS for the redeemer and all: unset keeps photos forever, else whole days', () => {
+    expect(loadAllConfig({}).RETENTION_DAYS).toBeNull();
+    expect(loadRedeemerConfig({}).RETENTION_DAYS).toBeNull();
+    expect(loadRedeemerConfig({ RETENTION_DAYS: '30' }).RETENTION_DAYS).toBe(30);
+    expect(loadAllConfig({ RETENTION_DAYS: '365' }).RETENTION_DAYS).toBe(365);
+    for (const bad of ['0', '-1', '1.5', 'forever', '36501']) {
+      expect(() => loadRedeemerConfig({ RETENTION_DAYS: bad }), bad).toThrow(/RETENTION_DAYS/);
+    }
+  });
+
   it('gives each role only its own keys', () => {
     const config = loadRedeemerConfig({ PORT: 'not checked here', REDEEM_INTERVAL_MS: '1000' });
     expect(config.REDEEM_INTERVAL_MS).toBe(1000);
