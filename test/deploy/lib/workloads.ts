@@ -86,7 +86,22 @@ export function containerEnv(container: Container, objects: K8sObject[]): Map<st
         env.set(k, Buffer.from(v, 'base64').toString('utf8'));
     }
   }
-  for (const e of container.env ?? []) env.set(e.name, e.value);
+  for (const e of container.env ?? []) {
+    const ref = (e.valueFrom as { secretKeyRef?: { name: string; key: string } } | undefined)?.secretKeyRef;
+    if (!ref) {
+      env.set(e.name, e.value);
+      continue;
+    }
+    // A Secret rendered with the overlay gives its value; one created outside git (prod) a stand-in.
+    const data = find('Secret', ref.name)?.data as Record<string, string> | undefined;
+    const value = data?.[ref.key];
+    env.set(
+      e.name,
+      value === undefined
+        ? `<${ref.name}/${ref.key}, created outside git>`
+        : Buffer.from(value, 'base64').toString('utf8'),
+    );
+  }
   return env;
 }
 
