@@ -27,6 +27,9 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string };
 }
 
+const MALFORMED_MULTIPART =
+  /unexpected end of multipart data|^Multipart: Boundary not found$|^Boundary required$/i;
+
 /** Turns anything thrown in a route (AppError, Fastify validation or body errors) into an AppError. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -51,6 +54,9 @@ export function toAppError(error: unknown): AppError {
         cause: error,
       },
     );
+  // The multipart parser (busboy) reports a truncated or boundary-less body as a plain Error.
+  if (e.statusCode === undefined && MALFORMED_MULTIPART.test(e.message ?? ''))
+    return new AppError('invalid_input', `malformed multipart body: ${e.message}`, { cause: error });
   if (e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
     return new AppError('invalid_input', `unsupported content type: ${e.message}`, { cause: error });
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500)
