@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ApiClient, type ImageJson, type IngestJson } from '../helpers/api-client.ts';
+import { type ApiClient, type ImageJson, type IngestJson, signInAsAdmin } from '../helpers/api-client.ts';
 import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
-import { startWorkerProcess } from '../helpers/cluster.ts';
 import { orl } from '../helpers/faces.ts';
 import { createTestSchema } from '../helpers/servers.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
+
+const WORKER_READY = /faceflow worker \S+ is running \(metrics: (http:\/\/[^\s)]+)\)/;
 
 /**
  * The gallery version is bumped in the enrol transaction; a worker process compares it at every photo
@@ -34,8 +35,13 @@ describeWithFaces('gallery changes reach a running worker in another process (Po
     schema = await createTestSchema();
     const env = { DATABASE_URL: schema.url, QUEUE_URL: 'embedded:', DATA_DIR: dir, ENGINE_THREADS: '1' };
     api = await startChildServer({ ...env, PORT: '0' }, ['api']);
-    worker = await startWorkerProcess({ ...env, WORKER_CONCURRENCY: '1' });
-    client = new ApiClient(api.url);
+    worker = await startChildServer(
+      { ...env, METRICS_PORT: '0', METRICS_HOST: '127.0.0.1', WORKER_CONCURRENCY: '1' },
+      ['worker'],
+      90_000,
+      WORKER_READY,
+    );
+    client = await signInAsAdmin(api.url, env);
   });
 
   afterAll(async () => {

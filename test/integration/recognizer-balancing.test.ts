@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectFaceEngine } from '../../src/adapters/recognizer-client/face-engine.connect.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
@@ -6,15 +5,6 @@ import { type RunningRecognizer, startRecognizer } from '../../src/roles/recogni
 import { faceAlong, ScriptedEngine } from '../helpers/scripted-engine.ts';
 
 const SECRET = 'a-balancing-test-secret';
-
-/** A port free on 127.0.0.1 (Linux routes all of 127/8 to loopback, so 127.0.0.2 is a second host). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 const callsOf = (engine: ScriptedEngine) => [...engine.calls.values()].reduce((a, b) => a + b, 0);
 
@@ -25,22 +15,24 @@ describe('recognizer client: one connection per resolved address, calls round ro
   let client: ConnectFaceEngine;
 
   beforeAll(async () => {
-    const port = await freePort();
-    for (const [i, host] of ['127.0.0.1', '127.0.0.2'].entries())
-      servers.push(
-        await startRecognizer(
-          {
-            ENGINE_THREADS: 1,
-            RECOGNIZER_PORT: port,
-            RECOGNIZER_HOST: host,
-            RECOGNIZER_SECRET: SECRET,
-            LOG_LEVEL: 'silent',
-            METRICS_PORT: 0,
-            METRICS_HOST: '127.0.0.1',
-          },
-          { engine: engines[i] },
-        ),
+    // Linux routes all of 127/8 to loopback: 127.0.0.2 is a second host, on the port the first got.
+    let port = 0;
+    for (const [i, host] of ['127.0.0.1', '127.0.0.2'].entries()) {
+      const server = await startRecognizer(
+        {
+          ENGINE_THREADS: 1,
+          RECOGNIZER_PORT: port,
+          RECOGNIZER_HOST: host,
+          RECOGNIZER_SECRET: SECRET,
+          LOG_LEVEL: 'silent',
+          METRICS_PORT: 0,
+          METRICS_HOST: '127.0.0.1',
+        },
+        { engine: engines[i] },
       );
+      servers.push(server);
+      port = Number(new URL(server.url).port);
+    }
     // The name stands for a DNS name with two A records (a headless Service with two pods).
     client = await ConnectFaceEngine.open({
       url: `http://recognizer.test:${port}`,
