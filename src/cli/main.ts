@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAverageCommand } from './commands/average-command.ts';
 import { registerEngineCommands } from './commands/engine-commands.ts';
 import { registerRoleCommands } from './commands/role-commands.ts';
+import { registerUsersCommand } from './commands/users-command.ts';
 import { printError } from './output.ts';
 
 /** Builds the `faceflow` program; each command module registers its own subcommands. */
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerEngineCommands(program);
   registerRoleCommands(program);
   registerAverageCommand(program);
+  registerUsersCommand(program);
   return program;
 }
 

@@ -6,6 +6,9 @@ export function optionalEnv<T extends z.ZodType>(schema: T) {
   return z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
 }
 
+/** Keys whose values are secrets: configuration errors never show what was given for them. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['JWT_SECRET', 'RECOGNIZER_SECRET']);
+
 export const intEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /**
@@ -17,7 +20,9 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessE
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {
       const key = issue.path.join('.') || '(config)';
-      const given = issue.path.length > 0 ? env[String(issue.path[0])] : undefined;
+      const name = String(issue.path[0] ?? '');
+      // A secret's value is never echoed (it would end up in logs and terminals).
+      const given = issue.path.length > 0 && !SECRET_KEYS.has(name) ? env[name] : undefined;
       return `  ${key}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(given)})`}`;
     });
     throw new AppError('invalid_input', `invalid configuration:\n${lines.join('\n')}`);

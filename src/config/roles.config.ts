@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { authShape, checkAuthBinding, isLoopbackHost } from './auth.config.ts';
 import { intEnv, optionalEnv, parseConfig } from './env.ts';
 import { checkTlsPair, hardeningShape } from './hardening.config.ts';
 
@@ -121,8 +122,10 @@ export const allConfigSchema = z
     IMPORT_ROOTS: importRoots,
     MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
     ...hardeningShape,
+    ...authShape,
   })
   .superRefine(checkTlsPair)
+  .superRefine(checkAuthBinding)
   .transform((c) => withWorkerDefaults(withDefaults(c)));
 
 /**
@@ -142,8 +145,10 @@ export const apiConfigSchema = z
     IMPORT_ROOTS: importRoots,
     MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
     ...hardeningShape,
+    ...authShape,
   })
   .superRefine(checkTlsPair)
+  .superRefine(checkAuthBinding)
   .transform(withDefaults);
 
 export const workerConfigSchema = z
@@ -159,6 +164,15 @@ export const recognizerConfigSchema = z
     RECOGNIZER_SECRET: recognizerClientShape.RECOGNIZER_SECRET,
     LOG_LEVEL: storageShape.LOG_LEVEL,
     ...metricsShape,
+  })
+  .superRefine((c, ctx) => {
+    // The engine port answers anyone who reaches it: only this machine, or callers with the secret.
+    if (!c.RECOGNIZER_SECRET && !isLoopbackHost(c.RECOGNIZER_HOST))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RECOGNIZER_SECRET'],
+        message: `is required when the recognizer listens on ${c.RECOGNIZER_HOST} (not a loopback address)`,
+      });
   })
   .transform((c) => ({ ...c, ENGINE_THREADS: c.ENGINE_THREADS ?? availableParallelism() }));
 

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { verifyPassword } from '../../src/app/auth/passwords.ts';
+import { runCli } from '../support/run-cli.ts';
+
+const PASSWORD = 'a-good-long-password';
+
+describe('faceflow users create-admin, and the start-up refusals of auth', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faceflow-users-'));
+  const env = { DATA_DIR: dir, LOG_LEVEL: 'silent' };
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const users = () => {
+    const db = new BetterSqlite3(join(dir, 'faceflow.db'), { readonly: true });
+    try {
+      return db.prepare('select name, role, password_hash from users order by name').all() as {
+        name: string;
+        role: string;
+        password_hash: string;
+      }[];
+    } finally {
+      db.close();
+    }
+  };
+  const createAdmin = (name: string, input: string | undefined, extra: string[] = ['--password-stdin']) =>
+    runCli(['users', 'create-admin', '--name', name, ...extra], { env, input });
+
+  it('creates an admin from a password on stdin, stored as a salted scrypt hash', async () => {
+    const res = await createAdmin('root', `${PASSWORD}\n`, ['--password-stdin', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ user: { name: 'root', role: 'admin' } });
+    const [row] = users();
+    expect(row).toMatchObject({ name: 'root', role: 'admin' });
+    expect(row?.password_hash).toMatch(/^scrypt\$/);
+    expect(row?.password_hash).not.toContain(PASSWORD);
+    expect(await verifyPassword(PASSWORD, row?.password_hash as string)).toBe(true);
+  });
+
+  it('refuses a short password, a bad name, a taken name and a password not on stdin; stores nothing', async () => {
+    const cases: [string, string | undefined, string[], RegExp][] = [
+      ['shorty', 'short\n', ['--password-stdin'], /at least 12 characters/],
+      ['bad name!', `${PASSWORD}\n`, ['--password-stdin'], /user name must be/],
+      ['root', `${PASSWORD}\n`, ['--password-stdin'], /already exists/],
+      ['nostdin', undefined, [], /--password-stdin/],
+    ];
+    for (const [name, input, extra, message] of cases) {
+      const res = await createAdmin(name, input, extra);
+      expect([name, res.code]).toEqual([name, 1]);
+      expect(res.stderr).toMatch(message);
+      expect(res.stderr).not.toContain(PASSWORD);
+    }
+    const missing = await runCli(['users', 'create-admin', '--password-stdin'], { env, input: PASSWORD });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/--name/);
+    expect(users().map((u) => u.name)).toEqual(['root']);
+  });
+
+  it('refuses AUTH=disabled on 0.0.0.0 at start, with a message that says why', async () => {
+    const res = await runCli(['all'], { env: { ...env, AUTH: 'disabled', HOST: '0.0.0.0', PORT: '0' } });
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/AUTH=disabled is only allowed on a loopback address/);
+  });
+
+  it('refuses a recognizer on a non-loopback address without RECOGNIZER_SECRET', async () => {
+    const res = await runCli(['recognizer'], { env: { LOG_LEVEL: 'silent', RECOGNIZER_HOST: '0.0.0.0' } });
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/RECOGNIZER_SECRET: is required/);
+  });
+});
