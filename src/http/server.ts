@@ -17,7 +17,8 @@ import type { FaceEngine } from '../ports/face-engine.ts';
 import type { ImageCodec } from '../ports/image-decoder.ts';
 import type { ImageStore } from '../ports/image-store.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
-import { errorHandler, sendError } from './errors.ts';
+import { type HttpAuth, OPENAPI_SECURITY, registerAuth } from './auth/index.ts';
+import { errorHandler, sendError, toAppError } from './errors.ts';
 import { DEFAULT_HARDENING, type HttpHardening, registerHardening } from './hardening/index.ts';
 import { tlsServerOptions } from './hardening/tls.ts';
 import { registerAuditRoutes } from './routes/audit.routes.ts';
@@ -49,6 +50,8 @@ export interface HttpDeps {
   isReady: () => boolean;
   /** Security headers, CORS, rate limits, TLS (issue 7); absent: DEFAULT_HARDENING. */
   hardening?: HttpHardening;
+  /** Authentication and authorization of every /api route (issue 7). */
+  auth: HttpAuth;
   /** Dataset average jobs (issue 6); absent: the job routes answer 503. */
   averages?: JobRoutesDeps['averages'];
   /** Worker heartbeat rows, listed by GET /api/system; absent: no workers are listed. */
@@ -73,6 +76,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     forceCloseConnections: true,
+    // A URL the router cannot decode (`%zz`) gets the same JSON error as everything else.
+    frameworkErrors: (error, _request, reply) => sendError(reply, toAppError(error)),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -94,7 +99,11 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
           'Ingest photos, detect and identify faces, manage people. Errors are `{error:{code,message}}`.',
         version: '0.1.0',
       },
+      ...OPENAPI_SECURITY,
       tags: [
+        { name: 'auth', description: 'Sign-in, sessions, first-run setup' },
+        { name: 'users', description: 'User administration (admins)' },
+        { name: 'keys', description: 'API keys (admins)' },
         { name: 'images', description: 'Photos and their faces' },
         { name: 'people', description: 'People, enrollment, naming faces' },
         { name: 'identify', description: 'Synchronous identification' },
@@ -107,6 +116,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     transform: jsonSchemaTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await registerAuth(app, deps.auth);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

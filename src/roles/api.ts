@@ -3,11 +3,14 @@ import type { ApiConfig } from '../config/roles.config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
+import { firstRunSetupLink } from './auth.ts';
 import { openAverageStore } from './average-store.ts';
 import { openEmbedded } from './embedded.ts';
 import { buildHttpApi, openEngine } from './http-api.ts';
 export interface RunningApi {
   url: string;
+  /** First run (no user yet): the one-time link where the first admin chooses a password; else null. */
+  setupLink: string | null;
   app: FastifyInstance;
   /** Graceful stop: readiness off, HTTP closed (SSE streams ended), outbox drained, connections closed. */
   close(): Promise<void>;
@@ -72,7 +75,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     const address = await api.app.listen({ port: config.PORT, host: config.HOST });
     ready = true;
     logger.info({ url: address, database: infra.database, queue: infra.queueKind }, 'api started');
-    return { url: address, app: api.app, close };
+    return { url: address, app: api.app, close, setupLink: await firstRunSetupLink(api.auth, address) };
   } catch (error) {
     await close();
     throw error;

@@ -7,6 +7,7 @@ import { resolveImportRoots } from '../app/import-path.ts';
 import { OutboxRelay } from '../app/outbox-relay.ts';
 import type { HardeningConfig } from '../config/hardening.config.ts';
 import { DEFAULT_MAX_PIXELS } from '../engine/index.ts';
+import type { HttpAuth } from '../http/auth/index.ts';
 import { httpHardening } from '../http/hardening/index.ts';
 import { buildHttpServer } from '../http/server.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -15,6 +16,7 @@ import type { EventBus } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
+import { type AuthConfig, buildHttpAuth } from './auth.ts';
 import type { Infra } from './infra.ts';
 
 let engineModule: Promise<typeof import('../engine/index.ts')> | undefined;
@@ -71,8 +73,9 @@ export interface HttpApiParts {
     MAX_UPLOAD_BYTES: number;
     IMPORT_ROOTS: string[];
     MATCH_THRESHOLD?: number;
-  } & HardeningConfig;
-  infra: Pick<Infra, 'store' | 'queue' | 'blobs' | 'clock' | 'privacy' | 'audit'>;
+  } & HardeningConfig &
+    AuthConfig;
+  infra: Pick<Infra, 'store' | 'queue' | 'blobs' | 'clock' | 'privacy' | 'audit' | 'users'>;
   events: EventBus;
   engine: FaceEngine;
   averages: AverageJobStore | null;
@@ -91,12 +94,14 @@ export interface HttpApi {
   threshold: number;
   /** The average-job dependencies, null where the store has no average tables. */
   averageDeps: Parameters<typeof buildHttpServer>[0]['averages'];
+  auth: HttpAuth;
 }
 
 /** The HTTP API of `all` and `api`: ingest, people, identify, events, average jobs, web UI. */
 export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
   const { config, infra, events, engine, logger } = parts;
-  const { store, queue, blobs, clock, privacy, audit } = infra;
+  const { store, queue, blobs, clock, privacy, audit, users } = infra;
+  const auth = buildHttpAuth(config, users, clock, logger.child({ component: 'auth' }));
   const threshold = config.MATCH_THRESHOLD ?? engine.model.threshold;
   const galleries = new GalleryCache(store, engine.model);
   const relay = new OutboxRelay(store, queue, logger);
@@ -129,6 +134,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     isReady: parts.isReady,
     hardening: httpHardening(config),
+    auth,
     workers: parts.workers,
     averages: averageDeps,
     ingest: {
@@ -154,5 +160,5 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
       afterChange: nudge,
     },
   });
-  return { app, relay, galleries, threshold, averageDeps };
+  return { app, relay, galleries, threshold, averageDeps, auth };
 }

@@ -7,6 +7,7 @@ import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
 import { SqlPrivacyStore } from '../adapters/sqlite/privacy-store.sqlite.ts';
 import type { Database } from '../adapters/sqlite/schema.ts';
 import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
+import { SqlUserStore } from '../adapters/sqlite/user-store.sql.ts';
 import { SqlWorkerHeartbeats } from '../adapters/sqlite/worker-heartbeats.sql.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
@@ -16,6 +17,7 @@ import type { ImageStore } from '../ports/image-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { PrivacyStore } from '../ports/privacy-store.ts';
+import type { UserStore } from '../ports/user-store.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
 
 export interface InfraConfig {
@@ -37,6 +39,8 @@ export interface Infra {
   clock: Clock;
   /** Forgetting people and the retention purge, on the store's database. */
   privacy: PrivacyStore;
+  /** Users, sessions and API keys, on the store's database (one connection on SQLite: no lock waits). */
+  users: UserStore;
   /** The audit log, on the store's database. */
   audit: AuditLog;
   /**
@@ -138,6 +142,7 @@ export async function openInfra(
       blobs,
       clock,
       privacy: new SqlPrivacyStore(db),
+      users: new SqlUserStore(db),
       audit: new SqlAuditLog(db, clock),
       events,
       heartbeats: new SqlWorkerHeartbeats(db),

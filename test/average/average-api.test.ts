@@ -39,7 +39,7 @@ describeWithFaces('average jobs over the API', () => {
       await copyFile(photo, path.join(server.importRoot, 'set', `${String(i).padStart(2, '0')}.jpg`));
     outside = await mkdtemp(path.join(tmpdir(), 'faceflow-outside-'));
     await copyFile(photos[0] as string, path.join(outside, 'a.jpg'));
-    events = await SseClient.connect(`${server.running.url}/api/events`);
+    events = await SseClient.connect(`${server.running.url}/api/events`, undefined, server.api.authHeaders());
   });
 
   afterAll(async () => {
@@ -50,13 +50,19 @@ describeWithFaces('average jobs over the API', () => {
   });
 
   const url = (p: string) => `${server.running.url}${p}`;
+  /** fetch as the signed-in test admin. */
+  const authedFetch = (input: string, init: RequestInit = {}) =>
+    fetch(input, {
+      ...init,
+      headers: { ...server.api.authHeaders(), ...(init.headers as Record<string, string> | undefined) },
+    });
   const postPath = (body: unknown) =>
-    fetch(url('/api/jobs/average'), {
+    authedFetch(url('/api/jobs/average'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-  const getJob = async (id: string) => (await (await fetch(url(`/api/jobs/${id}`))).json()) as JobView;
+  const getJob = async (id: string) => (await (await authedFetch(url(`/api/jobs/${id}`))).json()) as JobView;
   async function until(id: string, states: string[]): Promise<JobView> {
     const deadline = Date.now() + 120_000;
     for (;;) {
@@ -73,7 +79,7 @@ describeWithFaces('average jobs over the API', () => {
       expect(res.status, given).toBe(403);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('forbidden_path');
     }
-    const list = (await (await fetch(url('/api/jobs'))).json()) as { jobs: unknown[] };
+    const list = (await (await authedFetch(url('/api/jobs'))).json()) as { jobs: unknown[] };
     expect(list.jobs).toEqual([]);
   });
 
@@ -85,7 +91,7 @@ describeWithFaces('average jobs over the API', () => {
     // a photo uploaded while the job runs jumps ahead of the job's chunks
     const form = new FormData();
     form.append('file', new Blob([await readFile(lfwSubset(1, 997)[0] as string)]), 'live.jpg');
-    const upload = (await (await fetch(url('/api/images'), { method: 'POST', body: form })).json()) as {
+    const upload = (await (await authedFetch(url('/api/images'), { method: 'POST', body: form })).json()) as {
       images: { id: string }[];
     };
     const imageId = upload.images[0]?.id as string;
@@ -105,7 +111,7 @@ describeWithFaces('average jobs over the API', () => {
     expect(done.progress).toMatchObject({ photosDone: 12, photosTotal: 12, etaSeconds: 0 });
     expect(done.progress.photosPerSecond).toBeGreaterThan(0);
     expect(done.result?.counts.photos).toBe(12);
-    const file = await fetch(url(`/api/jobs/${created.id}/result.json`));
+    const file = await authedFetch(url(`/api/jobs/${created.id}/result.json`));
     expect(file.status).toBe(200);
     const document = (await file.json()) as { mean: number[]; normalizedMean: number[]; std: number[] };
     expect(document.mean).toHaveLength(128);
@@ -134,10 +140,10 @@ describeWithFaces('average jobs over the API', () => {
     );
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(await makeTar(entries, true))]), 'set.tar.gz');
-    const res = await fetch(url('/api/jobs/average?chunkSize=5'), { method: 'POST', body: form });
+    const res = await authedFetch(url('/api/jobs/average?chunkSize=5'), { method: 'POST', body: form });
     expect(res.status).toBe(202);
     const job = await until(((await res.json()) as JobView).id, ['done', 'failed']);
-    const list = (await (await fetch(url('/api/jobs'))).json()) as { jobs: JobView[] };
+    const list = (await (await authedFetch(url('/api/jobs'))).json()) as { jobs: JobView[] };
     const byFolder = list.jobs.find((j) => j.id !== job.id && j.state === 'done');
     expect(job.result?.normalizedMean).toEqual(byFolder?.result?.normalizedMean);
   });
@@ -145,13 +151,13 @@ describeWithFaces('average jobs over the API', () => {
   it('DELETE cancels a running job; result.json of an unfinished job is 409; unknown ids are 404', async () => {
     const res = await postPath({ path: 'set', chunkSize: 1 });
     const created = (await res.json()) as JobView;
-    const cancelled = await fetch(url(`/api/jobs/${created.id}`), { method: 'DELETE' });
+    const cancelled = await authedFetch(url(`/api/jobs/${created.id}`), { method: 'DELETE' });
     expect(cancelled.status).toBe(200);
     expect(((await cancelled.json()) as JobView).state).toBe('cancelled');
-    expect((await fetch(url(`/api/jobs/${created.id}/result.json`))).status).toBe(409);
+    expect((await authedFetch(url(`/api/jobs/${created.id}/result.json`))).status).toBe(409);
     await new Promise((r) => setTimeout(r, 1000));
     expect((await getJob(created.id)).state).toBe('cancelled');
-    expect((await fetch(url('/api/jobs/avg_nope'))).status).toBe(404);
-    expect((await fetch(url('/api/jobs/avg_nope'), { method: 'DELETE' })).status).toBe(404);
+    expect((await authedFetch(url('/api/jobs/avg_nope'))).status).toBe(404);
+    expect((await authedFetch(url('/api/jobs/avg_nope'), { method: 'DELETE' })).status).toBe(404);
   });
 });

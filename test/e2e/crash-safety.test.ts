@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
-import { ApiClient, type IngestJson } from '../helpers/api-client.ts';
+import { type IngestJson, signInAsAdmin } from '../helpers/api-client.ts';
 import { type ChildServer, killIfRunning, startChildServer } from '../helpers/child-server.ts';
 import { lfwUploads } from '../helpers/faces.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
@@ -22,7 +22,7 @@ describeWithFaces('crash safety: kill -9 while processing, restart, nothing lost
 
   it('processes every photo exactly once after a kill -9 and a restart', async () => {
     server = await startChildServer(env);
-    let api = new ApiClient(server.url);
+    let api = await signInAsAdmin(server.url, env);
     const res = await api.upload<IngestJson>('/api/images', lfwUploads(0, PHOTOS));
     expect(res.status).toBe(201);
     expect(res.body.images).toHaveLength(PHOTOS);
@@ -43,7 +43,7 @@ describeWithFaces('crash safety: kill -9 while processing, restart, nothing lost
     expect(await server.exited).toBe('SIGKILL');
 
     server = await startChildServer(env);
-    api = new ApiClient(server.url);
+    api = await signInAsAdmin(server.url, env);
     const done = await api.waitFor<{ images: { id: string; status: string }[] }>(
       '/api/images?limit=500',
       (body) => body.images.length === PHOTOS && body.images.every((i) => i.status === 'processed'),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
-import { ApiClient, type IngestJson } from '../helpers/api-client.ts';
+import { type IngestJson, signInAsAdmin } from '../helpers/api-client.ts';
 import { type ChildServer, killIfRunning, startChildServer } from '../helpers/child-server.ts';
 import { lfwUploads } from '../helpers/faces.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
@@ -22,7 +22,7 @@ describeWithFaces('graceful shutdown: SIGTERM with photos in hand', () => {
 
   it('finishes or releases the photos in hand, exits 0, and the next start processes the rest', async () => {
     server = await startChildServer(env);
-    let api = new ApiClient(server.url);
+    let api = await signInAsAdmin(server.url, env);
     const res = await api.upload<IngestJson>('/api/images', lfwUploads(100, PHOTOS));
     expect(res.status).toBe(201);
     await api.waitFor<{ images: unknown[] }>(
@@ -45,7 +45,7 @@ describeWithFaces('graceful shutdown: SIGTERM with photos in hand', () => {
     expect(rows.some((r) => r.status === 'pending')).toBe(true);
 
     server = await startChildServer(env);
-    api = new ApiClient(server.url);
+    api = await signInAsAdmin(server.url, env);
     await api.waitFor<{ images: { status: string }[] }>(
       '/api/images?limit=500',
       (body) => body.images.length === PHOTOS && body.images.every((i) => i.status === 'processed'),

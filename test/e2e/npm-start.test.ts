@@ -41,7 +41,24 @@ describeWithFaces('npm start', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(url, out).toBeDefined();
-      const api = new ApiClient(url as string);
+      // The first-run step the README describes: the printed one-time link creates the first admin.
+      let setup: RegExpExecArray | null = null;
+      while (!setup && Date.now() < deadline) {
+        setup = /Open (http:\/\/\S+)\/setup#token=(\S+) to create the first admin account/.exec(out);
+        if (!setup) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(setup?.[1], out).toBe(url);
+      const created = await new ApiClient(url as string).json<{ accessToken: string }>(
+        'POST',
+        '/api/auth/setup',
+        {
+          token: setup?.[2],
+          name: 'first-admin',
+          password: 'first-admin-password',
+        },
+      );
+      expect(created.status).toBe(200);
+      const api = new ApiClient(url as string, created.body.accessToken);
       await api.waitFor('/readyz', () => true, 30_000);
       const res = await api.upload<IngestJson>('/api/images', [{ name: 'one.jpg', bytes: lfw('AJ_Cook') }]);
       expect(res.status).toBe(201);

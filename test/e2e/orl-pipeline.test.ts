@@ -32,7 +32,7 @@ describeWithFaces('end to end: enroll ORL people, upload photos, identify them',
 
   beforeAll(async () => {
     server = await startTestServer({ WORKER_CONCURRENCY: '2', MATCH_THRESHOLD });
-    sse = await SseClient.connect(`${server.running.url}/api/events`);
+    sse = await SseClient.connect(`${server.running.url}/api/events`, undefined, server.api.authHeaders());
   });
   afterAll(async () => {
     await sse?.close();
@@ -99,12 +99,15 @@ describeWithFaces('end to end: enroll ORL people, upload photos, identify them',
 
   it('serves the photo bytes and face thumbnails', async () => {
     const img = uploaded[0] as IngestJson['images'][number];
-    const content = await fetch(`${server.running.url}/api/images/${img.id}/content`);
+    const content = await fetch(`${server.running.url}/api/images/${img.id}/content`, {
+      headers: server.api.authHeaders(),
+    });
     expect(content.headers.get('content-type')).toBe('image/x-portable-graymap');
     expect(Buffer.from(await content.arrayBuffer()).equals(Buffer.from(orl(ALICE, 4)))).toBe(true);
     const detail = await server.api.json<ImageJson>('GET', `/api/images/${img.id}`);
     const thumb = await fetch(
       `${server.running.url}/api/images/${img.id}/faces/${detail.body.faces[0]?.id}/thumbnail?size=64`,
+      { headers: server.api.authHeaders() },
     );
     expect(thumb.status).toBe(200);
     expect(thumb.headers.get('content-type')).toBe('image/jpeg');
@@ -179,7 +182,11 @@ describeWithFaces('end to end: enroll ORL people, upload photos, identify them',
   it('replays the events a reconnecting client missed (Last-Event-ID)', async () => {
     const all = sse.events;
     const from = all[all.length - 5] as SseEvent;
-    const again = await SseClient.connect(`${server.running.url}/api/events`, from.id);
+    const again = await SseClient.connect(
+      `${server.running.url}/api/events`,
+      from.id,
+      server.api.authHeaders(),
+    );
     await again.waitFor((events) => events.length >= 4, 5000);
     await again.close();
     expect(again.events.slice(0, 4).map((e) => e.id)).toEqual(all.slice(-4).map((e) => e.id));

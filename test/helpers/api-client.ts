@@ -1,6 +1,24 @@
-/** A small fetch client for the faceflow API in tests. */
+import { runCli } from '../support/run-cli.ts';
+
+/** The admin every signed-in test uses (created with `faceflow users create-admin`). */
+export const TEST_ADMIN = { name: 'test-admin', password: 'test-admin-password-123' };
+
+/** A small fetch client for the faceflow API in tests; with a token it sends `Authorization: Bearer` on every call. */
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly token?: string,
+  ) {}
+
+  /** The auth header of this client ({} without a token), for tests that call fetch themselves. */
+  authHeaders(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
+
+  /** The same client without credentials (to check what an anonymous caller gets). */
+  anonymous(): ApiClient {
+    return new ApiClient(this.baseUrl);
+  }
 
   async json<T = unknown>(
     method: string,
@@ -10,7 +28,11 @@ export class ApiClient {
   ): Promise<{ status: number; body: T }> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      headers: {
+        ...this.authHeaders(),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
@@ -23,7 +45,11 @@ export class ApiClient {
   ): Promise<{ status: number; body: T }> {
     const form = new FormData();
     for (const f of files) form.append('file', new Blob([new Uint8Array(f.bytes)]), f.name);
-    const res = await fetch(`${this.baseUrl}${path}`, { method: 'POST', body: form });
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      body: form,
+      headers: this.authHeaders(),
+    });
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   }
@@ -64,4 +90,32 @@ export interface IngestJson {
 
 export interface ErrorJson {
   error: { code: string; message: string };
+}
+
+/** Signs in with name and password (POST /api/auth/login) and answers a client that sends the access token. */
+export async function signIn(baseUrl: string, name: string, password: string): Promise<ApiClient> {
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, password }),
+  });
+  const body = (await res.json()) as { accessToken?: string };
+  if (res.status !== 200 || !body.accessToken)
+    throw new Error(`sign-in as ${name} failed: ${res.status} ${JSON.stringify(body)}`);
+  return new ApiClient(baseUrl, body.accessToken);
+}
+
+/**
+ * Creates the test admin with `faceflow users create-admin` on the server's store (`env` names the same
+ * DATA_DIR / DATABASE_URL as the server's) and signs in as them. A second call on the same store signs in
+ * again (the admin exists already).
+ */
+export async function signInAsAdmin(baseUrl: string, env: Record<string, string>): Promise<ApiClient> {
+  const created = await runCli(['users', 'create-admin', '--name', TEST_ADMIN.name, '--password-stdin'], {
+    env,
+    input: `${TEST_ADMIN.password}\n`,
+  });
+  if (created.code !== 0 && !/already exists/.test(created.stderr))
+    throw new Error(`faceflow users create-admin failed (${created.code}): ${created.stderr}`);
+  return signIn(baseUrl, TEST_ADMIN.name, TEST_ADMIN.password);
 }

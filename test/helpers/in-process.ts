@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { loadAllConfig } from '../../src/config/roles.config.ts';
 import type { FaceEngine } from '../../src/ports/face-engine.ts';
 import { type RunningAll, startAll } from '../../src/roles/all.ts';
-import { ApiClient } from './api-client.ts';
+import { createAdminAccount } from '../../src/roles/users.ts';
+import { ApiClient, signIn, TEST_ADMIN } from './api-client.ts';
 
 export interface TestServer {
   running: RunningAll;
+  /** Signed in as the test admin (TEST_ADMIN); `api.anonymous()` has no credentials. */
   api: ApiClient;
   dataDir: string;
   importRoot: string;
@@ -47,9 +49,20 @@ export async function startTestServer(
     ...env,
   });
   const running = await startAll(config, { engine, drainMs: 5000 });
+  let api: ApiClient;
+  try {
+    // What `faceflow users create-admin` does, in this process; then the login API.
+    if (config.AUTH) await createAdminAccount(config, TEST_ADMIN.name, TEST_ADMIN.password);
+    api = config.AUTH
+      ? await signIn(running.url, TEST_ADMIN.name, TEST_ADMIN.password)
+      : new ApiClient(running.url);
+  } catch (error) {
+    await running.close();
+    throw error;
+  }
   return {
     running,
-    api: new ApiClient(running.url),
+    api,
     dataDir,
     importRoot,
     blobCount: () => countFiles(join(dataDir, 'blobs')),

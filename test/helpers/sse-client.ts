@@ -10,10 +10,15 @@ export class SseClient {
   private readonly controller = new AbortController();
   private done: Promise<void> = Promise.resolve();
 
-  static async connect(url: string, lastEventId?: number): Promise<SseClient> {
+  /** `headers`: the credentials (e.g. `api.authHeaders()`); the stream needs a signed-in caller. */
+  static async connect(
+    url: string,
+    lastEventId?: number,
+    headers: Record<string, string> = {},
+  ): Promise<SseClient> {
     const client = new SseClient();
     const res = await fetch(url, {
-      headers: lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) },
+      headers: { ...headers, ...(lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) }) },
       signal: client.controller.signal,
     });
     if (res.status !== 200 || !res.body) throw new Error(`SSE connect failed: ${res.status}`);

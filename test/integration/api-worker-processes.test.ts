@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ApiClient, type ImageJson, type IngestJson } from '../helpers/api-client.ts';
+import { type ApiClient, type ImageJson, type IngestJson, signInAsAdmin } from '../helpers/api-client.ts';
 import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
 import { orl } from '../helpers/faces.ts';
 import { createTestSchema, RABBITMQ_URL, uniqueName } from '../helpers/servers.ts';
@@ -25,6 +25,7 @@ describeWithFaces('api and worker as separate processes on PostgreSQL + RabbitMQ
   let api: ChildServer;
   let worker: ChildServer;
   let sse: SseClient;
+  let client: ApiClient;
 
   beforeAll(async () => {
     schema = await createTestSchema();
@@ -43,7 +44,8 @@ describeWithFaces('api and worker as separate processes on PostgreSQL + RabbitMQ
       90_000,
       WORKER_READY,
     );
-    sse = await SseClient.connect(`${api.url}/api/events`);
+    client = await signInAsAdmin(api.url, env);
+    sse = await SseClient.connect(`${api.url}/api/events`, undefined, client.authHeaders());
   });
 
   afterAll(async () => {
@@ -62,7 +64,6 @@ describeWithFaces('api and worker as separate processes on PostgreSQL + RabbitMQ
   });
 
   it("an api process's SSE stream shows photos processed by a worker process", async () => {
-    const client = new ApiClient(api.url);
     const files = [1, 2, 3, 4].map((k) => ({ name: `s1-${k}.pgm`, bytes: orl(1, k) }));
     const res = await client.upload<IngestJson>('/api/images', files);
     expect(res.status).toBe(201);

@@ -24,7 +24,7 @@ describeWithFaces('HTTP API: photo search by name, and the faces enrolled for a 
   });
 
   async function expectJpeg(url: string): Promise<void> {
-    const res = await fetch(`${server.api.baseUrl}${url}`);
+    const res = await fetch(`${server.api.baseUrl}${url}`, { headers: server.api.authHeaders() });
     expect(res.status, url).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/jpeg');
     expect([...new Uint8Array(await res.arrayBuffer()).subarray(0, 3)]).toEqual(JPEG_MAGIC);

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ApiClient, type ImageJson, type IngestJson } from '../helpers/api-client.ts';
+import { type ApiClient, type ImageJson, type IngestJson, signInAsAdmin } from '../helpers/api-client.ts';
 import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
 import { orl } from '../helpers/faces.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
@@ -85,7 +85,7 @@ describeWithFaces('worker → recognizer over Connect, behind a circuit breaker'
       60_000,
       WORKER_READY,
     );
-    client = new ApiClient(api.url);
+    client = await signInAsAdmin(api.url, { DATA_DIR: dir });
   });
 
   afterAll(async () => {

@@ -9,6 +9,14 @@ import {
 } from '../../config/roles.config.ts';
 import { printJson } from '../output.ts';
 
+/** First run: the one-time link for the first admin, on stdout (never into the JSON log). */
+function printSetupLink(link: string | null): void {
+  if (link)
+    process.stdout.write(
+      `Open ${link} to create the first admin account (the link works once, for 1 hour)\n`,
+    );
+}
+
 /** Resolves on the first SIGTERM or SIGINT. */
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
@@ -34,6 +42,7 @@ export function registerRoleCommands(program: Command): void {
       const { startAll } = await import('../../roles/all.ts');
       const running = await startAll(config);
       process.stdout.write(`faceflow is running at ${running.url}  (API docs: ${running.url}/docs)\n`);
+      printSetupLink(running.setupLink);
       await untilSignal();
       await running.close();
     });
@@ -46,6 +55,7 @@ export function registerRoleCommands(program: Command): void {
       const { startApi } = await import('../../roles/api.ts');
       const running = await startApi(config);
       process.stdout.write(`faceflow is running at ${running.url}  (API docs: ${running.url}/docs)\n`);
+      printSetupLink(running.setupLink);
       await untilSignal();
       await running.close();
     });

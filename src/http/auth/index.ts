@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import { registerApiKeyRoutes } from '../routes/api-keys.routes.ts';
+import { registerAuthRoutes } from '../routes/auth.routes.ts';
+import { registerUserRoutes } from '../routes/users.routes.ts';
+import { type HttpAuth, registerAuthentication } from './auth-hook.ts';
+
+export type { HttpAuth } from './auth-hook.ts';
+
+/** OpenAPI security schemes: bearer JWT or API key, in the header or as `X-API-Key`. */
+export const OPENAPI_SECURITY = {
+  components: {
+    securitySchemes: {
+      bearerAuth: { type: 'http' as const, scheme: 'bearer', bearerFormat: 'JWT or ffk_ API key' },
+      apiKeyHeader: { type: 'apiKey' as const, in: 'header' as const, name: 'X-API-Key' },
+    },
+  },
+  security: [{ bearerAuth: [] }, { apiKeyHeader: [] }] as Record<string, string[]>[],
+};
+
+/** Authentication hook first (before any route), then the auth, user and API key routes. */
+export async function registerAuth(app: FastifyInstance, auth: HttpAuth): Promise<void> {
+  await registerAuthentication(app, auth);
+  registerAuthRoutes(app, auth);
+  registerUserRoutes(app, auth);
+  registerApiKeyRoutes(app, auth);
+}

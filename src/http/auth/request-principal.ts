@@ -1,0 +1,23 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../../core/errors.ts';
+import type { Principal, Role } from '../../core/principal.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who makes the request; set by the auth hook on every authenticated route. */
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The least role a route needs, overriding the default (GET/HEAD: viewer, other methods: editor);
+     * `public`: no authentication at all.
+     */
+    role?: Role | 'public';
+  }
+}
+
+/** The principal of an authenticated route (the hook has run); throws on a public route. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('unauthorized', 'this request is not authenticated');
+  return request.principal;
+}
