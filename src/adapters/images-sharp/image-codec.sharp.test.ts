@@ -46,9 +46,26 @@ describe('SharpImageCodec', () => {
     const jpeg = await photo('jpeg');
     const trailer = new Uint8Array([...jpeg, 0x41, 0x42, 0x43]);
     expect(await codec.inspect(trailer)).toMatchObject({ width: 40, height: 30 });
-    const pgm = new TextEncoder().encode(`P5\n2 2\n255\n${'\u0001'.repeat(4)}`);
-    expect(await codec.inspect(pgm)).toMatchObject({ width: 2, height: 2 });
+    const asciiPgm = new TextEncoder().encode('P2\n2 2\n255\n1 2 3 4\n');
+    expect(await codec.inspect(asciiPgm)).toMatchObject({ width: 2, height: 2 });
     expect(fullDecodes).toBe(3);
+  });
+
+  it('judges binary PGM/PPM from the header and length alone (no pixel decoded on the caller thread)', async () => {
+    fullDecodes = 0;
+    const pgm = new TextEncoder().encode(`P5\n# a comment\n3 2\n255\n${'\u0001'.repeat(6)}`);
+    expect(readPhotoHeader(pgm)).toEqual({ format: 'pnm', width: 3, height: 2, complete: true });
+    expect(await codec.inspect(pgm)).toEqual({ width: 3, height: 2, format: 'pnm' });
+    const ppm16 = new Uint8Array([...new TextEncoder().encode('P6 1 1 65535\n'), 0, 1, 0, 2, 0, 3]);
+    expect(await codec.inspect(ppm16)).toEqual({ width: 1, height: 1, format: 'pnm' });
+    const bomb = new TextEncoder().encode('P5\n100000 100000\n255\n');
+    expect(await code(bomb)).toBe('image_too_large');
+    expect(fullDecodes).toBe(0);
+    // truncated: the full decoder says what is wrong
+    expect(readPhotoHeader(pgm.subarray(0, pgm.length - 1))?.complete).toBe(false);
+    expect(await code(pgm.subarray(0, pgm.length - 1))).toBe('invalid_image');
+    expect(await code(new TextEncoder().encode('P5\n0 2\n255\n'))).toBe('invalid_image');
+    expect(fullDecodes).toBe(2);
   });
 
   it('reads the dimensions of progressive JPEGs and says when a file lacks its end', async () => {

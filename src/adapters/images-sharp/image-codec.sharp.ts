@@ -38,22 +38,23 @@ export class SharpImageCodec implements ImageCodec {
   }
 
   /**
-   * JPEG, PNG and GIF that end with their end marker are checked from their header alone (format, size,
-   * pixel limit), read synchronously: a full decode costs several times the CPU of the rest of an upload, and
+   * JPEG, PNG, GIF and binary PGM/PPM that are complete (end marker, or every sample present) are checked
+   * from their header alone (format, size, pixel limit; a header over the limit is refused at once even when
+   * the file is incomplete), read synchronously: a full decode costs several times the CPU of the rest of an upload, and
    * even sharp's header read queued for milliseconds in libuv's thread pool under load. Anything else, or a
    * file without its end marker, goes through the engine's full decoder.
    */
   async inspect(bytes: Uint8Array): Promise<{ width: number; height: number; format: string }> {
     if (bytes.length === 0) throw new AppError('invalid_image', 'the file is empty (0 bytes)');
     const header = readPhotoHeader(bytes);
-    if (header?.complete) {
+    if (header) {
       const { width, height, format } = header;
       if (width * height > this.maxPixels)
         throw new AppError(
           'image_too_large',
           `image is ${width}×${height} pixels, more than the limit of ${this.maxPixels} pixels`,
         );
-      return { width, height, format };
+      if (header.complete) return { width, height, format };
     }
     const decoded = await this.decodeFn(bytes);
     return { width: decoded.width, height: decoded.height, format: header?.format ?? 'other' };

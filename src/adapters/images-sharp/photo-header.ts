@@ -1,10 +1,12 @@
+import { isPnm, readPnmHeader } from '../../engine/decode/pnm.ts';
+
 /**
- * Dimensions (after EXIF rotation, as the engine sees the photo) from the header of a JPEG, PNG or GIF, read synchronously in a few microseconds (no decoder,
+ * Dimensions (after EXIF rotation, as the engine sees the photo) from the header of a JPEG, PNG, GIF or binary PGM/PPM, read synchronously in a few microseconds (no decoder,
  * no thread pool), and whether the file ends with its format's end marker. Null when the header is not
  * one of these or is damaged: the caller then asks the full decoder, which says precisely what is wrong.
  */
 export interface PhotoHeader {
-  format: 'jpeg' | 'png' | 'gif';
+  format: 'jpeg' | 'png' | 'gif' | 'pnm';
   width: number;
   height: number;
   /** The file ends with its end marker (a truncated file does not). */
@@ -96,6 +98,14 @@ export function readPhotoHeader(b: Uint8Array): PhotoHeader | null {
     const height = (b[8] as number) | ((b[9] as number) << 8);
     if (width === 0 || height === 0) return null;
     return { format: 'gif', width, height, complete: b[n - 1] === 0x3b };
+  }
+  if (isPnm(b)) {
+    try {
+      const { width, height, complete } = readPnmHeader(b);
+      return { format: 'pnm', width, height, complete };
+    } catch {
+      return null;
+    }
   }
   return null;
 }
