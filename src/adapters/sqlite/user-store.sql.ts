@@ -258,31 +258,26 @@ export class SqlUserStore implements UserStore {
     });
   }
 
-  async revokeRefreshToken(id: string, now: number): Promise<void> {
+  /** Revokes the still-active refresh tokens whose `column` is `value`. */
+  private async revokeRefreshWhere(column: 'id' | 'family_id' | 'user_id', value: string, now: number) {
     await this.db
       .updateTable('refresh_tokens')
       .set({ revoked_at: now })
-      .where('id', '=', id)
+      .where(column, '=', value)
       .where('revoked_at', 'is', null)
       .execute();
   }
 
-  async revokeRefreshFamily(familyId: string, now: number): Promise<void> {
-    await this.db
-      .updateTable('refresh_tokens')
-      .set({ revoked_at: now })
-      .where('family_id', '=', familyId)
-      .where('revoked_at', 'is', null)
-      .execute();
+  revokeRefreshToken(id: string, now: number): Promise<void> {
+    return this.revokeRefreshWhere('id', id, now);
   }
 
-  async revokeUserRefreshTokens(userId: string, now: number): Promise<void> {
-    await this.db
-      .updateTable('refresh_tokens')
-      .set({ revoked_at: now })
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .execute();
+  revokeRefreshFamily(familyId: string, now: number): Promise<void> {
+    return this.revokeRefreshWhere('family_id', familyId, now);
+  }
+
+  revokeUserRefreshTokens(userId: string, now: number): Promise<void> {
+    return this.revokeRefreshWhere('user_id', userId, now);
   }
 
   async createApiKey(key: NewApiKey, now: number): Promise<ApiKeyRecord> {
