@@ -55,6 +55,12 @@ export async function processImage(
     if (current?.status === 'pending' && current.nextAttemptAt !== null && current.nextAttemptAt > started)
       return { kind: 'skipped', retryInMs: current.nextAttemptAt - started };
     if (!current) return { kind: 'skipped', missing: true };
+    if (current.status === 'processing') {
+      // Another worker holds it. Look again once its lease can have run out: if that worker died
+      // (kill -9) a broker may already have handed its message here, and this one is the last there is.
+      log.debug({}, 'job deferred: another worker holds the photo');
+      return { kind: 'skipped', retryInMs: deps.leaseMs };
+    }
     log.debug({ status: current.status }, 'job skipped: photo not claimable');
     return { kind: 'skipped' };
   }

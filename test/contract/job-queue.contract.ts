@@ -127,6 +127,18 @@ export function jobQueueContract(
       await queue.ack(again?.id as string, 'w');
     });
 
+    it('holds a job published with a delay until its time, and its first delivery counts as one', async () => {
+      // How a worker postpones a photo while the recognizer is down: a fresh message, due later.
+      await queue.publish([{ ...job('later'), delayMs: 600 }]);
+      await fixture.advance(100);
+      expect(await queue.receive('w', 1, lease)).toEqual([]);
+      await fixture.advance(600);
+      const [due] = await receiveN(queue, 'w', 1, lease, 5000);
+      expect(ids(due ? [due] : [])).toEqual(['later']);
+      expect(due?.deliveries).toBe(1);
+      await queue.ack(due?.id as string, 'w');
+    });
+
     it('keeps jobs when every client closes (durable)', async () => {
       await queue.publish([job('a'), job('b')]);
       await queue.close();

@@ -1,10 +1,11 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
 import { NatsJobQueue } from '../../src/adapters/queue-nats/job-queue.nats.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
 import { NATS_URL, uniqueName } from '../helpers/servers.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
-import { jobQueueContract } from './job-queue.contract.ts';
+import { jobQueueContract, receiveN } from './job-queue.contract.ts';
 
 const ACK_WAIT_MS = 1000;
 
@@ -55,4 +56,36 @@ jobQueueContract('NatsJobQueue', { priorities: false, dedupe: false, leaseMs: AC
       await proxy.close();
     },
   };
+});
+
+describe('NatsJobQueue pulls no further ahead than its prefetch', () => {
+  it('leaves the backlog on the server for other workers (none waits out its ack-wait here)', async () => {
+    const stream = uniqueName('faceflow-test');
+    const queue = await NatsJobQueue.open({
+      url: NATS_URL,
+      stream,
+      ackWaitMs: 30_000,
+      maxDeliveries: 5,
+      prefetch: 2,
+      log: silentLogger,
+    });
+    const admin = await connect({ servers: NATS_URL });
+    const jsm = await jetstreamManager(admin);
+    try {
+      await queue.publish(
+        Array.from({ length: 20 }, (_, i) => ({ payload: { kind: 'process_image', imageId: `p${i}` } })),
+      );
+      const [first] = await receiveN(queue, 'w', 1, 30_000);
+      expect(first).toBeDefined();
+      await new Promise((r) => setTimeout(r, 1000));
+      const info = await jsm.consumers.info(stream, 'faceflow-worker');
+      // one in hand, at most `prefetch` buffered and `prefetch` in the client's pull: not the backlog
+      expect(info.num_ack_pending).toBeLessThanOrEqual(5);
+      expect(info.num_pending).toBeGreaterThanOrEqual(15);
+    } finally {
+      await queue.close();
+      for (const name of [stream, `${stream}-dead`]) await jsm.streams.delete(name).catch(() => false);
+      await admin.close();
+    }
+  });
 });

@@ -33,19 +33,25 @@ export interface NatsQueueOptions {
 }
 
 const REASON_HEADER = 'Faceflow-Dead-Reason';
+/** Epoch milliseconds before which a delayed job is not handed out (JetStream has no delayed publish). */
+const NOT_BEFORE_HEADER = 'Faceflow-Not-Before';
 
 interface Held {
   msg: JsMsg;
   payload: JobPayload;
   consumer: string;
+  deliveries: number;
 }
 
 /**
  * JobQueue on NATS JetStream (`QUEUE_URL=nats://…`): a file-backed work-queue stream (a message is gone
  * once acked), one durable pull consumer with explicit acks, `ack_wait` = the job lease (renewed by
- * `extend` with in-progress acks), delayed retries by `nak(delay)`, and `max_deliver` one above
- * `maxDeliveries` so the adapter itself moves a job to the dead stream on its last delivery. The client
- * reconnects forever; the pull consumer resumes after a reconnect.
+ * `extend` with in-progress acks), delayed retries by `nak(delay)`, and `max_deliver` above
+ * `maxDeliveries` so the adapter itself moves a job to the dead stream on its last delivery. A job
+ * published with a delay carries a not-before time: arriving early it is nak'd until then, and that early
+ * arrival is not counted as a delivery. At most `prefetch` jobs wait in this process (pulled, not yet
+ * handed out), so none sits out its ack-wait here while others could take it. The client reconnects
+ * forever; the pull consumer resumes after a reconnect.
  */
 export class NatsJobQueue implements JobQueue {
   private readonly emitter = new EventEmitter();
@@ -116,7 +122,8 @@ export class NatsJobQueue implements JobQueue {
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: ackWaitMs * 1_000_000,
-      max_deliver: maxDeliveries + 1,
+      // one more for the delivery on which the adapter dead-letters, one for a delayed job's early arrival
+      max_deliver: maxDeliveries + 2,
       filter_subject: this.subject,
     };
     try {
@@ -161,19 +168,32 @@ export class NatsJobQueue implements JobQueue {
   }
 
   private async publishOne(job: OutgoingJob): Promise<void> {
-    await this.js.publish(this.subject, encodeJobPayload(job.payload), { timeout: 5000 });
+    const delay = job.delayMs ?? 0;
+    let h: ReturnType<typeof headers> | undefined;
+    if (delay > 0) {
+      h = headers();
+      h.set(NOT_BEFORE_HEADER, String(Date.now() + delay));
+    }
+    await this.js.publish(this.subject, encodeJobPayload(job.payload), { timeout: 5000, headers: h });
+  }
+
+  private get prefetch(): number {
+    return Math.max(1, this.options.prefetch ?? 8);
   }
 
   /** Starts pulling on first use: a process that only publishes (the api) never consumes. */
   private async startConsuming(): Promise<void> {
     const consumer = await this.js.consumers.get(this.options.stream, this.durable);
-    const messages = await consumer.consume({
-      max_messages: Math.max(1, this.options.prefetch ?? 8),
-      expires: 5000,
-    });
+    const messages = await consumer.consume({ max_messages: this.prefetch, expires: 5000 });
     this.messages = messages;
     (async () => {
-      for await (const msg of messages) this.arrived(msg);
+      for await (const msg of messages) {
+        this.arrived(msg);
+        // Pull no further than `prefetch` ahead of the worker: the iterator asks the server for more
+        // only as it is read.
+        while (this.buffer.length >= this.prefetch && !this.closed)
+          await new Promise((resolve) => this.emitter.once('taken', resolve));
+      }
     })().catch((error) => {
       if (!this.closed) this.options.log.warn({ err: String(error) }, 'NATS consumer stopped');
       this.messages = null;
@@ -190,16 +210,28 @@ export class NatsJobQueue implements JobQueue {
       void this.moveToDead(msg, 'undecodable payload').catch(() => {});
       return;
     }
-    if (msg.info.deliveryCount > this.options.maxDeliveries) {
-      this.options.log.warn(
-        { stream: this.options.stream, deliveries: msg.info.deliveryCount },
-        'job delivered too often; dead-lettered',
-      );
-      void this.moveToDead(msg, `delivered ${msg.info.deliveryCount} times`).catch(() => {});
+    const notBefore = Number(msg.headers?.get(NOT_BEFORE_HEADER) || 0);
+    const early = notBefore - Date.now();
+    if (early > 0) {
+      msg.nak(early);
       return;
     }
-    this.buffer.push({ msg, payload, consumer: '' });
+    const deliveries = NatsJobQueue.deliveries(msg, notBefore > 0);
+    if (deliveries > this.options.maxDeliveries) {
+      this.options.log.warn(
+        { stream: this.options.stream, deliveries },
+        'job delivered too often; dead-lettered',
+      );
+      void this.moveToDead(msg, `delivered ${deliveries} times`).catch(() => {});
+      return;
+    }
+    this.buffer.push({ msg, payload, consumer: '', deliveries });
     this.emitter.emit('available');
+  }
+
+  /** Deliveries that counted: a delayed job's early arrival (nak'd until its time) does not. */
+  private static deliveries(msg: JsMsg, delayed: boolean): number {
+    return Math.max(1, msg.info.deliveryCount - (delayed ? 1 : 0));
   }
 
   private async moveToDead(msg: JsMsg, reason: string): Promise<void> {
@@ -219,8 +251,9 @@ export class NatsJobQueue implements JobQueue {
       h.consumer = consumer;
       const id = `${h.msg.info.streamSequence}:${++this.sequence}`;
       this.held.set(id, h);
-      jobs.push({ id, payload: h.payload, deliveries: h.msg.info.deliveryCount });
+      jobs.push({ id, payload: h.payload, deliveries: h.deliveries });
     }
+    if (jobs.length > 0) this.emitter.emit('taken');
     return jobs;
   }
 
@@ -239,8 +272,8 @@ export class NatsJobQueue implements JobQueue {
   async retry(jobId: string, consumer: string, delayMs: number): Promise<void> {
     const h = this.take(jobId, consumer);
     if (!h) return;
-    if (h.msg.info.deliveryCount >= this.options.maxDeliveries)
-      await this.moveToDead(h.msg, `delivered ${h.msg.info.deliveryCount} times`);
+    if (h.deliveries >= this.options.maxDeliveries)
+      await this.moveToDead(h.msg, `delivered ${h.deliveries} times`);
     else h.msg.nak(Math.max(0, delayMs));
   }
 
@@ -270,6 +303,7 @@ export class NatsJobQueue implements JobQueue {
   /** Drops the connection without acking anything, as a crashed process would (tests). */
   async abandon(): Promise<void> {
     this.closed = true;
+    this.emitter.emit('taken');
     this.buffer.length = 0;
     this.held.clear();
     await this.nc.close().catch(() => {});
@@ -278,6 +312,7 @@ export class NatsJobQueue implements JobQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.emitter.emit('taken');
     this.emitter.removeAllListeners();
     this.messages?.stop();
     // jobs pulled ahead and never handed out: give them back at once instead of after ack-wait

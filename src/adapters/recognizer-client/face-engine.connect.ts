@@ -55,7 +55,12 @@ export interface ConnectFaceEngineOptions {
   onBreakerChange?: (state: BreakerState) => void;
 }
 
+/**
+ * Codes that say nothing about the photo. `Canceled` comes back when the recognizer goes away with the
+ * call in flight (HTTP/2 stream reset with CANCEL): the caller's own timeouts surface as TaskCancelledError.
+ */
 const TRANSIENT = new Set([
+  Code.Canceled,
   Code.Unavailable,
   Code.DeadlineExceeded,
   Code.Unknown,
@@ -64,7 +69,7 @@ const TRANSIENT = new Set([
 ]);
 
 /** A failure that says nothing about the photo: the recognizer is down, slow or unreachable. */
-function isTransient(error: unknown): boolean {
+export function isTransient(error: unknown): boolean {
   if (error instanceof BrokenCircuitError) return false;
   if (error instanceof TaskCancelledError) return true;
   if (error instanceof ConnectError) return TRANSIENT.has(error.code);
