@@ -368,3 +368,39 @@ describe('authentication and roles on the real server', () => {
     expect(config.body).toEqual({ authDisabled: false, setupNeeded: false });
   });
 });
+
+describe('AUTH=disabled on loopback, and METRICS_AUTH', () => {
+  it('AUTH=disabled: every request is the local admin, and /api/auth/config says so (the UI banner)', async () => {
+    const server = await startTestServer(
+      { AUTH: 'disabled', HOST: '127.0.0.1' },
+      new ScriptedEngine(() => []),
+    );
+    try {
+      const anonymous = server.api.anonymous();
+      expect((await anonymous.json('GET', '/api/auth/config')).body).toEqual({
+        authDisabled: true,
+        setupNeeded: false,
+      });
+      expect((await anonymous.json('GET', '/api/auth/me')).body).toMatchObject({
+        user: { kind: 'local', role: 'admin' },
+      });
+      expect((await anonymous.json('POST', '/api/people', { name: 'Ann' })).status).toBe(201);
+      expect(server.running.setupLink).toBeNull();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('METRICS_AUTH=enabled: /metrics needs a credential, probes stay open', async () => {
+    const server = await startTestServer({ METRICS_AUTH: 'enabled' }, new ScriptedEngine(() => []));
+    try {
+      expect((await fetch(`${server.running.url}/metrics`)).status).toBe(401);
+      expect(
+        (await fetch(`${server.running.url}/metrics`, { headers: server.api.authHeaders() })).status,
+      ).toBe(200);
+      expect((await fetch(`${server.running.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
