@@ -1,3 +1,4 @@
+import type { FastifyMultipartBaseOptions } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.ts';
 
@@ -8,6 +9,9 @@ export interface UploadedFile {
   error: AppError | null;
 }
 
+/** The plugin reads this per call; its typing of `parts()` leaves it out. */
+const KEEP_GOING_PAST_LARGE_FILES: FastifyMultipartBaseOptions = { throwFileSizeLimit: false };
+
 /**
  * The file parts of a multipart request, one at a time (only one file is held in memory while the
  * caller handles it); a file over the size limit comes as an error, not thrown.
@@ -16,15 +20,13 @@ export async function* uploadedFiles(
   request: FastifyRequest,
   maxUploadBytes: number,
 ): AsyncGenerator<UploadedFile> {
-  for await (const part of request.parts()) {
+  // A file over the limit arrives truncated instead of failing the whole request: with the plugin's
+  // default, the iteration would end in a 413 after the files before it had been stored.
+  for await (const part of request.parts(KEEP_GOING_PAST_LARGE_FILES)) {
     if (part.type !== 'file') continue;
     const file = part.filename || part.fieldname || 'upload';
-    try {
-      const buffer = await part.toBuffer();
-      yield { file, bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), error: null };
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== 'FST_REQ_FILE_TOO_LARGE') throw error;
+    const buffer = await part.toBuffer();
+    if (part.file.truncated)
       yield {
         file,
         bytes: null,
@@ -33,7 +35,8 @@ export async function* uploadedFiles(
           `the file is larger than MAX_UPLOAD_BYTES (${maxUploadBytes} bytes)`,
         ),
       };
-    }
+    else
+      yield { file, bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), error: null };
   }
 }
 

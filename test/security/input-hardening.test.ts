@@ -178,7 +178,7 @@ describe('input hardening', () => {
     for (const [method, path, body, headers] of cases) {
       const res = await fetch(`${server.api.baseUrl}${path}`, {
         method,
-        headers: { ...authHeaders(server), ...headers },
+        headers: { ...server.api.authHeaders(), ...headers },
         body: method === 'GET' ? undefined : body,
       });
       const text = await res.text();
@@ -207,12 +207,27 @@ describe('input hardening', () => {
     const fields = await fetch(`${server.api.baseUrl}/api/images`, {
       method: 'POST',
       body: form,
-      headers: authHeaders(server),
+      headers: server.api.authHeaders(),
     });
     const body = (await fields.json()) as ErrorJson;
     expect(fields.status).toBe(413);
     expect(body.error.code).toBe('payload_too_large');
     expect(server.blobCount()).toBe(blobs);
+  });
+
+  it('keeps the good files of an upload that also holds one over the limit, and reports that one', async () => {
+    const small = await sharp({ create: { width: 20, height: 20, channels: 3, background: '#0a0b0c' } })
+      .png()
+      .toBuffer();
+    const res = await server.api.upload<IngestJson>('/api/images', [
+      { name: 'too-big.png', bytes: new Uint8Array(MAX_UPLOAD_BYTES + 1000) },
+      { name: 'small.png', bytes: small },
+    ]);
+    expect(res.status).toBe(201);
+    expect(res.body.images.map((i) => i.file)).toEqual(['small.png']);
+    expect(res.body.rejected).toEqual([
+      { file: 'too-big.png', error: { code: 'payload_too_large', message: expect.any(String) } },
+    ]);
   });
 
   it("never serves a file outside the UI's folder", async () => {
@@ -231,9 +246,3 @@ describe('input hardening', () => {
     }
   });
 });
-
-/** The signed-in client's headers, when the test server has one (auth on). */
-function authHeaders(server: TestServer): Record<string, string> {
-  const api = server.api as unknown as { headers?: () => Record<string, string> };
-  return typeof api.headers === 'function' ? api.headers() : {};
-}

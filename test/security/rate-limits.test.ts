@@ -64,7 +64,7 @@ describe('rate limits', () => {
     const url = `${server.api.baseUrl}/api/images`;
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(await png(99))]), 'over.png');
-    const res = await fetch(url, { method: 'POST', body: form, headers: authHeaders(server) });
+    const res = await fetch(url, { method: 'POST', body: form, headers: server.api.authHeaders() });
     await expectRateLimited(res);
     expect(await count(server)).toBe(3);
     expect(server.blobCount()).toBe(blobs);
@@ -83,7 +83,7 @@ describe('rate limits', () => {
     let status = 200;
     let last: Response | undefined;
     for (let i = 0; i < 60 && status !== 429; i++) {
-      last = await fetch(`${server.api.baseUrl}/api/people`, { headers: authHeaders(server) });
+      last = await fetch(`${server.api.baseUrl}/api/people`, { headers: server.api.authHeaders() });
       status = last.status;
       if (status !== 429) await last.arrayBuffer();
     }
@@ -149,9 +149,3 @@ describe('rate limits shared through Redis', () => {
     expect(keys.every((k) => k.startsWith(`${prefix}rate-limit:`))).toBe(true);
   });
 });
-
-/** The signed-in client's headers, when the test server has one (auth on). */
-function authHeaders(server: TestServer): Record<string, string> {
-  const api = server.api as unknown as { headers?: () => Record<string, string> };
-  return typeof api.headers === 'function' ? api.headers() : {};
-}

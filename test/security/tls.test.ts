@@ -79,8 +79,10 @@ describe('TLS: HTTPS and HTTP/2 from TLS_CERT and TLS_KEY', () => {
 
   beforeAll(async () => {
     cert = makeTestCertificate();
+    // AUTH=disabled (loopback): the test helper signs in with fetch, which does not trust the test CA;
+    // this test is about the transport, and authentication over it is the same code as over HTTP.
     server = await startTestServer(
-      { TLS_CERT: cert.certFile, TLS_KEY: cert.keyFile },
+      { TLS_CERT: cert.certFile, TLS_KEY: cert.keyFile, AUTH: 'disabled' },
       new ScriptedEngine(() => [faceAlong(0)]),
     );
   });
@@ -103,18 +105,23 @@ describe('TLS: HTTPS and HTTP/2 from TLS_CERT and TLS_KEY', () => {
   });
 
   it('answers HTTP/2 (ALPN h2) with the same API, headers and JSON errors', async () => {
-    const ok = await http2Get(server.running.url, '/api/people', cert.ca, authHeaders(server));
+    const ok = await http2Get(server.running.url, '/api/people', cert.ca, server.api.authHeaders());
     expect(ok.alpn).toBe('h2');
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toHaveProperty('people');
     expect(ok.headers['strict-transport-security']).toBeDefined();
-    const missing = await http2Get(server.running.url, '/api/images/img_nope', cert.ca, authHeaders(server));
+    const missing = await http2Get(
+      server.running.url,
+      '/api/images/img_nope',
+      cert.ca,
+      server.api.authHeaders(),
+    );
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.body).error.code).toBe('not_found');
   });
 
   it('streams live events over HTTP/2', async () => {
-    const res = await http2Get(server.running.url, '/api/events', cert.ca, authHeaders(server), (body) =>
+    const res = await http2Get(server.running.url, '/api/events', cert.ca, server.api.authHeaders(), (body) =>
       body.includes('retry:'),
     );
     expect(res.status).toBe(200);
@@ -178,9 +185,3 @@ describe('TLS: a bad TLS configuration stops the start, naming the key', () => {
     }
   });
 });
-
-/** The signed-in client's headers, when the test server has one (auth on). */
-function authHeaders(server: TestServer): Record<string, string> {
-  const api = server.api as unknown as { headers?: () => Record<string, string> };
-  return typeof api.headers === 'function' ? api.headers() : {};
-}
