@@ -175,6 +175,8 @@ describeWithFaces('web UI in Chromium against the real server', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(TIMEOUT);
     errors = watchErrors(page);
+    // Every test starts signed in (the login test signs out first), so any one of them can run alone.
+    if (auth) await signInThroughPage(page, server.url, ADMIN);
   });
 
   afterAll(async () => {
@@ -186,6 +188,7 @@ describeWithFaces('web UI in Chromium against the real server', () => {
 
   it('signs in on the login page: a wrong password says so, the right one lands on Photos, sign out returns', async (ctx) => {
     if (!auth) ctx.skip();
+    await page.context().clearCookies();
     await page.goto(server.url);
     // Not signed in: the app sends the browser to the login page, remembering where it was going.
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
@@ -563,14 +566,16 @@ describeWithFaces('web UI in Chromium against the real server', () => {
       const read = async () => {
         await cam.waitForTimeout(500);
         rates.push(Number(await cam.getByTestId('camera-rate').getAttribute('data-fps')));
-        return rates.at(-1);
+        return rates.at(-1) ?? 0;
       };
-      await expect.poll(read, { timeout: 15_000, interval: 0 }).toBeGreaterThanOrEqual(5);
+      const deadline = Date.now() + 15_000;
+      while ((await read()) < 5 && Date.now() < deadline);
       for (let i = 0; i < 4; i++) await read();
       const left = await waiting();
       console.log(
-        `camera (ENGINE_THREADS=${ENGINE_THREADS}, batch of 40 running): name shown after ${seconds.toFixed(1)} s; fps read: ${rates.join(', ')}; batch photos still waiting: ${left}`,
+        `camera (ENGINE_THREADS=${ENGINE_THREADS}, batch of 40 running): name shown after ${seconds.toFixed(1)} s; fps read every 0.5 s: ${rates.join(', ')}; batch photos still waiting: ${left}`,
       );
+      expect(Math.max(...rates)).toBeGreaterThanOrEqual(5);
       // The batch was still running while the frame rate was measured.
       expect(left).toBeGreaterThan(0);
       expect(await cam.getByTestId('camera-rate').textContent()).toMatch(/^\d+\.\d fps$/);
