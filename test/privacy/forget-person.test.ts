@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorJson, ImageJson, IngestJson } from '../helpers/api-client.ts';
+import { type ErrorJson, type ImageJson, type IngestJson, signIn } from '../helpers/api-client.ts';
 import { lfw } from '../helpers/faces.ts';
 import { startTestServer, type TestServer } from '../helpers/in-process.ts';
 import { createTestSchema, POSTGRES_URL } from '../helpers/servers.ts';
@@ -88,16 +88,14 @@ function forgetPersonSuite(database: 'sqlite' | 'postgres') {
         const [row] = await sql.rows<{ n: number | string }>(`select count(*) as n from ${table}`);
         counts[table] = Number(row?.n);
       }
-      return { ...counts, blobs: server.blobCount() };
+      return { ...counts, blobs: server.blobCount() } as Record<string, number> & { blobs: number };
     }
 
     it('deletes the person, their embeddings and every photo they are in, rows and blobs, and audits it', async () => {
       const { api } = server;
-      const me = await api.json<{ user: { id: string; name: string; kind?: string } }>('GET', '/api/auth/me');
-      const actor =
-        me.status === 200
-          ? { kind: me.body.user.kind ?? 'user', id: me.body.user.id, name: me.body.user.name }
-          : { kind: 'local', id: 'local', name: 'local' };
+      const me = await api.json<{ user: { id: string; name: string; kind: string } }>('GET', '/api/auth/me');
+      expect(me.status).toBe(200);
+      const actor = { kind: me.body.user.kind, id: me.body.user.id, name: me.body.user.name };
 
       const upload = await api.upload<IngestJson>('/api/images', [
         { name: 'ann-1.jpg', bytes: lfw('Abel_Pacheco', 1) },
@@ -155,8 +153,24 @@ function forgetPersonSuite(database: 'sqlite' | 'postgres') {
       expect(annEmbeddings.length).toBeGreaterThanOrEqual(4);
       for (const photo of annPhotos) expect(existsSync(blobPath(server.dataDir, photo.sha256))).toBe(true);
 
-      // Bad input: nothing is deleted.
+      // Roles: a viewer cannot forget anyone; the audit log is for admins only (an editor gets 403).
+      for (const role of ['viewer', 'editor'])
+        expect(
+          (await api.json('POST', '/api/users', { name: role, password: `${role}-password-123`, role }))
+            .status,
+        ).toBe(201);
+      const viewer = await signIn(api.baseUrl, 'viewer', 'viewer-password-123');
+      const editor = await signIn(api.baseUrl, 'editor', 'editor-password-123');
+
+      // Refused and bad requests: nothing is deleted.
       const before = await tableCounts();
+      const refused = await viewer.json<ErrorJson>('DELETE', `/api/people/${ann.id}?purge=photos`);
+      expect([refused.status, refused.body.error.code]).toEqual([403, 'forbidden']);
+      for (const client of [viewer, editor]) {
+        const audit = await client.json<ErrorJson>('GET', '/api/audit');
+        expect([audit.status, audit.body.error.code]).toEqual([403, 'forbidden']);
+      }
+      expect((await fetch(`${api.baseUrl}/api/audit`)).status).toBe(401);
       const unknown = await api.json<ErrorJson>('DELETE', '/api/people/per_nobody?purge=photos');
       expect(unknown.status).toBe(404);
       expect(unknown.body.error.code).toBe('not_found');

@@ -18,7 +18,7 @@ import { type ImportRoots, resolveImportPath } from '../../app/import-path.ts';
 import { AppError } from '../../core/errors.ts';
 import { type AuditLog, auditActorOf } from '../../ports/audit-log.ts';
 import type { AverageJobOptions } from '../../ports/average-job-store.ts';
-import { principalOf } from '../principal-fallback.ts';
+import { principalOf } from '../auth/request-principal.ts';
 import { errorSchema, idParams } from '../schemas.ts';
 
 export interface JobRoutesDeps {

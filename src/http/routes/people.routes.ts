@@ -12,9 +12,9 @@ import {
   renamePerson,
 } from '../../app/people.ts';
 import { AppError } from '../../core/errors.ts';
+import { principalOf } from '../auth/request-principal.ts';
 import { keepEnrolledThumbnail } from '../face-thumbnail.ts';
 import { readSingleFile } from '../multipart.ts';
-import { principalOf } from '../principal-fallback.ts';
 import {
   boxSchema,
   errorSchema,
