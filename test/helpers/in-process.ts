@@ -52,7 +52,11 @@ export async function startTestServer(
   let api: ApiClient;
   try {
     // What `faceflow users create-admin` does, in this process; then the login API.
-    if (config.AUTH) await createAdminAccount(config, TEST_ADMIN.name, TEST_ADMIN.password);
+    // A restart on the same DATA_DIR finds the admin there already.
+    if (config.AUTH)
+      await createAdminAccount(config, TEST_ADMIN.name, TEST_ADMIN.password).catch((error: unknown) => {
+        if ((error as { code?: string }).code !== 'conflict') throw error;
+      });
     api = config.AUTH
       ? await signIn(running.url, TEST_ADMIN.name, TEST_ADMIN.password)
       : new ApiClient(running.url);
