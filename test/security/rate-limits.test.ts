@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorJson, IngestJson } from '../helpers/api-client.ts';
+import { type ErrorJson, type IngestJson, TEST_ADMIN } from '../helpers/api-client.ts';
 import { startTestServer, type TestServer } from '../helpers/in-process.ts';
 import { faceAlong, ScriptedEngine } from '../helpers/scripted-engine.ts';
 
@@ -147,5 +147,36 @@ describe('rate limits shared through Redis', () => {
     const keys = await redis.keys(`${prefix}*`);
     expect(keys.length).toBeGreaterThan(0);
     expect(keys.every((k) => k.startsWith(`${prefix}rate-limit:`))).toBe(true);
+  });
+});
+
+describe('rate limit on sign-in, per client address and account name', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer(
+      { RATE_LIMIT: 'on', RATE_LIMIT_LOGIN_MAX: '3', WORKER_CONCURRENCY: '0' },
+      engine(),
+    );
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const login = (name: string, password = 'not-the-password-123') =>
+    fetch(`${server.api.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, password }),
+    });
+
+  it('slows guessing at one name down to the limit, whether the account exists or not', async () => {
+    for (let i = 0; i < 3; i++) expect((await login('nobody-at-all')).status).toBe(401);
+    await expectRateLimited(await login('nobody-at-all'));
+    // The same name in other case is the same account name.
+    await expectRateLimited(await login('  NOBODY-AT-ALL '));
+    // Another name from the same address has its own counter, and the admin still signs in.
+    expect((await login('someone-else')).status).toBe(401);
+    expect((await login(TEST_ADMIN.name, TEST_ADMIN.password)).status).toBe(200);
   });
 });
