@@ -180,3 +180,27 @@ describe('rate limit on sign-in, per client address and account name', () => {
     expect((await login(TEST_ADMIN.name, TEST_ADMIN.password)).status).toBe(200);
   });
 });
+
+describe('rate limits when Redis cannot be reached', () => {
+  it('start and answer (limits open, no 500) instead of failing every request', async () => {
+    // Nothing listens on port 1; the counters cannot be kept, so requests pass unlimited.
+    const server = await startTestServer(
+      {
+        RATE_LIMIT: 'on',
+        RATE_LIMIT_UPLOAD_MAX: '1',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        WORKER_CONCURRENCY: '0',
+      },
+      engine(),
+    );
+    try {
+      for (let i = 0; i < 3; i++)
+        expect(
+          (await server.api.upload('/api/images', [{ name: `${i}.png`, bytes: await png(500 + i) }])).status,
+        ).toBe(201);
+      expect((await server.api.json('GET', '/api/people')).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -48,8 +48,7 @@ export function serializeCsp(directives: Directives): string {
 }
 
 /** Features a page of faceflow may use: the camera page needs the camera, nothing needs the rest. */
-const PERMISSIONS_POLICY =
-  'camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), interest-cohort=()';
+const PERMISSIONS_POLICY = 'camera=(self), microphone=(), geolocation=(), payment=(), usb=()';
 
 const DOCS = /^\/docs(\/|$|\?)/;
 
