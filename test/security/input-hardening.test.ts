@@ -77,6 +77,15 @@ describe('input hardening', () => {
 
   const importPath = (path: string) => server.api.json<ErrorJson>('POST', '/api/images', { path });
 
+  /** Each path import is refused with this status and code, and a clean error body. */
+  async function expectImportRefused(paths: string[], status: number, code: string): Promise<void> {
+    for (const path of paths) {
+      const res = await importPath(path);
+      expect({ path, status: res.status, code: res.body.error?.code }).toEqual({ path, status, code });
+      expectCleanError(res.status, res.body);
+    }
+  }
+
   it('refuses `..` in every spelling, absolute paths outside the roots and a look-alike sibling', async () => {
     const root = server.importRoot;
     const forbidden = [
@@ -94,33 +103,16 @@ describe('input hardening', () => {
       'link-to-outside',
       `${root}/link-to-secret.png`,
     ];
-    for (const path of forbidden) {
-      const res = await importPath(path);
-      expect({ path, status: res.status, code: res.body.error?.code }).toEqual({
-        path,
-        status: 403,
-        code: 'forbidden_path',
-      });
-      expectCleanError(res.status, res.body);
-    }
+    await expectImportRefused(forbidden, 403, 'forbidden_path');
     await expectSecretNotStored();
   });
 
   it('takes URL-encoded dots literally: a name inside the root, which does not exist', async () => {
-    for (const path of [
-      '%2e%2e/%2e%2e/etc/passwd',
-      '%2e%2e%2fsecret.png',
-      '..%2fsecret.png',
-      '%252e%252e/x',
-    ]) {
-      const res = await importPath(path);
-      expect({ path, status: res.status, code: res.body.error?.code }).toEqual({
-        path,
-        status: 404,
-        code: 'not_found',
-      });
-      expectCleanError(res.status, res.body);
-    }
+    await expectImportRefused(
+      ['%2e%2e/%2e%2e/etc/passwd', '%2e%2e%2fsecret.png', '..%2fsecret.png', '%252e%252e/x'],
+      404,
+      'not_found',
+    );
     // JSON escapes are just another spelling of `..`.
     const escaped = await server.api.json<ErrorJson>(
       'POST',
