@@ -5,17 +5,12 @@ import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decodePnm } from '../../src/engine/decode/pnm.ts';
+import { type ApiClient, signInAsAdmin, TEST_ADMIN } from '../helpers/api-client.ts';
 import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
 import { lfwUploads, orlPath } from '../helpers/faces.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
 import { CHROMIUM, hasChromium, launchChromium, screenshot, watchErrors } from './support/browser.ts';
-import {
-  accessToken,
-  type Credentials,
-  createAdmin,
-  signInRequired,
-  signInThroughPage,
-} from './support/sign-in.ts';
+import { signInRequired, signInThroughPage } from './support/sign-in.ts';
 import { y4m } from './support/y4m.ts';
 
 // The UI end to end: the real server (`faceflow all`, real engine, real SQLite) as a child process, driven
@@ -30,19 +25,19 @@ const TIMEOUT = 60_000;
 const MAX_UPLOAD_BYTES = 200_000;
 /** As `npm start` has on this 2-core machine (FACEFLOW_UI_ENGINE_THREADS=1 measures the camera with one). */
 const ENGINE_THREADS = process.env.FACEFLOW_UI_ENGINE_THREADS ?? '2';
-const ADMIN: Credentials = { name: 'admin', password: 'correct horse battery staple' };
+/** The first admin, made with `faceflow users create-admin` as an operator would. */
+const ADMIN = TEST_ADMIN;
 
 let dir: string;
 let server: ChildServer;
 let browser: Browser;
 let page: Page;
 let errors: string[];
-/** Whether the server asks for sign-in; then `token` authenticates the test's own API calls. */
+/** Whether the server asks for sign-in; then `admin` authenticates the test's own API calls. */
 let auth = false;
-let token: string | null = null;
-let serverEnv: Record<string, string>;
+let admin: ApiClient | null = null;
 
-const authHeaders = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
+const authHeaders = (): Record<string, string> => admin?.authHeaders() ?? {};
 
 /** A new page (own browser context) signed in as the main page is. */
 async function newSignedInPage(on: Browser, viewport: { width: number; height: number }, isMobile = false) {
@@ -153,7 +148,7 @@ describeWithFaces('web UI in Chromium against the real server', () => {
       throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
     dir = mkdtempSync(path.join(tmpdir(), 'faceflow-web-'));
     mkdirSync(path.join(dir, 'imports'));
-    serverEnv = {
+    const serverEnv = {
       DATA_DIR: path.join(dir, 'data'),
       MATCH_THRESHOLD: '0.3',
       WORKER_CONCURRENCY: '1',
@@ -167,10 +162,7 @@ describeWithFaces('web UI in Chromium against the real server', () => {
     server = await startChildServer(serverEnv, ['all'], 120_000);
     auth = await signInRequired(server.url);
     // The first admin as an operator makes one (the setup link is tested on a server of its own).
-    if (auth) {
-      await createAdmin(serverEnv, ADMIN);
-      token = await accessToken(server.url, ADMIN);
-    }
+    if (auth) admin = await signInAsAdmin(server.url, serverEnv);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(TIMEOUT);
@@ -511,7 +503,7 @@ describeWithFaces('web UI in Chromium against the real server', () => {
         .getByRole('navigation', { name: 'Main' })
         .getByRole('link')
         .allTextContents();
-      expect(links).toEqual(['Photos', 'People', 'Camera', 'System']);
+      expect(links).toEqual(['Photos', 'People', 'System']);
       await viewer.goto(`${server.url}/people`);
       await viewer.locator('.person-card').first().waitFor();
       expect(await viewer.getByLabel('Name of a new person').count()).toBe(0);

@@ -19,7 +19,8 @@ const NAV: { href: string; label: string; pages: Route['page'][]; show?: 'editor
   { href: '/', label: 'Photos', pages: ['photos', 'photo'] },
   { href: '/people', label: 'People', pages: ['people', 'person'] },
   { href: '/upload', label: 'Upload', pages: ['upload'], show: 'editor' },
-  { href: '/camera', label: 'Camera', pages: ['camera'] },
+  // Identifying a frame is a POST, which the server keeps for editors.
+  { href: '/camera', label: 'Camera', pages: ['camera'], show: 'editor' },
   { href: '/system', label: 'System', pages: ['system'] },
   { href: '/admin', label: 'Admin', pages: ['admin'], show: 'admin' },
 ];

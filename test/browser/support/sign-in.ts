@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { REPO_ROOT } from '../../support/shared-faces.ts';
 
 export interface Credentials {
   name: string;
@@ -14,47 +11,6 @@ export async function signInRequired(baseUrl: string): Promise<boolean> {
   if (res.status === 404) return false;
   const config = (await res.json()) as { authDisabled: boolean };
   return !config.authDisabled;
-}
-
-/** `faceflow users create-admin --name … --password-stdin` on the server's DATA_DIR, as an operator would. */
-export function createAdmin(env: Record<string, string>, who: Credentials): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(REPO_ROOT, 'bin/faceflow.js'),
-        'users',
-        'create-admin',
-        '--name',
-        who.name,
-        '--password-stdin',
-      ],
-      { cwd: REPO_ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`create-admin exited ${code}: ${output}`)),
-    );
-    child.stdin.end(`${who.password}\n`);
-  });
-}
-
-/** An access token for the API calls a test makes beside the browser. */
-export async function accessToken(baseUrl: string, who: Credentials): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(who),
-  });
-  if (!res.ok) throw new Error(`login as ${who.name}: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { accessToken: string }).accessToken;
 }
 
 /** Signs in through the real login page and waits for the page it leads to. */

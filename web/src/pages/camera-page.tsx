@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, describeError, type IdentifyResult } from '../api.ts';
+import { useCan } from '../auth.tsx';
 import { useTitle } from '../router.tsx';
 
 /**
@@ -81,6 +82,7 @@ function drawOverlay(canvas: HTMLCanvasElement, video: HTMLVideoElement, shown: 
 
 export function CameraPage() {
   useTitle('Live camera');
+  const editor = useCan('editor');
   const videoRef = useRef<HTMLVideoElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [state, setState] = useState<CameraState>('idle');
@@ -236,10 +238,16 @@ export function CameraPage() {
         Frames from your camera go to the server about {TARGET_FPS} times a second; the faces it finds are
         boxed and named over the video. Nothing is stored.
       </p>
+      {editor ? null : (
+        <p className="message message-error" role="alert">
+          Your role may look but not identify faces. Ask an administrator for the editor role.
+        </p>
+      )}
       <p>
         <button
           type="button"
           className="primary"
+          disabled={!editor}
           onClick={running ? stop : () => void start()}
           aria-pressed={running}
         >
