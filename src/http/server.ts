@@ -116,7 +116,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     transform: jsonSchemaTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await registerAuth(app, deps.auth);
+  await registerAuth(app, deps.auth, deps.audit);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -1,5 +1,6 @@
 import { AppError } from '../../core/errors.ts';
 import type { Principal, Role } from '../../core/principal.ts';
+import { type AuditLog, auditActorOf } from '../../ports/audit-log.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { ApiKeyRecord, UserStore } from '../../ports/user-store.ts';
 import { checkName } from './names.ts';
@@ -8,6 +9,8 @@ import { API_KEY_PREFIX, randomSecret, tokenHash } from './secrets.ts';
 export interface ApiKeyDeps {
   users: UserStore;
   clock: Clock;
+  /** Where key creation and revocation are recorded. */
+  audit?: AuditLog;
 }
 
 /**
@@ -30,6 +33,12 @@ export async function createApiKey(
     },
     deps.clock.now(),
   );
+  await deps.audit?.record({
+    actor: auditActorOf(actor),
+    action: 'key.created',
+    target: { type: 'api_key', id: record.id },
+    details: { name: record.name, role: record.role },
+  });
   return { key, record };
 }
 
@@ -38,7 +47,12 @@ export function listApiKeys(deps: ApiKeyDeps): Promise<ApiKeyRecord[]> {
 }
 
 /** Revokes a key at once: the next request with it gets 401. */
-export async function revokeApiKey(deps: ApiKeyDeps, id: string): Promise<void> {
+export async function revokeApiKey(deps: ApiKeyDeps, id: string, actor: Principal): Promise<void> {
   if (!(await deps.users.revokeApiKey(id, deps.clock.now())))
     throw new AppError('not_found', `no active API key ${id}`);
+  await deps.audit?.record({
+    actor: auditActorOf(actor),
+    action: 'key.revoked',
+    target: { type: 'api_key', id },
+  });
 }

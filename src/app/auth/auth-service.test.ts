@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JoseTokenSigner } from '../../adapters/jwt-jose/jose-token-signer.ts';
+import { SqlAuditLog } from '../../adapters/sqlite/audit-log.sqlite.ts';
 import { openSqlite, type SqliteHandle } from '../../adapters/sqlite/sqlite-database.ts';
 import { SqlUserStore } from '../../adapters/sqlite/user-store.sql.ts';
+import { LOCAL_OPERATOR } from '../../core/principal.ts';
 import { createApiKey, revokeApiKey } from './api-keys.ts';
 import { AuthService, LockedError } from './auth-service.ts';
 import { lockoutMs } from './lockout.ts';
@@ -119,9 +121,39 @@ describe('AuthService', () => {
       role: 'editor',
     });
     expect((await users.listApiKeys())[0]?.lastUsedAt).toBe(now);
-    await revokeApiKey({ users, clock }, record.id);
+    await revokeApiKey({ users, clock }, record.id, LOCAL_OPERATOR);
     await expect(auth.authenticate(key)).rejects.toMatchObject({ code: 'unauthorized' });
-    await expect(revokeApiKey({ users, clock }, record.id)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(revokeApiKey({ users, clock }, record.id, LOCAL_OPERATOR)).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
+  it('records user and key changes in the audit log, by whom, without passwords or keys', async () => {
+    const audit = new SqlAuditLog(handle.db, clock);
+    const deps = { users, clock, audit };
+    const admin = { kind: 'user' as const, id: 'u-admin', name: 'root', role: 'admin' as const };
+    const carol = await createUser(deps, { name: 'carol', password: PASSWORD, role: 'viewer' }, admin);
+    await updateUser(deps, carol.id, { role: 'editor', password: `${PASSWORD}!` }, admin);
+    const { key, record } = await createApiKey(deps, { name: 'ci', role: 'viewer' }, admin);
+    await revokeApiKey(deps, record.id, admin);
+    await deleteUser(deps, carol.id, admin);
+    const { entries } = await audit.list({ limit: 10 });
+    expect(entries.map((e) => e.action).reverse()).toEqual([
+      'user.created',
+      'user.updated',
+      'key.created',
+      'key.revoked',
+      'user.deleted',
+    ]);
+    for (const e of entries) expect(e.actor).toEqual({ kind: 'user', id: 'u-admin', name: 'root' });
+    expect(entries.find((e) => e.action === 'user.updated')?.details).toEqual({
+      name: 'carol',
+      role: 'editor',
+      passwordChanged: true,
+    });
+    const text = JSON.stringify(entries);
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain(key);
   });
 
   it('a deleted user or a changed role takes effect on the next request', async () => {

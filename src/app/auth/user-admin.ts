@@ -1,5 +1,6 @@
 import { AppError } from '../../core/errors.ts';
 import type { Principal, Role } from '../../core/principal.ts';
+import { type AuditActor, type AuditLog, auditActorOf } from '../../ports/audit-log.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { UserRecord, UserStore } from '../../ports/user-store.ts';
 import { checkName } from './names.ts';
@@ -8,17 +9,38 @@ import { checkPasswordPolicy, hashPassword } from './passwords.ts';
 export interface UserAdminDeps {
   users: UserStore;
   clock: Clock;
+  /** Where user changes are recorded (absent for the CLI's create-admin, which runs before any server). */
+  audit?: AuditLog;
 }
 
 /** Creates a user after checking the name and the password policy (the CLI and the admin API share it). */
 export async function createUser(
   deps: UserAdminDeps,
   input: { name: string; password: string; role: Role },
+  actor?: Principal,
 ): Promise<UserRecord> {
   checkName(input.name);
   checkPasswordPolicy(input.password);
   const passwordHash = await hashPassword(input.password);
-  return deps.users.createUser({ name: input.name, role: input.role, passwordHash }, deps.clock.now());
+  const user = await deps.users.createUser(
+    { name: input.name, role: input.role, passwordHash },
+    deps.clock.now(),
+  );
+  await recordUserChange(deps, actor, 'user.created', user, { name: user.name, role: user.role });
+  return user;
+}
+
+/** Audit entry for a change to a user: names and roles only (never a password or its hash). */
+async function recordUserChange(
+  deps: UserAdminDeps,
+  actor: Principal | undefined,
+  action: string,
+  user: Pick<UserRecord, 'id'>,
+  details: Record<string, string | boolean>,
+): Promise<void> {
+  if (!deps.audit || !actor) return;
+  const who: AuditActor = auditActorOf(actor);
+  await deps.audit.record({ actor: who, action, target: { type: 'user', id: user.id }, details });
 }
 
 const lastAdmin = () => new AppError('conflict', 'the last admin cannot be removed or demoted');
@@ -32,6 +54,7 @@ export async function updateUser(
   deps: UserAdminDeps,
   id: string,
   patch: { name?: string; role?: Role; password?: string },
+  actor?: Principal,
 ): Promise<UserRecord> {
   const { users, clock } = deps;
   const current = await users.userById(id);
@@ -49,6 +72,11 @@ export async function updateUser(
   if (!updated) throw noUser(id);
   if (passwordHash !== undefined || (patch.role !== undefined && patch.role !== current.role))
     await users.revokeUserRefreshTokens(id, clock.now());
+  await recordUserChange(deps, actor, 'user.updated', updated, {
+    name: updated.name,
+    role: updated.role,
+    passwordChanged: passwordHash !== undefined,
+  });
   return updated;
 }
 
@@ -60,4 +88,5 @@ export async function deleteUser(deps: UserAdminDeps, id: string, actor: Princip
   if (!current) throw noUser(id);
   if (current.role === 'admin' && (await users.countAdmins()) <= 1) throw lastAdmin();
   if (!(await users.deleteUser(id))) throw noUser(id);
+  await recordUserChange(deps, actor, 'user.deleted', current, { name: current.name, role: current.role });
 }

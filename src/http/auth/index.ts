@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { AuditLog } from '../../ports/audit-log.ts';
 import { registerApiKeyRoutes } from '../routes/api-keys.routes.ts';
 import { registerAuthRoutes } from '../routes/auth.routes.ts';
 import { registerUserRoutes } from '../routes/users.routes.ts';
@@ -18,9 +19,9 @@ export const OPENAPI_SECURITY = {
 };
 
 /** Authentication hook first (before any route), then the auth, user and API key routes. */
-export async function registerAuth(app: FastifyInstance, auth: HttpAuth): Promise<void> {
+export async function registerAuth(app: FastifyInstance, auth: HttpAuth, audit: AuditLog): Promise<void> {
   await registerAuthentication(app, auth);
   registerAuthRoutes(app, auth);
-  registerUserRoutes(app, auth);
-  registerApiKeyRoutes(app, auth);
+  registerUserRoutes(app, auth, audit);
+  registerApiKeyRoutes(app, auth, audit);
 }

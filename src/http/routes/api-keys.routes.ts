@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../app/auth/api-keys.ts';
 import { ROLES } from '../../core/principal.ts';
+import type { AuditLog } from '../../ports/audit-log.ts';
 import type { ApiKeyRecord } from '../../ports/user-store.ts';
 import type { HttpAuth } from '../auth/auth-hook.ts';
 import { principalOf } from '../auth/request-principal.ts';
@@ -36,10 +37,10 @@ const adminOnly = { role: 'admin' as const };
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema };
 
 /** API keys for services and scripts (admin only): the key itself is answered once, at creation. */
-export function registerApiKeyRoutes(app: FastifyInstance, auth: HttpAuth): void {
+export function registerApiKeyRoutes(app: FastifyInstance, auth: HttpAuth, audit: AuditLog): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['keys'];
-  const deps = { users: auth.users, clock: auth.clock };
+  const deps = { users: auth.users, clock: auth.clock, audit };
 
   r.get(
     '/api/keys',
@@ -83,7 +84,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, auth: HttpAuth): void
       },
     },
     async (request, reply) => {
-      await revokeApiKey(deps, request.params.id);
+      await revokeApiKey(deps, request.params.id, principalOf(request));
       return reply.code(204).send(null);
     },
   );

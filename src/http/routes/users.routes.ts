@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createUser, deleteUser, updateUser } from '../../app/auth/user-admin.ts';
 import { ROLES } from '../../core/principal.ts';
+import type { AuditLog } from '../../ports/audit-log.ts';
 import type { UserRecord } from '../../ports/user-store.ts';
 import type { HttpAuth } from '../auth/auth-hook.ts';
 import { principalOf } from '../auth/request-principal.ts';
@@ -30,10 +31,10 @@ const adminOnly = { role: 'admin' as const };
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema };
 
 /** User administration (admin only): list, create, change name/role/password, delete. */
-export function registerUserRoutes(app: FastifyInstance, auth: HttpAuth): void {
+export function registerUserRoutes(app: FastifyInstance, auth: HttpAuth, audit: AuditLog): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['users'];
-  const deps = { users: auth.users, clock: auth.clock };
+  const deps = { users: auth.users, clock: auth.clock, audit };
 
   r.get(
     '/api/users',
@@ -59,7 +60,8 @@ export function registerUserRoutes(app: FastifyInstance, auth: HttpAuth): void {
         response: { 201: userSchema, 409: errorSchema, ...errors },
       },
     },
-    async (request, reply) => reply.code(201).send(userJson(await createUser(deps, request.body))),
+    async (request, reply) =>
+      reply.code(201).send(userJson(await createUser(deps, request.body, principalOf(request)))),
   );
 
   r.patch(
@@ -80,7 +82,8 @@ export function registerUserRoutes(app: FastifyInstance, auth: HttpAuth): void {
         response: { 200: userSchema, 404: errorSchema, 409: errorSchema, ...errors },
       },
     },
-    async (request) => userJson(await updateUser(deps, request.params.id, request.body)),
+    async (request) =>
+      userJson(await updateUser(deps, request.params.id, request.body, principalOf(request))),
   );
 
   r.delete(
