@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { api, type Role } from '../api.ts';
 import { useAuth, useCan } from '../auth.tsx';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
@@ -19,6 +19,23 @@ function RoleSelect({ id, value, onChange }: { id: string; value: Role; onChange
         </option>
       ))}
     </select>
+  );
+}
+
+/** A button that acts only after the browser's own confirmation (keyboard and screen-reader friendly). */
+function ConfirmButton({
+  question,
+  onConfirm,
+  children,
+}: {
+  question: string;
+  onConfirm: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <button type="button" onClick={() => window.confirm(question) && onConfirm()}>
+      {children}
+    </button>
   );
 }
 
@@ -92,12 +109,12 @@ function Users() {
                     {u.id === me ? (
                       <span className="muted">you</span>
                     ) : (
-                      <button
-                        type="button"
-                        onClick={() => window.confirm(`Delete user ${u.name}?`) && remove.mutate(u.id)}
+                      <ConfirmButton
+                        question={`Delete user ${u.name}?`}
+                        onConfirm={() => remove.mutate(u.id)}
                       >
                         Delete {u.name}
-                      </button>
+                      </ConfirmButton>
                     )}
                   </td>
                 </tr>
@@ -206,12 +223,9 @@ function Keys() {
                     {k.revokedAt ? (
                       `revoked ${when(k.revokedAt)}`
                     ) : (
-                      <button
-                        type="button"
-                        onClick={() => window.confirm(`Revoke key ${k.name}?`) && revoke.mutate(k.id)}
-                      >
+                      <ConfirmButton question={`Revoke key ${k.name}?`} onConfirm={() => revoke.mutate(k.id)}>
                         Revoke {k.name}
-                      </button>
+                      </ConfirmButton>
                     )}
                   </td>
                 </tr>
