@@ -6,14 +6,15 @@ import {
   redeemerConfigSchema,
   workerConfigSchema,
 } from '../../src/config/roles.config.ts';
-import { type K8sObject, overlays, renderOverlay } from './lib/render.ts';
-import { bytes, containerEnv, cpuCores, isFaceflow, workloads } from './lib/workloads.ts';
-
-function one(objects: K8sObject[], kind: string, name: string): K8sObject {
-  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
-  if (!found) throw new Error(`${kind}/${name} is not rendered`);
-  return found;
-}
+import { one, overlays, renderOverlay } from './lib/render.ts';
+import {
+  bytes,
+  containerEnv,
+  cpuCores,
+  isCreatedOutsideGit,
+  isFaceflow,
+  workloads,
+} from './lib/workloads.ts';
 
 /** Engine benchmark: ~0.5 GiB peak for 1 thread, ~1.6 GiB for 4 threads, with 1920-px photos. */
 const enginePeakBytes = (threads: number) => (0.5 + ((1.6 - 0.5) / 3) * (threads - 1)) * 2 ** 30;
@@ -111,8 +112,14 @@ describe.each(overlays)('workloads of overlay %s', (overlay) => {
       const env = Object.fromEntries(
         [...containerEnv(c, objects)].filter(([k]) => k !== 'DATABASE_URL' && k !== 'QUEUE_URL'),
       );
+      // A key from a Secret created outside git (prod) is there, but its value cannot be checked here.
+      const unchecked = new Set(Object.keys(env).filter((k) => isCreatedOutsideGit(env[k])));
       const result = schema.safeParse(env);
-      expect(result.success ? [] : result.error.issues, id).toEqual([]);
+      const issues = result.success ? [] : result.error.issues;
+      expect(
+        issues.filter((i) => !unchecked.has(String(i.path[0]))),
+        id,
+      ).toEqual([]);
     }
   });
 

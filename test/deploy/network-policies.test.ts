@@ -71,9 +71,14 @@ const matrix: Record<(typeof overlays)[number], string[]> = {
     'faceflow-redeemer -> faceflow-rabbitmq:5672/TCP',
     'faceflow-migrate -> faceflow-postgres:5432/TCP',
     'keda-operator -> faceflow-rabbitmq:5672/TCP',
-    ...[...namespaced, 'faceflow-postgres', 'faceflow-rabbitmq', 'stranger-in-namespace'].flatMap((s) =>
-      dns.map((d) => `${s} -> ${d}`),
-    ),
+    'faceflow-api -> faceflow-redis:6379/TCP',
+    ...[
+      ...namespaced,
+      'faceflow-postgres',
+      'faceflow-rabbitmq',
+      'faceflow-redis',
+      'stranger-in-namespace',
+    ].flatMap((s) => dns.map((d) => `${s} -> ${d}`)),
   ],
   prod: [
     'ingress-controller -> faceflow-api:8080/TCP',
@@ -88,7 +93,10 @@ const matrix: Record<(typeof overlays)[number], string[]> = {
     'faceflow-redeemer -> external-database:5432/TCP',
     'faceflow-redeemer -> external-nats:4222/TCP',
     'faceflow-migrate -> external-database:5432/TCP',
-    ...[...namespaced, 'stranger-in-namespace'].flatMap((s) => dns.map((d) => `${s} -> ${d}`)),
+    'faceflow-api -> faceflow-redis:6379/TCP',
+    ...[...namespaced, 'faceflow-redis', 'stranger-in-namespace'].flatMap((s) =>
+      dns.map((d) => `${s} -> ${d}`),
+    ),
   ],
 };
 
@@ -145,6 +153,17 @@ describe.each(overlays)('NetworkPolicies of overlay %s', (overlay) => {
     expect(callers.sort()).toEqual(['faceflow-api', 'faceflow-worker']);
     const reached = all.filter(
       (c) => c.source === recognizer && allowed(policies, c.source, c.destination, c.port),
+    );
+    expect(reached.map((c) => c.destination.name)).toEqual(['kube-dns', 'kube-dns']);
+  });
+
+  it('Redis (rate limits, lock-outs) is reachable from the api only, and calls no one but DNS', () => {
+    const redis = endpoints.find((e) => e.name === 'faceflow-redis') as Endpoint;
+    const port = { port: 6379, protocol: 'TCP' as const, name: 'redis' };
+    const callers = endpoints.filter((e) => e !== redis && allowed(policies, e, redis, port));
+    expect(callers.map((e) => e.name)).toEqual(['faceflow-api']);
+    const reached = all.filter(
+      (c) => c.source === redis && allowed(policies, c.source, c.destination, c.port),
     );
     expect(reached.map((c) => c.destination.name)).toEqual(['kube-dns', 'kube-dns']);
   });

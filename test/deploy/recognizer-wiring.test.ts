@@ -1,23 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { recognizerConfigSchema } from '../../src/config/roles.config.ts';
-import { type K8sObject, overlays, renderOverlay } from './lib/render.ts';
-import { type Container, isFaceflow, workloads } from './lib/workloads.ts';
-
-interface SecretRef {
-  secretKeyRef?: { name: string; key: string };
-}
-
-function container(objects: K8sObject[], role: string): Container {
-  const found = workloads(objects)
-    .flatMap((w) => w.pod.containers)
-    .find((c) => isFaceflow(c) && c.args?.[0] === role);
-  if (!found) throw new Error(`no ${role} container rendered`);
-  return found;
-}
+import { overlays, renderOverlay } from './lib/render.ts';
+import {
+  type Container,
+  faceflowContainer as container,
+  secretKeyRefOf,
+  secretValue,
+} from './lib/workloads.ts';
 
 const envEntry = (c: Container, name: string) => c.env?.find((e) => e.name === name);
-const secretRefOf = (c: Container) =>
-  (envEntry(c, 'RECOGNIZER_SECRET')?.valueFrom as SecretRef)?.secretKeyRef;
+const secretRefOf = (c: Container) => secretKeyRefOf(c, 'RECOGNIZER_SECRET');
 
 describe.each(overlays)('%s: api and worker call the recognizer with the shared secret', (overlay) => {
   const objects = renderOverlay(overlay);
@@ -47,13 +39,9 @@ describe.each(overlays)('%s: api and worker call the recognizer with the shared 
 
   it('a Secret rendered with the overlay holds a secret the recognizer accepts', () => {
     const ref = secretRefOf(recognizer) as { name: string; key: string };
-    const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === ref.name);
+    const value = secretValue(objects, ref);
     // prod: created outside git (docs/deploy.md); dev: generated with a throwaway value.
-    if (overlay === 'prod') return expect(secret).toBeUndefined();
-    const value = Buffer.from(
-      (secret?.data as Record<string, string>)[ref.key] as string,
-      'base64',
-    ).toString();
+    if (overlay === 'prod') return expect(value).toBeUndefined();
     expect(recognizerConfigSchema.safeParse({ RECOGNIZER_SECRET: value }).success).toBe(true);
   });
 });

@@ -39,3 +39,10 @@ export function renderOverlay(name: (typeof overlays)[number]): K8sObject[] {
   }
   return structuredClone(objects);
 }
+
+/** The rendered object of that kind and name; fails when the overlay does not render it. */
+export function one(objects: K8sObject[], kind: string, name: string): K8sObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`${kind}/${name} is not rendered`);
+  return found;
+}

@@ -69,6 +69,37 @@ export function workloads(objects: K8sObject[]): Workload[] {
 export const FACEFLOW_IMAGE = 'ghcr.io/faceflow/faceflow';
 export const isFaceflow = (c: Container) => c.image.split(':')[0] === FACEFLOW_IMAGE;
 
+/** The faceflow container that runs `role` (its first argument); fails when none is rendered. */
+export function faceflowContainer(objects: K8sObject[], role: string): Container {
+  const found = workloads(objects)
+    .flatMap((w) => w.pod.containers)
+    .find((c) => isFaceflow(c) && c.args?.[0] === role);
+  if (!found) throw new Error(`no ${role} container rendered`);
+  return found;
+}
+
+/** The Secret key an env entry of `container` is read from, if it is read from one. */
+export function secretKeyRefOf(
+  container: Container,
+  name: string,
+): { name: string; key: string } | undefined {
+  const entry = container.env?.find((e) => e.name === name);
+  return (entry?.valueFrom as { secretKeyRef?: { name: string; key: string } } | undefined)?.secretKeyRef;
+}
+
+/** The value of a Secret key rendered with the overlay; undefined when the Secret or key is not rendered. */
+export function secretValue(objects: K8sObject[], ref: { name: string; key: string }): string | undefined {
+  const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === ref.name);
+  const data = secret?.data as Record<string, string> | undefined;
+  const value = data?.[ref.key];
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+}
+
+const OUTSIDE_GIT = 'created outside git>';
+
+/** True for containerEnv's stand-in of a value from a Secret that the overlay does not render (prod). */
+export const isCreatedOutsideGit = (value: string | undefined) => value?.endsWith(OUTSIDE_GIT) === true;
+
 /** The env a container gets: its ConfigMaps and Secrets (by name, as rendered) and its own env. */
 export function containerEnv(container: Container, objects: K8sObject[]): Map<string, string | undefined> {
   const env = new Map<string, string | undefined>();
@@ -93,14 +124,7 @@ export function containerEnv(container: Container, objects: K8sObject[]): Map<st
       continue;
     }
     // A Secret rendered with the overlay gives its value; one created outside git (prod) a stand-in.
-    const data = find('Secret', ref.name)?.data as Record<string, string> | undefined;
-    const value = data?.[ref.key];
-    env.set(
-      e.name,
-      value === undefined
-        ? `<${ref.name}/${ref.key}, created outside git>`
-        : Buffer.from(value, 'base64').toString('utf8'),
-    );
+    env.set(e.name, secretValue(objects, ref) ?? `<${ref.name}/${ref.key}, ${OUTSIDE_GIT}`);
   }
   return env;
 }
