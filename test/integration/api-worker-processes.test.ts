@@ -1,16 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import amqp from 'amqplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ApiClient, type ImageJson, type IngestJson, signInAsAdmin } from '../helpers/api-client.ts';
+import { RABBITMQ } from '../helpers/broker-admin.ts';
 import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
+import { WORKER_READY } from '../helpers/cluster.ts';
 import { orl } from '../helpers/faces.ts';
 import { createTestSchema, RABBITMQ_URL, uniqueName } from '../helpers/servers.ts';
 import { SseClient } from '../helpers/sse-client.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
-
-const WORKER_READY = /faceflow worker \S+ is running \(metrics: (http:\/\/[^\s)]+)\)/;
 
 interface ImageEventData {
   id: string;
@@ -53,13 +52,7 @@ describeWithFaces('api and worker as separate processes on PostgreSQL + RabbitMQ
     for (const p of [api, worker]) if (p && p.child.exitCode === null) p.child.kill('SIGKILL');
     await Promise.all([api?.exited, worker?.exited]);
     await schema?.drop();
-    const connection = await amqp.connect(RABBITMQ_URL);
-    const channel = await connection.createChannel();
-    for (const q of [queueName, `${queueName}.dead`]) await channel.deleteQueue(q).catch(() => {});
-    for (let ms = 256; ms <= 2 ** 20; ms *= 2)
-      await channel.deleteQueue(`${queueName}.delay.${ms}`).catch(() => {});
-    await channel.deleteExchange(`${queueName}.dlx`).catch(() => {});
-    await connection.close();
+    await (await RABBITMQ.admin(queueName)).close();
     rmSync(dir, { recursive: true, force: true });
   });
 

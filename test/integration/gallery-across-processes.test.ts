@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ApiClient, type ImageJson, type IngestJson, signInAsAdmin } from '../helpers/api-client.ts';
 import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
+import { WORKER_READY } from '../helpers/cluster.ts';
 import { orl } from '../helpers/faces.ts';
 import { createTestSchema } from '../helpers/servers.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
-
-const WORKER_READY = /faceflow worker \S+ is running \(metrics: (http:\/\/[^\s)]+)\)/;
 
 /**
  * The gallery version is bumped in the enrol transaction; a worker process compares it at every photo

@@ -1,34 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ApiClient, type ImageJson, type IngestJson, signInAsAdmin } from '../helpers/api-client.ts';
 import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
+import {
+  freePort,
+  metricSample,
+  startRecognizerProcess,
+  startWorkerProcess,
+  until,
+} from '../helpers/cluster.ts';
 import { orl } from '../helpers/faces.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
 
-const RECOGNIZER_READY = /faceflow recognizer is running at (http:\/\/\S+)/;
-const WORKER_READY = /faceflow worker \S+ is running \(metrics: (http:\/\/[^\s)]+)\)/;
 const SECRET = 'a-test-secret-of-some-length';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describeWithFaces('worker → recognizer over Connect, behind a circuit breaker', () => {
   const dir = mkdtempSync(join(tmpdir(), 'faceflow-recognizer-'));
@@ -38,25 +24,9 @@ describeWithFaces('worker → recognizer over Connect, behind a circuit breaker'
   let worker: ChildServer;
   let client: ApiClient;
 
-  const startRecognizer = () =>
-    startChildServer(
-      {
-        RECOGNIZER_PORT: String(port),
-        RECOGNIZER_HOST: '127.0.0.1',
-        METRICS_PORT: '0',
-        RECOGNIZER_SECRET: SECRET,
-      },
-      ['recognizer'],
-      90_000,
-      RECOGNIZER_READY,
-    );
-  const breakerGauge = async (state: string) => {
-    const text = await (await fetch(`${worker.url}/metrics`)).text();
-    const match = new RegExp(`^faceflow_recognizer_breaker_state\\{state="${state}"\\} (\\d+)$`, 'm').exec(
-      text,
-    );
-    return match ? Number(match[1]) : null;
-  };
+  const startRecognizer = () => startRecognizerProcess(port, { RECOGNIZER_SECRET: SECRET });
+  const breakerGauge = (state: string) =>
+    metricSample(worker.url, `faceflow_recognizer_breaker_state{state="${state}"}`);
   const images = async (ids: string[]) =>
     Promise.all(ids.map(async (id) => (await client.json<ImageJson>('GET', `/api/images/${id}`)).body));
   const upload = async (subject: number) => {
@@ -71,20 +41,13 @@ describeWithFaces('worker → recognizer over Connect, behind a circuit breaker'
     recognizer = await startRecognizer();
     const remote = { DATA_DIR: dir, RECOGNIZER_URL: recognizer.url, RECOGNIZER_SECRET: SECRET };
     api = await startChildServer({ ...remote, PORT: '0' }, ['api']);
-    worker = await startChildServer(
-      {
-        ...remote,
-        METRICS_PORT: '0',
-        METRICS_HOST: '127.0.0.1',
-        WORKER_CONCURRENCY: '1',
-        LOG_LEVEL: 'info',
-        RECOGNIZER_TIMEOUT_MS: '10000',
-        RECOGNIZER_BREAKER_OPEN_MS: '2000',
-      },
-      ['worker'],
-      60_000,
-      WORKER_READY,
-    );
+    worker = await startWorkerProcess({
+      ...remote,
+      WORKER_CONCURRENCY: '1',
+      LOG_LEVEL: 'info',
+      RECOGNIZER_TIMEOUT_MS: '10000',
+      RECOGNIZER_BREAKER_OPEN_MS: '2000',
+    });
     client = await signInAsAdmin(api.url, { DATA_DIR: dir });
   });
 
