@@ -1,4 +1,5 @@
-import { openTokenSigner } from '../adapters/jwt-jose/signing-key.ts';
+import { join } from 'node:path';
+import { GENERATED_SECRET_FILE, openTokenSigner } from '../adapters/jwt-jose/signing-key.ts';
 import { AuthService } from '../app/auth/auth-service.ts';
 import { isLoopbackHost } from '../config/auth.config.ts';
 import type { HttpAuth } from '../http/auth/index.ts';
@@ -11,6 +12,8 @@ export interface AuthConfig {
   DATA_DIR: string;
   HOST: string;
   AUTH: boolean;
+  /** Read to tell a single process (SQLite) from one of several api replicas (PostgreSQL). */
+  DATABASE_URL?: string;
   JWT_SECRET?: string;
   JWT_PRIVATE_KEY_FILE?: string;
   ACCESS_TOKEN_TTL: number;
@@ -19,8 +22,30 @@ export interface AuthConfig {
   TLS_CERT?: string;
 }
 
+/**
+ * Why the secret generated into DATA_DIR is likely wrong for this process, or null. PostgreSQL is how
+ * faceflow runs as several api replicas: each one with a DATA_DIR of its own generates its own secret
+ * and refuses the tokens of the others (sign-ins fail at random behind a load balancer), and with a
+ * shared DATA_DIR every pod that mounts it, workers included, can read the secret and mint tokens.
+ * A warning, not a refusal: one api process on PostgreSQL is fine with it, and SQLite (`npm start`,
+ * one process) never needs the key.
+ */
+export function generatedSecretWarning(
+  config: Pick<AuthConfig, 'AUTH' | 'DATABASE_URL' | 'JWT_SECRET' | 'JWT_PRIVATE_KEY_FILE'>,
+): string | null {
+  if (!config.AUTH || config.JWT_SECRET || config.JWT_PRIVATE_KEY_FILE) return null;
+  if (config.DATABASE_URL === undefined || config.DATABASE_URL.startsWith('sqlite:')) return null;
+  return (
+    'JWT_SECRET (or JWT_PRIVATE_KEY_FILE) is not set on PostgreSQL: access tokens are signed with a secret ' +
+    'generated in DATA_DIR, which only api processes sharing that DATA_DIR have, so the other replicas ' +
+    'refuse their tokens. Give every api replica the same JWT_SECRET from a secret store (docs/deploy.md)'
+  );
+}
+
 /** Authentication for the HTTP server: the service (null with AUTH=disabled) and cookie settings. */
 export function buildHttpAuth(config: AuthConfig, users: UserStore, clock: Clock, log: Logger): HttpAuth {
+  const warning = generatedSecretWarning(config);
+  if (warning) log.warn({ file: join(config.DATA_DIR, GENERATED_SECRET_FILE) }, warning);
   const service = config.AUTH
     ? new AuthService({
         users,

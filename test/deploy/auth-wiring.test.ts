@@ -89,7 +89,7 @@ describe.each(overlays)('%s: the api signs its tokens with a Secret of its own',
     expect(endpoint?.authorization ?? endpoint?.bearerTokenSecret).toBeUndefined();
   });
 
-  it('the api shares rate limits and lock-outs through the Redis of the overlay (REDIS_URL from a Secret)', () => {
+  it('the api shares rate limits (sign-in included) through the Redis of the overlay (REDIS_URL from a Secret)', () => {
     const ref = secretKeyRefOf(api, 'REDIS_URL') as { name: string; key: string };
     expect(ref?.name).toMatch(/^faceflow-redis(-[a-z0-9]+)?$/);
     const redis = workloads(objects).find((w) => w.object.metadata.name === 'faceflow-redis');

@@ -157,7 +157,7 @@ describe.each(overlays)('NetworkPolicies of overlay %s', (overlay) => {
     expect(reached.map((c) => c.destination.name)).toEqual(['kube-dns', 'kube-dns']);
   });
 
-  it('Redis (rate limits, lock-outs) is reachable from the api only, and calls no one but DNS', () => {
+  it('Redis (shared rate limits) is reachable from the api only, and calls no one but DNS', () => {
     const redis = endpoints.find((e) => e.name === 'faceflow-redis') as Endpoint;
     const port = { port: 6379, protocol: 'TCP' as const, name: 'redis' };
     const callers = endpoints.filter((e) => e !== redis && allowed(policies, e, redis, port));
