@@ -9,6 +9,11 @@ export interface UploadedFile {
   error: AppError | null;
 }
 
+/** A file name as sent, without control characters (it is stored and shown; PostgreSQL cannot store a NUL). */
+function printable(name: string): string {
+  return [...name].filter((c) => c > '\u001f' && c !== '\u007f').join('');
+}
+
 /** The plugin reads this per call; its typing of `parts()` leaves it out. */
 const KEEP_GOING_PAST_LARGE_FILES: FastifyMultipartBaseOptions = { throwFileSizeLimit: false };
 
@@ -24,7 +29,7 @@ export async function* uploadedFiles(
   // default, the iteration would end in a 413 after the files before it had been stored.
   for await (const part of request.parts(KEEP_GOING_PAST_LARGE_FILES)) {
     if (part.type !== 'file') continue;
-    const file = part.filename || part.fieldname || 'upload';
+    const file = printable(part.filename || part.fieldname || '') || 'upload';
     const buffer = await part.toBuffer();
     if (part.file.truncated)
       yield {

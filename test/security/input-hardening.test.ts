@@ -179,6 +179,34 @@ describe('input hardening', () => {
     }
   });
 
+  it('refuses NUL characters in ids, queries and JSON bodies with 400, and strips control characters from file names', async () => {
+    const people = (await server.api.json<{ people: unknown[] }>('GET', '/api/people')).body.people.length;
+    for (const [method, path, body] of [
+      ['POST', '/api/people', { name: 'Eve\u0000Admin' }],
+      ['POST', '/api/people', { name: 'ok', 'x\u0000': 1 }],
+      ['GET', '/api/images/img_%00x', undefined],
+      ['GET', '/api/images?q=a%00b', undefined],
+    ] as const) {
+      const res = await server.api.json<ErrorJson>(method, path, body);
+      expect({ path, status: res.status, code: res.body.error.code }).toEqual({
+        path,
+        status: 400,
+        code: 'invalid_input',
+      });
+    }
+    expect((await server.api.json<{ people: unknown[] }>('GET', '/api/people')).body.people.length).toBe(
+      people,
+    );
+    const png = await sharp({ create: { width: 20, height: 20, channels: 3, background: '#0c0b0a' } })
+      .png()
+      .toBuffer();
+    const up = await server.api.upload<IngestJson>('/api/images', [
+      { name: 'tab\there\u0001.png', bytes: png },
+    ]);
+    expect(up.status).toBe(201);
+    expect(up.body.images[0]?.file).toBe('tabhere.png');
+  });
+
   it('answers a JSON body over the 1 MiB body limit with 413 JSON', async () => {
     const big = JSON.stringify({ path: 'x'.repeat(1_100_000) });
     const res = await server.api.json<ErrorJson>('POST', '/api/images', big);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { HardeningConfig } from '../../config/hardening.config.ts';
 import { registerCors } from './cors.ts';
+import { refuseNulCharacters } from './no-nul.ts';
 import { type RateLimitSettings, registerRateLimits } from './rate-limits.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import { loadTls, type TlsMaterial } from './tls.ts';
@@ -51,7 +52,7 @@ export function httpHardening(config: HardeningConfig): HttpHardening {
   };
 }
 
-/** Security headers, CORS and rate limits; registered before any route. */
+/** Security headers, CORS, rate limits and the NUL check; registered before any route. */
 export async function registerHardening(
   app: FastifyInstance,
   hardening: HttpHardening,
@@ -60,4 +61,5 @@ export async function registerHardening(
   await registerSecurityHeaders(app, { tls: hardening.tls !== undefined });
   await registerCors(app, hardening.corsOrigins);
   if (hardening.rateLimits) await registerRateLimits(app, hardening.rateLimits, log);
+  refuseNulCharacters(app);
 }
