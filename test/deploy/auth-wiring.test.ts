@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { apiConfigSchema } from '../../src/config/roles.config.ts';
-import { type K8sObject, one, overlays, renderOverlay, repoRoot } from './lib/render.ts';
+import { type ComposeService, readCompose } from './lib/compose.ts';
+import { type K8sObject, one, overlays, renderOverlay } from './lib/render.ts';
 import {
   type Container,
   containerEnv,
@@ -119,16 +117,9 @@ describe.each(overlays)('%s: the api signs its tokens with a Secret of its own',
 });
 
 describe('compose: the same split', () => {
-  interface Service {
-    image?: string;
-    command?: string[];
-    environment?: Record<string, string>;
-  }
-  const compose = parse(readFileSync(resolve(repoRoot, 'compose.yaml'), 'utf8'), { merge: true }) as {
-    services: Record<string, Service>;
-  };
+  const compose = readCompose();
   const services = Object.entries(compose.services);
-  const api = compose.services.api as Service;
+  const api = compose.services.api as ComposeService;
 
   it('the api gets JWT_SECRET (overridable from the environment) and REDIS_URL of the redis service', () => {
     expect(api.environment?.JWT_SECRET).toMatch(/^\$\{JWT_SECRET:-[^}]{32,}\}$/);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { roleEnvKeys } from '../../src/config/roles.config.ts';
+import { readCompose } from './lib/compose.ts';
 import { overlays, renderOverlay, repoRoot } from './lib/render.ts';
 import { cliCommands, DEPLOYED_ROLES, keysForRole, ROLES_COMING_WITH_ISSUE_5 } from './lib/roles.ts';
 import { type Container, containerEnv, FACEFLOW_IMAGE, isFaceflow, workloads } from './lib/workloads.ts';
@@ -23,14 +23,7 @@ const manifestContainers = overlays.flatMap((overlay) => {
     .map(({ c, id }) => ({ id, role: c.args?.[0] as string, env: containerEnv(c, objects), container: c }));
 });
 
-interface ComposeService {
-  image?: string;
-  command?: string[];
-  environment?: Record<string, string>;
-}
-const compose = parse(readFileSync(resolve(repoRoot, 'compose.yaml'), 'utf8'), { merge: true }) as {
-  services: Record<string, ComposeService>;
-};
+const compose = readCompose();
 const composeFaceflow = Object.entries(compose.services).filter(
   ([, s]) => s.image?.split(':')[0] === FACEFLOW_IMAGE,
 );
