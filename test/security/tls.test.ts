@@ -4,7 +4,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllConfig, loadApiConfig } from '../../src/config/roles.config.ts';
-import { startChildServer } from '../helpers/child-server.ts';
+import { killIfRunning, startChildServer } from '../helpers/child-server.ts';
 import { startTestServer, type TestServer } from '../helpers/in-process.ts';
 import { faceAlong, ScriptedEngine } from '../helpers/scripted-engine.ts';
 import { makeTestCertificate, type TestCertificate } from './test-certificate.ts';
@@ -127,6 +127,21 @@ describe('TLS: HTTPS and HTTP/2 from TLS_CERT and TLS_KEY', () => {
     expect(res.status).toBe(200);
     expect(String(res.headers['content-type'])).toContain('text/event-stream');
     expect(res.body).toContain('retry: 2000');
+  });
+
+  it('`faceflow all` prints an https:// URL that answers', async () => {
+    const child = await startChildServer(
+      { TLS_CERT: cert.certFile, TLS_KEY: cert.keyFile, DATA_DIR: join(cert.dir, 'cli-data') },
+      ['all'],
+      60_000,
+      /faceflow is running at (https:\/\/\S+)/,
+    );
+    try {
+      expect(child.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect((await https1(`${child.url}/healthz`, cert.ca)).status).toBe(200);
+    } finally {
+      await killIfRunning(child);
+    }
   });
 
   it('refuses a client that does not trust the certificate', async () => {
