@@ -630,6 +630,32 @@ describeWithFaces('web UI in Chromium against the real server', () => {
     }
   });
 
+  it('says plainly on every page when sign-in is turned off (AUTH=disabled)', async () => {
+    const open = await startChildServer(
+      { DATA_DIR: path.join(dir, 'open'), WORKER_CONCURRENCY: '0', ENGINE_THREADS: '1', AUTH: 'disabled' },
+      ['all'],
+      120_000,
+    );
+    const local = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+    local.setDefaultTimeout(TIMEOUT);
+    try {
+      await local.goto(open.url);
+      await local.getByRole('heading', { level: 1, name: 'Photos' }).waitFor();
+      expect(await local.getByTestId('auth-disabled').textContent()).toMatch(
+        /^Sign-in is turned off \(AUTH=disabled\)/,
+      );
+      // Everyone is the local operator: every action, no user menu, no users to manage.
+      expect(await local.locator('.user-menu').count()).toBe(0);
+      const links = await local.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
+      expect(links).toEqual(['Photos', 'People', 'Upload', 'Camera', 'System']);
+      await screenshot(local, 'auth-disabled');
+    } finally {
+      await local.close();
+      open.child.kill('SIGTERM');
+      await open.exited;
+    }
+  });
+
   it('raised no script error in the browser', () => {
     // 4xx answers (the rejected upload) are logged by Chromium as "Failed to load resource": expected.
     expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);
