@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -146,6 +146,12 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  // The api's JWT key, kept with the cluster's data so sign-ins survive a restart; given explicitly, as a
+  // deployment with several api replicas must, rather than left to the api to generate.
+  const jwtSecretFile = join(o.dataDir, 'dev-cluster-jwt-secret');
+  if (!existsSync(jwtSecretFile))
+    writeFileSync(jwtSecretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  const jwtSecret = readFileSync(jwtSecretFile, 'utf8').trim();
   // A fresh secret per run: only this cluster's processes talk to its recognizer.
   const secret = randomBytes(24).toString('base64url');
   const recognizerUrl = `http://127.0.0.1:${o.recognizerPort}`;
@@ -165,7 +171,13 @@ async function main(): Promise<number> {
       1,
       width,
     ),
-    launch('api', 'api', { ...common, ...remote, PORT: String(o.port), HOST: '127.0.0.1' }, 2, width),
+    launch(
+      'api',
+      'api',
+      { ...common, ...remote, JWT_SECRET: jwtSecret, PORT: String(o.port), HOST: '127.0.0.1' },
+      2,
+      width,
+    ),
   ];
   for (let i = 1; i <= o.workers; i++)
     members.push(
