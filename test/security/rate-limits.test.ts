@@ -89,6 +89,11 @@ describe('rate limits', () => {
     }
     expect(last).toBeDefined();
     await expectRateLimited(last as Response);
+    // The limit holds before authentication and routing: a flood of bad keys or unknown URLs is limited too.
+    await expectRateLimited(
+      await fetch(`${server.api.baseUrl}/api/people`, { headers: { 'x-api-key': 'ffk_guessing' } }),
+    );
+    await expectRateLimited(await fetch(`${server.api.baseUrl}/api/no-such-route`));
     for (let i = 0; i < 50; i++) {
       expect((await fetch(`${server.api.baseUrl}/healthz`)).status).toBe(200);
       expect((await fetch(`${server.api.baseUrl}/readyz`)).status).toBe(200);

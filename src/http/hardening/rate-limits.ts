@@ -30,7 +30,7 @@ const UPLOAD_ROUTES = new Set([
 ]);
 
 /** Probes and scrapes: never limited (a kubelet or Prometheus behind one address would trip it). */
-const UNLIMITED_ROUTES = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics']);
+const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 function routeKeys(route: RouteOptions): string[] {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -47,10 +47,9 @@ function tooMany(_request: FastifyRequest, context: { after: string }): AppError
   return new AppError('rate_limited', `too many requests: retry in ${context.after}`);
 }
 
-/** The per-route limit of a route, `false` for none, or undefined for the global one. */
-function routeLimit(route: RouteOptions, settings: RateLimitSettings): RateLimitOptions | false | undefined {
+/** The route's own limit (on top of the global one), or undefined for none. */
+function routeLimit(route: RouteOptions, settings: RateLimitSettings): RateLimitOptions | undefined {
   const keys = routeKeys(route);
-  if (keys.some((k) => UNLIMITED_ROUTES.has(k))) return false;
   if (keys.some((k) => LOGIN_ROUTES.has(k)))
     // After the body is parsed: the account name is part of the key.
     return {
@@ -83,10 +82,11 @@ function openRedis(url: string, log: Pick<Logger, 'warn' | 'info'>): Redis {
 }
 
 /**
- * Rate limits (@fastify/rate-limit), applied to every route registered after this call: a generous
- * global limit per client address, a tight one on sign-in per address and account name, one on uploads
- * per route. With a Redis URL every replica counts in the same Redis keys. Exceeding a limit answers 429
- * `rate_limited` with `Retry-After`. Must be registered before the routes.
+ * Rate limits (@fastify/rate-limit): a generous global limit per client address on every request (unknown
+ * URLs too), checked before authentication so that a flood of bad credentials is limited as well; on top,
+ * a tight one on sign-in per address and account name, and one on uploads per route. With a Redis URL
+ * every replica counts in the same Redis keys. Exceeding a limit answers 429 `rate_limited` with
+ * `Retry-After`. Must be registered before the routes and before the authentication hook.
  */
 export async function registerRateLimits(
   app: FastifyInstance,
@@ -101,10 +101,20 @@ export async function registerRateLimits(
   const redis = settings.redisUrl ? openRedis(settings.redisUrl, log) : undefined;
   if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
   await app.register(fastifyRateLimit, {
-    global: true,
+    // The plugin's own per-route hooks only where a route has a limit of its own; the global limit is the
+    // application hook below, which runs before any later onRequest hook (authentication).
+    global: false,
     max: settings.max,
     timeWindow: settings.windowMs,
     errorResponseBuilder: tooMany,
     ...(redis ? { redis, nameSpace: `${settings.keyPrefix}rate-limit:`, skipOnError: true } : {}),
+  });
+  const globalLimit = app.createRateLimit();
+  app.addHook('onRequest', async (request, reply) => {
+    if (UNLIMITED_PATHS.has(request.routeOptions.url ?? '')) return;
+    const result = await globalLimit(request);
+    if (result.isAllowed || !result.isExceeded) return;
+    reply.header('retry-after', result.ttlInSeconds);
+    throw new AppError('rate_limited', `too many requests: retry in ${result.ttlInSeconds} s`);
   });
 }
