@@ -11,7 +11,7 @@ describe('hardening config keys', () => {
       c.RATE_LIMIT_LOGIN_MAX,
       c.RATE_LIMIT_UPLOAD_MAX,
       c.RATE_LIMIT_WINDOW_MS,
-    ]).toEqual([1200, 10, 900, 60_000]);
+    ]).toEqual([3000, 10, 1200, 60_000]);
     expect(c.REDIS_URL).toBeUndefined();
     expect(c.REDIS_KEY_PREFIX).toBe('faceflow:');
     expect(c.TLS_CERT).toBeUndefined();

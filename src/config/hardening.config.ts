@@ -71,11 +71,11 @@ export const hardeningShape = {
   /** `off` turns every rate limit off (tests, fuzzing, a trusted network). */
   RATE_LIMIT: optionalEnv(z.enum(['on', 'off'])).transform((v) => v !== 'off'),
   /** Requests per client address and window to any route (generous: the UI polls and streams). */
-  RATE_LIMIT_MAX: optionalEnv(intEnv(1, 1_000_000)).transform((v) => v ?? 1200),
+  RATE_LIMIT_MAX: optionalEnv(intEnv(1, 1_000_000)).transform((v) => v ?? 3000),
   /** Sign-in attempts per client address and account name per window. */
   RATE_LIMIT_LOGIN_MAX: optionalEnv(intEnv(1, 1_000_000)).transform((v) => v ?? 10),
   /** Uploads and imports (photos, identify, enrolment, dataset archives) per client address, per route and window. */
-  RATE_LIMIT_UPLOAD_MAX: optionalEnv(intEnv(1, 1_000_000)).transform((v) => v ?? 900),
+  RATE_LIMIT_UPLOAD_MAX: optionalEnv(intEnv(1, 1_000_000)).transform((v) => v ?? 1200),
   /** The rate-limit window. */
   RATE_LIMIT_WINDOW_MS: optionalEnv(intEnv(1000, 86_400_000)).transform((v) => v ?? 60_000),
   /** PEM certificate chain and private key: both set, the API serves HTTPS and HTTP/2 (with HSTS). */
@@ -124,4 +124,7 @@ export function checkTlsPair(c: { TLS_CERT?: string; TLS_KEY?: string }, ctx: z.
   if (problem) ctx.addIssue({ code: 'custom', path: [problem.path], message: problem.message });
 }
 
-export type HardeningConfig = z.output<z.ZodObject<typeof hardeningShape>>;
+/** The hardening keys alone (their defaults: `hardeningSchema.parse({})`). */
+export const hardeningSchema = z.object(hardeningShape);
+
+export type HardeningConfig = z.output<typeof hardeningSchema>;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { HardeningConfig } from '../../config/hardening.config.ts';
+import { type HardeningConfig, hardeningSchema } from '../../config/hardening.config.ts';
 import { registerCors } from './cors.ts';
 import { refuseNulCharacters } from './no-nul.ts';
 import { type RateLimitSettings, registerRateLimits } from './rate-limits.ts';
@@ -17,13 +17,6 @@ export interface HttpHardening {
   /** Fastify's trustProxy: whose X-Forwarded-For to believe (a hop count becomes a function). */
   trustProxy: boolean | string[] | ((address: string, hop: number) => boolean);
 }
-
-/** Rate limits on, CORS closed, plain HTTP: what a server built without a config gets. */
-export const DEFAULT_HARDENING: HttpHardening = {
-  corsOrigins: [],
-  rateLimits: { max: 1200, loginMax: 10, uploadMax: 900, windowMs: 60_000, keyPrefix: 'faceflow:' },
-  trustProxy: false,
-};
 
 /** Believes the nearest `hops` proxies (what Fastify does for a number, which its types do not allow). */
 function trustHops(hops: number) {
@@ -51,6 +44,9 @@ export function httpHardening(config: HardeningConfig): HttpHardening {
     trustProxy: typeof config.TRUST_PROXY === 'number' ? trustHops(config.TRUST_PROXY) : config.TRUST_PROXY,
   };
 }
+
+/** The defaults of every key (rate limits on, CORS closed, plain HTTP): what a server built without a config gets. */
+export const DEFAULT_HARDENING: HttpHardening = httpHardening(hardeningSchema.parse({}));
 
 /** Security headers, CORS, rate limits and the NUL check; registered before any route. */
 export async function registerHardening(
