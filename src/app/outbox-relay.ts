@@ -29,11 +29,9 @@ export class OutboxRelay {
       do {
         this.again = false;
         for (;;) {
-          const entries = await this.store.takeOutbox(500);
-          if (entries.length === 0) break;
-          await this.queue.publish(entries.map((e) => e.job));
-          await this.store.deleteOutbox(entries.map((e) => e.id));
-          moved += entries.length;
+          const relayed = await this.store.relayOutbox(500, (jobs) => this.queue.publish(jobs));
+          if (relayed === 0) break;
+          moved += relayed;
         }
       } while (this.again);
       return moved;

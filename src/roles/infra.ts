@@ -131,6 +131,8 @@ export async function openInfra(
         stream: config.QUEUE_NAME ?? 'faceflow-jobs',
         ackWaitMs: config.JOB_LEASE_MS ?? 30_000,
         maxDeliveries: config.MAX_ATTEMPTS ?? 5,
+        // as RabbitMQ's prefetch: no job waits in this process while another worker could take it
+        prefetch: Math.max(1, config.WORKER_CONCURRENCY ?? 1),
         log,
       });
       queueKind = 'nats';

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/adapters/sqlite/schema.ts';
 import type { ImageStore, NewFace } from '../../src/ports/image-store.ts';
+import type { OutgoingJob } from '../../src/ports/job-queue.ts';
 import { newImageRow } from '../helpers/image-rows.ts';
 
 export interface ImageStoreFixture {
@@ -369,6 +370,41 @@ export function imageStoreContract(
         await other.close();
       }
     });
+
+    it.runIf(options.concurrentTransactions)(
+      'relays each outbox job once when two processes relay at the same moment',
+      async () => {
+        const other = await fixture.openAnother();
+        try {
+          for (let i = 0; i < 20; i++)
+            await store.createImage(newImage(`r${String(i).padStart(2, '0')}`), 1000);
+          const published: string[] = [];
+          const slowPublish = async (jobs: OutgoingJob[]) => {
+            await new Promise((r) => setTimeout(r, 200));
+            for (const job of jobs)
+              if (job.payload.kind === 'process_image') published.push(job.payload.imageId);
+          };
+          const moved = await Promise.all([
+            store.relayOutbox(500, slowPublish),
+            other.relayOutbox(500, slowPublish),
+          ]);
+          expect(moved[0] + moved[1]).toBe(20);
+          expect(published).toHaveLength(20);
+          expect(new Set(published).size).toBe(20);
+          expect(await store.takeOutbox(10)).toEqual([]);
+          // a failed publish keeps the rows for the next round
+          await store.createImage(newImage('later'), 2000);
+          await expect(
+            store.relayOutbox(500, async () => {
+              throw new Error('broker down');
+            }),
+          ).rejects.toThrow('broker down');
+          expect(await other.relayOutbox(500, slowPublish)).toBe(1);
+        } finally {
+          await other.close();
+        }
+      },
+    );
 
     it.runIf(options.concurrentTransactions)(
       'keeps one photo for the same bytes uploaded twice at once',

@@ -45,7 +45,7 @@ export const PRIORITY_PROCESS = 1;
  * re-checks after waiting on a concurrent claim's row lock, so two workers never both win.
  */
 export class SqliteImageStore implements ImageStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(protected readonly db: Kysely<Database>) {}
 
   private async addOutbox(trx: Db, job: OutgoingJob, now: number): Promise<void> {
     await trx
@@ -648,6 +648,15 @@ export class SqliteImageStore implements ImageStore {
   async deleteOutbox(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.db.deleteFrom('outbox').where('id', 'in', ids).execute();
+  }
+
+  /** No row locks on SQLite (one writer at a time); its embedded queue drops a job published twice by its dedupe key. */
+  async relayOutbox(limit: number, publish: (jobs: OutgoingJob[]) => Promise<void>): Promise<number> {
+    const entries = await this.takeOutbox(limit);
+    if (entries.length === 0) return 0;
+    await publish(entries.map((e) => e.job));
+    await this.deleteOutbox(entries.map((e) => e.id));
+    return entries.length;
   }
 
   async close(): Promise<void> {
