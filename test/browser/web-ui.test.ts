@@ -656,6 +656,29 @@ describeWithFaces('web UI in Chromium against the real server', () => {
     }
   });
 
+  it('forgets a person with their photos when the operator ticks "also delete every photo"', async () => {
+    const found = await api<{ images: { id: string }[] }>('/api/images?q=stranger-3-1.png');
+    expect(found.images).toHaveLength(1);
+    const carolPhoto = found.images[0]?.id;
+    await nav('People');
+    const card = page.locator('.person-card', { hasText: 'Carol Smith' });
+    await card.getByRole('button', { name: 'Delete Carol Smith' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete Carol Smith?' });
+    await expect
+      .poll(() => dialog.getByTestId('delete-impact').textContent())
+      .toMatch(/^1 photo will be re-identified/);
+    await dialog.getByLabel('Also delete every photo they appear in').check();
+    expect(await dialog.getByTestId('delete-impact').textContent()).toMatch(
+      /^1 photo will be deleted, with every face in them/,
+    );
+    await screenshot(page, 'people-delete-purge');
+    await dialog.getByRole('button', { name: 'Delete Carol Smith' }).click();
+    await expect.poll(() => page.locator('.people-grid').textContent()).not.toContain('Carol Smith');
+    expect((await api<{ images: unknown[] }>('/api/images?q=stranger-3-1.png')).images).toEqual([]);
+    const gone = await fetch(`${server.url}/api/images/${carolPhoto}`, { headers: authHeaders() });
+    expect(gone.status).toBe(404);
+  });
+
   it('raised no script error in the browser', () => {
     // 4xx answers (the rejected upload) are logged by Chromium as "Failed to load resource": expected.
     expect(errors.filter((e) => !e.includes('Failed to load resource'))).toEqual([]);

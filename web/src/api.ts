@@ -272,8 +272,9 @@ export const api = {
   createPerson: (name: string): Promise<Person> => request('/api/people', json('POST', { name })),
   renamePerson: (id: string, name: string): Promise<Person> =>
     request(`/api/people/${encodeURIComponent(id)}`, json('PATCH', { name })),
-  deletePerson: (id: string): Promise<void> =>
-    request(`/api/people/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  /** `purge`: also delete every photo they appear in (rows, faces and stored bytes). */
+  deletePerson: (id: string, purge = false): Promise<unknown> =>
+    request(`/api/people/${encodeURIComponent(id)}${purge ? '?purge=photos' : ''}`, { method: 'DELETE' }),
   enrollFace: (personId: string, faceId: string): Promise<EnrollResult> =>
     request(`/api/people/${encodeURIComponent(personId)}/faces`, json('POST', { faceId })),
   enrollPhoto(personId: string, file: Blob, name: string): Promise<EnrollResult> {

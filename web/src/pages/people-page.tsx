@@ -93,17 +93,21 @@ export function RenameForm({ person, onDone }: { person: Person; onDone: () => v
   );
 }
 
-/** Delete with a confirmation that says how many photos will be re-identified. */
+/**
+ * Delete with a confirmation that says how many photos will be re-identified, or — when the operator chooses
+ * to forget the photos too — deleted with every face and stored file in them.
+ */
 export function DeletePerson({ person, afterDelete }: { person: Person; afterDelete?: () => void }) {
   const client = useQueryClient();
   const [open, setOpen] = useState(false);
+  const [purge, setPurge] = useState(false);
   const detail = useQuery({
     queryKey: ['person', person.id],
     queryFn: () => api.getPerson(person.id),
     enabled: open,
   });
   const remove = useMutation({
-    mutationFn: () => api.deletePerson(person.id),
+    mutationFn: () => api.deletePerson(person.id, purge),
     onSuccess: () => {
       setOpen(false);
       client.removeQueries({ queryKey: ['person', person.id] });
@@ -116,7 +120,14 @@ export function DeletePerson({ person, afterDelete }: { person: Person; afterDel
   const photos = detail.data?.images.length;
   return (
     <>
-      <button type="button" className="danger" onClick={() => setOpen(true)}>
+      <button
+        type="button"
+        className="danger"
+        onClick={() => {
+          setPurge(false);
+          setOpen(true);
+        }}
+      >
         Delete<span className="visually-hidden"> {person.name}</span>
       </button>
       <ConfirmDialog
@@ -130,8 +141,14 @@ export function DeletePerson({ person, afterDelete }: { person: Person; afterDel
         <p data-testid="delete-impact">
           {photos === undefined
             ? 'Counting their photos…'
-            : `${photos} photo${photos === 1 ? '' : 's'} will be re-identified: each of their faces is matched again to another person or left unknown.`}
+            : purge
+              ? `${photos} photo${photos === 1 ? '' : 's'} will be deleted, with every face in them (other people's too) and the stored files.`
+              : `${photos} photo${photos === 1 ? '' : 's'} will be re-identified: each of their faces is matched again to another person or left unknown.`}
         </p>
+        <label className="checkbox">
+          <input type="checkbox" checked={purge} onChange={(e) => setPurge(e.target.checked)} />
+          Also delete every photo they appear in
+        </label>
         <p>
           Their {person.enrolledFaces} enrolled face{person.enrolledFaces === 1 ? '' : 's'} will be forgotten.
           This cannot be undone.
