@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../core/errors.ts';
-import { loadAllConfig, loadRedeemerConfig } from './roles.config.ts';
+import { loadAllConfig, loadApiConfig, loadRedeemerConfig, loadWorkerConfig } from './roles.config.ts';
 
 describe('role configuration', () => {
   it('has defaults that run on a laptop with no server', () => {
@@ -77,6 +77,41 @@ describe('role configuration', () => {
     for (const bad of ['0', '-1', '1.5', 'forever', '36501']) {
       expect(() => loadRedeemerConfig({ RETENTION_DAYS: bad }), bad).toThrow(/RETENTION_DAYS/);
     }
+  });
+
+  it('api and all serve a separate metrics port only when METRICS_PORT is set, on HOST unless METRICS_HOST says', () => {
+    for (const load of [loadAllConfig, loadApiConfig]) {
+      expect(load({})).toMatchObject({ METRICS_PORT: null, METRICS_HOST: '127.0.0.1' });
+      expect(load({ METRICS_PORT: '9464' })).toMatchObject({ METRICS_PORT: 9464, METRICS_HOST: '127.0.0.1' });
+      expect(load({ METRICS_PORT: '0', METRICS_HOST: '::1' })).toMatchObject({
+        METRICS_PORT: 0,
+        METRICS_HOST: '::1',
+      });
+    }
+    expect(
+      loadApiConfig({ HOST: '0.0.0.0', JWT_SECRET: 'x'.repeat(32), METRICS_PORT: '9464' }).METRICS_HOST,
+    ).toBe('0.0.0.0');
+    // The worker's own server is always on, 9464 on every interface by default (unchanged).
+    expect(loadWorkerConfig({})).toMatchObject({ METRICS_PORT: 9464, METRICS_HOST: '0.0.0.0' });
+  });
+
+  it('refuses a metrics port that is the main port, a host without a port, and a bad port, all at once', () => {
+    const problems = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadApiConfig(env);
+        return '';
+      } catch (e) {
+        expect(e).toBeInstanceOf(AppError);
+        return (e as AppError).message;
+      }
+    };
+    expect(problems({ PORT: '8080', METRICS_PORT: '8080' })).toMatch(/METRICS_PORT: must differ from PORT/);
+    expect(problems({ METRICS_HOST: '0.0.0.0' })).toMatch(/METRICS_HOST: has no effect without METRICS_PORT/);
+    for (const bad of ['-1', '65536', 'nine', '1.5'])
+      expect(problems({ METRICS_PORT: bad }), bad).toMatch(/METRICS_PORT:/);
+    // Both ports 0 (ephemeral, as in tests) never collide.
+    expect(problems({ PORT: '0', METRICS_PORT: '0' })).toBe('');
+    expect(() => loadAllConfig({ PORT: '3000', METRICS_PORT: '3000' })).toThrow(/METRICS_PORT/);
   });
 
   it('gives each role only its own keys', () => {

@@ -49,6 +49,30 @@ const metricsShape = {
   METRICS_HOST: optionalEnv(z.string().min(1)).transform((v) => v ?? '0.0.0.0'),
 };
 
+/**
+ * api and all: /healthz, /readyz and /metrics also on a port of their own, for a scrape that never goes
+ * through the Ingress. Unset: no such server (nothing to collide with `faceflow all`'s PORT or a
+ * worker's 9464 on the same machine). METRICS_HOST defaults to HOST: opting in never listens wider.
+ */
+const apiMetricsShape = {
+  METRICS_PORT: optionalEnv(intEnv(0, 65_535)).transform((v) => v ?? null),
+  METRICS_HOST: optionalEnv(z.string().min(1)),
+};
+
+function checkApiMetrics(
+  c: { PORT: number; METRICS_PORT: number | null; METRICS_HOST?: string },
+  ctx: z.RefinementCtx,
+) {
+  if (c.METRICS_PORT === null && c.METRICS_HOST !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['METRICS_HOST'], message: 'has no effect without METRICS_PORT' });
+  if (c.METRICS_PORT !== null && c.METRICS_PORT !== 0 && c.METRICS_PORT === c.PORT)
+    ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: `must differ from PORT (${c.PORT})` });
+}
+
+function withApiMetricsDefaults<T extends { HOST: string; METRICS_HOST?: string }>(c: T) {
+  return { ...c, METRICS_HOST: c.METRICS_HOST ?? c.HOST };
+}
+
 /** Where api and worker find the recognizer; unset: the in-process engine. */
 const recognizerClientShape = {
   RECOGNIZER_URL: optionalEnv(
@@ -119,6 +143,7 @@ export const allConfigSchema = z
     ...workerShape,
     ...redeemShape,
     ...httpShape,
+    ...apiMetricsShape,
     IMPORT_ROOTS: importRoots,
     MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
     ...hardeningShape,
@@ -126,7 +151,8 @@ export const allConfigSchema = z
   })
   .superRefine(checkTlsPair)
   .superRefine(checkAuthBinding)
-  .transform((c) => withWorkerDefaults(withDefaults(c)));
+  .superRefine(checkApiMetrics)
+  .transform((c) => withApiMetricsDefaults(withWorkerDefaults(withDefaults(c))));
 
 /**
  * `faceflow api`: HTTP, SSE and the outbox relay; no jobs. The engine (identify, enrol, webcam) gets
@@ -137,6 +163,7 @@ export const apiConfigSchema = z
   .object({
     ...storageShape,
     ...httpShape,
+    ...apiMetricsShape,
     ENGINE_THREADS: optionalEnv(intEnv(1, 256)).transform((v) => v ?? 1),
     MATCH_THRESHOLD: workerShape.MATCH_THRESHOLD,
     MAX_ATTEMPTS: workerShape.MAX_ATTEMPTS,
@@ -149,7 +176,8 @@ export const apiConfigSchema = z
   })
   .superRefine(checkTlsPair)
   .superRefine(checkAuthBinding)
-  .transform(withDefaults);
+  .superRefine(checkApiMetrics)
+  .transform((c) => withApiMetricsDefaults(withDefaults(c)));
 
 export const workerConfigSchema = z
   .object({ ...storageShape, ...workerShape, ...metricsShape, ...recognizerClientShape })

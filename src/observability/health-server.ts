@@ -16,8 +16,8 @@ export interface HealthServer {
 }
 
 /**
- * The small HTTP server of a role without an API (worker, recognizer): `/healthz` (the process
- * answers), `/readyz` (its dependencies answer) and `/metrics` (Prometheus).
+ * The small HTTP server of a role without an API (worker, recognizer), and of api/all on METRICS_PORT:
+ * `/healthz` (the process answers), `/readyz` (its dependencies answer) and `/metrics` (Prometheus).
  */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const json = (status: number, body: unknown) => ({

@@ -7,6 +7,7 @@ import { purgeExpiredPhotos } from '../app/retention.ts';
 import { QueueWorker } from '../app/worker.ts';
 import { HeartbeatWriter, workerSample } from '../app/worker-heartbeat.ts';
 import type { AllConfig } from '../config/roles.config.ts';
+import type { HealthServer } from '../observability/health-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
@@ -14,11 +15,14 @@ import { firstRunSetupLink } from './auth.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
 import { buildHttpApi, inProcessEngine } from './http-api.ts';
+import { startMetricsPort, storeReadiness } from './metrics-port.ts';
 
 export interface RunningAll {
   url: string;
   /** First run (no user yet): the one-time link where the first admin chooses a password; else null. */
   setupLink: string | null;
+  /** Where /healthz, /readyz and /metrics answer without a token (METRICS_PORT), or null when unset. */
+  metricsUrl: string | null;
   app: FastifyInstance;
   /** Graceful stop: no new jobs, jobs in hand finished or released, HTTP closed, files closed. */
   close(): Promise<void>;
@@ -91,6 +95,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
       .then(() => purgeExpiredPhotos({ ...infra, log: logger, retentionDays: config.RETENTION_DAYS }))
       .catch((error) => logger.error({ err: String(error) }, 'redeemer pass failed'));
   let redeemTimer: NodeJS.Timeout | undefined;
+  let health: HealthServer | null = null;
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
@@ -99,6 +104,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
       await worker.stop(options.drainMs ?? 10_000);
       await heartbeat.stop();
       await app.close();
+      await health?.close();
       await relay.stop();
       events.close();
       await engine.close();
@@ -121,12 +127,28 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
         logger.error({ err: String(error) }, 'resuming average jobs failed'),
       );
     const address = await app.listen({ port: config.PORT, host: config.HOST });
+    health = await startMetricsPort(
+      config,
+      metrics,
+      storeReadiness(() => ready, store),
+    );
     ready = true;
     logger.info(
-      { url: address, threads: config.ENGINE_THREADS, workers: config.WORKER_CONCURRENCY },
+      {
+        url: address,
+        metrics: health?.url,
+        threads: config.ENGINE_THREADS,
+        workers: config.WORKER_CONCURRENCY,
+      },
       'faceflow started',
     );
-    return { url: address, app, close, setupLink: await firstRunSetupLink(auth, address) };
+    return {
+      url: address,
+      metricsUrl: health?.url ?? null,
+      app,
+      close,
+      setupLink: await firstRunSetupLink(auth, address),
+    };
   } catch (error) {
     await close();
     throw error;

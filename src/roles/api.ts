@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../config/roles.config.ts';
+import type { HealthServer } from '../observability/health-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
@@ -7,10 +8,14 @@ import { firstRunSetupLink } from './auth.ts';
 import { openAverageStore } from './average-store.ts';
 import { openEmbedded } from './embedded.ts';
 import { buildHttpApi, openEngine } from './http-api.ts';
+import { startMetricsPort, storeReadiness } from './metrics-port.ts';
+
 export interface RunningApi {
   url: string;
   /** First run (no user yet): the one-time link where the first admin chooses a password; else null. */
   setupLink: string | null;
+  /** Where /healthz, /readyz and /metrics answer without a token (METRICS_PORT), or null when unset. */
+  metricsUrl: string | null;
   app: FastifyInstance;
   /** Graceful stop: readiness off, HTTP closed (SSE streams ended), outbox drained, connections closed. */
   close(): Promise<void>;
@@ -44,11 +49,13 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     }));
 
   let api: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
+  let health: HealthServer | null = null;
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
       ready = false;
       await api?.app.close();
+      await health?.close();
       await api?.relay.stop();
       events.close();
       await engine.close();
@@ -73,9 +80,23 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     });
     api.relay.start(1000);
     const address = await api.app.listen({ port: config.PORT, host: config.HOST });
+    health = await startMetricsPort(
+      config,
+      metrics,
+      storeReadiness(() => ready, store),
+    );
     ready = true;
-    logger.info({ url: address, database: infra.database, queue: infra.queueKind }, 'api started');
-    return { url: address, app: api.app, close, setupLink: await firstRunSetupLink(api.auth, address) };
+    logger.info(
+      { url: address, metrics: health?.url, database: infra.database, queue: infra.queueKind },
+      'api started',
+    );
+    return {
+      url: address,
+      metricsUrl: health?.url ?? null,
+      app: api.app,
+      close,
+      setupLink: await firstRunSetupLink(api.auth, address),
+    };
   } catch (error) {
     await close();
     throw error;

@@ -13,6 +13,7 @@ import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
 import { openEngine } from './http-api.ts';
 import type { Infra } from './infra.ts';
+import { storeReadiness } from './metrics-port.ts';
 
 export interface RunningWorker {
   consumer: string;
@@ -88,11 +89,7 @@ export async function startWorker(
         port: config.METRICS_PORT,
         host: config.METRICS_HOST,
         registry: metrics.registry,
-        readiness: async () => {
-          if (!ready) return 'not ready';
-          await store.galleryVersion();
-          return null;
-        },
+        readiness: storeReadiness(() => ready, store),
       });
   } catch (error) {
     if (!options.keepEngine) await engine.close();

@@ -30,6 +30,12 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** The URL line the start scripts and tests wait for, with the metrics port's on the same write. */
+function announce(running: { url: string; metricsUrl: string | null }): void {
+  const metrics = running.metricsUrl ? `\n/healthz, /readyz, /metrics also at ${running.metricsUrl}` : '';
+  process.stdout.write(`faceflow is running at ${running.url}  (API docs: ${running.url}/docs)${metrics}\n`);
+}
+
 /** The roles: `all`, `api`, `worker`, `recognizer`, `redeemer`, `migrate`. Configuration comes from the environment only. */
 export function registerRoleCommands(program: Command): void {
   program
@@ -41,7 +47,7 @@ export function registerRoleCommands(program: Command): void {
       const config = loadAllConfig();
       const { startAll } = await import('../../roles/all.ts');
       const running = await startAll(config);
-      process.stdout.write(`faceflow is running at ${running.url}  (API docs: ${running.url}/docs)\n`);
+      announce(running);
       printSetupLink(running.setupLink);
       await untilSignal();
       await running.close();
@@ -54,7 +60,7 @@ export function registerRoleCommands(program: Command): void {
       const config = loadApiConfig();
       const { startApi } = await import('../../roles/api.ts');
       const running = await startApi(config);
-      process.stdout.write(`faceflow is running at ${running.url}  (API docs: ${running.url}/docs)\n`);
+      announce(running);
       printSetupLink(running.setupLink);
       await untilSignal();
       await running.close();

@@ -1,0 +1,34 @@
+import { type HealthServer, startHealthServer } from '../observability/health-server.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+/** The /readyz of every role: ready by its own account, and its database answers. */
+export function storeReadiness(
+  isReady: () => boolean,
+  store: { galleryVersion(): Promise<unknown> },
+): () => Promise<string | null> {
+  return async () => {
+    if (!isReady()) return 'not ready';
+    await store.galleryVersion();
+    return null;
+  };
+}
+
+/**
+ * `api` and `all`: /healthz, /readyz and /metrics on METRICS_PORT as well, public, from the same
+ * registry as the main server's /metrics (the same figures), so Prometheus scrapes a port the Ingress
+ * never forwards while /metrics on the main port can require a token (METRICS_AUTH). Null when
+ * METRICS_PORT is unset.
+ */
+export async function startMetricsPort(
+  config: { METRICS_PORT: number | null; METRICS_HOST: string },
+  metrics: Metrics,
+  readiness: () => Promise<string | null>,
+): Promise<HealthServer | null> {
+  if (config.METRICS_PORT === null) return null;
+  return startHealthServer({
+    port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
+    registry: metrics.registry,
+    readiness,
+  });
+}
