@@ -1,39 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ErrorJson, type ImageJson, type IngestJson, signIn } from '../helpers/api-client.ts';
 import { lfw } from '../helpers/faces.ts';
 import { startTestServer, type TestServer } from '../helpers/in-process.ts';
-import { createTestSchema, POSTGRES_URL } from '../helpers/servers.ts';
+import { createTestSchema } from '../helpers/servers.ts';
+import { postgresReader, type Sql, sqliteReader } from '../helpers/sql-reader.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
-
-/** Reads the database behind a running server directly (not through the API). */
-interface Sql {
-  rows<T>(text: string, params?: unknown[]): Promise<T[]>;
-  close(): Promise<void>;
-}
-
-function sqliteReader(dataDir: string): Sql {
-  const db = new BetterSqlite3(join(dataDir, 'faceflow.db'), { readonly: true });
-  return {
-    rows: async <T>(text: string, params: unknown[] = []) =>
-      db.prepare(text.replace(/\$\d+/g, '?')).all(...params) as T[],
-    close: async () => {
-      db.close();
-    },
-  };
-}
-
-async function postgresReader(schema: string): Promise<Sql> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
-  await client.connect();
-  return {
-    rows: async <T>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
-    close: () => client.end(),
-  };
-}
 
 interface Deletion {
   person: { id: string; name: string };

@@ -1,14 +1,12 @@
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import pg from 'pg';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestJson } from '../helpers/api-client.ts';
 import { startTestServer, type TestServer } from '../helpers/in-process.ts';
 import { faceAlong, ScriptedEngine } from '../helpers/scripted-engine.ts';
-import { createTestSchema, POSTGRES_URL } from '../helpers/servers.ts';
+import { createTestSchema } from '../helpers/servers.ts';
+import { postgresReader, type Sql, sqliteReader } from '../helpers/sql-reader.ts';
 
 // Fuzzing every route of the real server (`faceflow all` in this process, SQLite, scripted engine so a
 // run takes seconds): random bodies (JSON, form fields, file bytes, raw bytes), headers, query strings and
@@ -157,49 +155,12 @@ function pathSegment(real: string[]) {
   );
 }
 
-/** Counts a table's rows behind the running server, straight from its database (null: no such table). */
-interface RowCounter {
-  count(table: string): Promise<number | null>;
-  close(): Promise<void>;
-}
-
-function sqliteCounter(dataDir: string): RowCounter {
-  const db = new Database(join(dataDir, 'faceflow.db'), { readonly: true, fileMustExist: true });
-  return {
-    async count(table) {
-      try {
-        return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-      } catch {
-        return null;
-      }
-    },
-    close: async () => {
-      db.close();
-    },
-  };
-}
-
-async function postgresCounter(schema: string): Promise<RowCounter> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
-  await client.connect();
-  return {
-    async count(table) {
-      try {
-        return Number((await client.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
-      } catch {
-        return null;
-      }
-    },
-    close: () => client.end(),
-  };
-}
-
 describe.each(['sqlite', 'postgres'] as const)('fuzz on %s: random requests to every route', (database) => {
   // PostgreSQL refuses what SQLite takes (NUL bytes in text, invalid UTF-8), so both stores are fuzzed;
   // PostgreSQL with fewer runs, as each request costs more.
   const runs = database === 'sqlite' ? NUM_RUNS : Math.ceil(NUM_RUNS / 2);
   let server: TestServer;
-  let rows: RowCounter;
+  let sql: Sql;
   let dropSchema: (() => Promise<void>) | undefined;
   let routes: Route[];
   const ids: string[] = [];
@@ -219,7 +180,7 @@ describe.each(['sqlite', 'postgres'] as const)('fuzz on %s: random requests to e
       env.DATABASE_URL = created.url;
     }
     server = await startTestServer(env, new ScriptedEngine(() => [faceAlong(0), faceAlong(1, 0.05)]));
-    rows = schema ? await postgresCounter(schema) : sqliteCounter(server.dataDir);
+    sql = schema ? await postgresReader(schema) : sqliteReader(server.dataDir);
     pngs = await Promise.all(
       ['#a33', '#3a3', '#33a'].map((background) =>
         sharp({ create: { width: 24, height: 24, channels: 3, background } })
@@ -264,14 +225,17 @@ describe.each(['sqlite', 'postgres'] as const)('fuzz on %s: random requests to e
     expect(routes.length).toBeGreaterThan(20);
   });
   afterAll(async () => {
-    await rows?.close();
+    await sql?.close();
     await server?.stop();
     await dropSchema?.();
   });
 
   async function snapshot(): Promise<string> {
     const counts = await Promise.all(
-      DATA_TABLES.map(async (t) => `${t}=${(await rows.count(t)) ?? 'absent'}`),
+      DATA_TABLES.map(async (t) => {
+        const [row] = await sql.rows<{ n: number | string }>(`SELECT count(*) AS n FROM ${t}`);
+        return `${t}=${Number(row?.n)}`;
+      }),
     );
     return [...counts, `blobs=${server.blobCount()}`].join(' ');
   }
