@@ -73,9 +73,6 @@ describe.each(overlays)('%s: the api signs its tokens with a Secret of its own',
     for (const { c, id } of containersOf(objects).filter(({ c }) => isFaceflow(c))) {
       expect(containerEnv(c, objects).get('AUTH') ?? 'enabled', id).toBe('enabled');
     }
-    const env = Object.fromEntries(containerEnv(api, objects));
-    // The ServiceMonitor sends no credential: /metrics must stay public (METRICS_AUTH off).
-    expect(env.METRICS_AUTH ?? 'disabled').toBe('disabled');
     const probes = [api.startupProbe, api.livenessProbe, api.readinessProbe] as {
       httpGet?: { path: string; httpHeaders?: unknown[] };
     }[];
@@ -85,6 +82,33 @@ describe.each(overlays)('%s: the api signs its tokens with a Secret of its own',
     const endpoint = (monitor.spec as { endpoints: Record<string, unknown>[] }).endpoints[0];
     expect(endpoint?.path).toBe('/metrics');
     expect(endpoint?.authorization ?? endpoint?.bearerTokenSecret).toBeUndefined();
+  });
+
+  it("/metrics through the Ingress needs a token (METRICS_AUTH=enabled); Prometheus scrapes the api's metrics port, tokenless", () => {
+    const env = containerEnv(api, objects);
+    // The listening keys as the api reads them (the Secrets' values are not all in git: prod).
+    const keys = ['HOST', 'PORT', 'METRICS_HOST', 'METRICS_PORT', 'METRICS_AUTH'];
+    const config = apiConfigSchema.parse({
+      ...Object.fromEntries(keys.map((k) => [k, env.get(k)])),
+      JWT_SECRET: 'a stand-in for the Secret, long enough',
+    });
+    expect(env.get('METRICS_AUTH')).toBe('enabled');
+    expect(config.METRICS_AUTH).toBe(true);
+    const containerPort = (name: string) => api.ports?.find((p) => p.name === name)?.containerPort;
+    expect(config.PORT).toBe(containerPort('http'));
+    expect(config.METRICS_PORT).toBe(containerPort('metrics'));
+    expect(config.METRICS_HOST).toBe('0.0.0.0');
+    const ingress = one(objects, 'Ingress', 'faceflow-api');
+    const backends = JSON.stringify(ingress.spec).match(/"port":\{[^}]*\}/g);
+    expect(backends).toEqual(['"port":{"name":"http"}']);
+    const monitor = one(objects, 'ServiceMonitor', 'faceflow-api');
+    const endpoint = (monitor.spec as { endpoints: { port: string }[] }).endpoints[0];
+    expect(endpoint?.port).toBe('metrics');
+    const service = one(objects, 'Service', 'faceflow-api');
+    const servicePort = (service.spec as { ports: { name: string; targetPort: string }[] }).ports.find(
+      (p) => p.name === endpoint?.port,
+    );
+    expect(servicePort?.targetPort).toBe('metrics');
   });
 
   it('the api shares rate limits (sign-in included) through the Redis of the overlay (REDIS_URL from a Secret)', () => {

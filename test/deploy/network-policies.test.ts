@@ -59,7 +59,7 @@ const namespaced = [
 const matrix: Record<(typeof overlays)[number], string[]> = {
   dev: [
     'ingress-controller -> faceflow-api:8080/TCP',
-    'prometheus -> faceflow-api:8080/TCP',
+    'prometheus -> faceflow-api:9464/TCP',
     'prometheus -> faceflow-worker:9464/TCP',
     'prometheus -> faceflow-recognizer:9464/TCP',
     ...['faceflow-api', 'faceflow-worker'].flatMap((s) => [
@@ -82,7 +82,7 @@ const matrix: Record<(typeof overlays)[number], string[]> = {
   ],
   prod: [
     'ingress-controller -> faceflow-api:8080/TCP',
-    'prometheus -> faceflow-api:8080/TCP',
+    'prometheus -> faceflow-api:9464/TCP',
     'prometheus -> faceflow-worker:9464/TCP',
     'prometheus -> faceflow-recognizer:9464/TCP',
     ...['faceflow-api', 'faceflow-worker'].flatMap((s) => [
@@ -155,6 +155,16 @@ describe.each(overlays)('NetworkPolicies of overlay %s', (overlay) => {
       (c) => c.source === recognizer && allowed(policies, c.source, c.destination, c.port),
     );
     expect(reached.map((c) => c.destination.name)).toEqual(['kube-dns', 'kube-dns']);
+  });
+
+  it("the api's tokenless metrics port is reachable from Prometheus only; the Ingress reaches the http port only", () => {
+    const api = endpoints.find((e) => e.name === 'faceflow-api') as Endpoint;
+    const port = (name: string) => api.ports.find((p) => p.name === name) as Endpoint['ports'][number];
+    expect(port('metrics')?.port).toBe(9464);
+    const reaching = (p: Endpoint['ports'][number]) =>
+      endpoints.filter((e) => e !== api && allowed(policies, e, api, p)).map((e) => e.name);
+    expect(reaching(port('metrics'))).toEqual(['prometheus']);
+    expect(reaching(port('http'))).toEqual(['ingress-controller']);
   });
 
   it('Redis (shared rate limits) is reachable from the api only, and calls no one but DNS', () => {
