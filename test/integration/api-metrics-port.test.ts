@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, signInAsAdmin } from '../helpers/api-client.ts';
 import { type ChildServer, killIfRunning, startChildServer } from '../helpers/child-server.ts';
+import { startTestServer, type TestServer } from '../helpers/in-process.ts';
+import { faceAlong, ScriptedEngine } from '../helpers/scripted-engine.ts';
 
 /** The count of `faceflow_http_requests_total` for one route and status, 0 when absent. */
 function requestsCounted(exposition: string, route: string, status: number): number {
@@ -94,5 +96,38 @@ describe('faceflow api with METRICS_AUTH=enabled and a METRICS_PORT (the Kuberne
     }
     const post = await fetch(`${metricsUrl}/metrics`, { method: 'POST' });
     expect(post.status).toBe(405);
+  });
+});
+
+describe('faceflow all: the metrics port only when METRICS_PORT is set (npm start opens one port)', () => {
+  let server: TestServer | undefined;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('unset: no second server; /metrics on the main port stays public by default', async () => {
+    server = await startTestServer({}, new ScriptedEngine(() => [faceAlong(0)]));
+    expect(server.running.metricsUrl).toBeNull();
+    expect((await fetch(`${server.running.url}/metrics`)).status).toBe(200);
+    await server.stop();
+    server = undefined;
+  });
+
+  it('set: served next to the main port with the same figures, and closed with the process', async () => {
+    server = await startTestServer(
+      { METRICS_PORT: '0', METRICS_AUTH: 'enabled' },
+      new ScriptedEngine(() => [faceAlong(0)]),
+    );
+    const { url, metricsUrl } = server.running;
+    if (!metricsUrl) throw new Error('no metrics port');
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const scrape = await fetch(`${metricsUrl}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(requestsCounted(await scrape.text(), '/metrics', 401)).toBe(1);
+    expect((await fetch(`${metricsUrl}/readyz`)).status).toBe(200);
+    await server.stop();
+    server = undefined;
+    await expect(fetch(`${metricsUrl}/healthz`)).rejects.toThrow();
   });
 });
