@@ -9,6 +9,8 @@ export interface BrokerAdmin {
   publishRaw(bytes: Uint8Array): Promise<void>;
   /** Messages waiting in the dead-letter queue (stream). */
   deadLettered(): Promise<number>;
+  /** Messages on the work queue (stream) not yet acked away. */
+  queued(): Promise<number>;
   /** Removes everything faceflow declared under this name on the shared server. */
   close(): Promise<void>;
 }
@@ -39,6 +41,9 @@ export const RABBITMQ: Broker = {
       async deadLettered() {
         return (await channel.checkQueue(`${name}.dead`)).messageCount;
       },
+      async queued() {
+        return (await channel.checkQueue(name)).messageCount;
+      },
       async close() {
         for (const q of [name, `${name}.dead`]) await channel.deleteQueue(q).catch(() => {});
         for (let ms = 256; ms <= 2 ** 20; ms *= 2)
@@ -64,6 +69,9 @@ export const NATS: Broker = {
       },
       async deadLettered() {
         return (await jsm.streams.info(`${stream}-dead`)).state.messages;
+      },
+      async queued() {
+        return (await jsm.streams.info(stream)).state.messages;
       },
       async close() {
         for (const name of [stream, `${stream}-dead`]) await jsm.streams.delete(name).catch(() => false);
