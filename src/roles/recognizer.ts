@@ -29,7 +29,10 @@ export async function startRecognizer(
 ): Promise<RunningRecognizer> {
   const logger = createLogger(config.LOG_LEVEL, 'recognizer');
   if (!config.RECOGNIZER_SECRET)
-    logger.warn({}, 'RECOGNIZER_SECRET is not set: calls are not authenticated (allowed on a loopback address only)');
+    logger.warn(
+      {},
+      'RECOGNIZER_SECRET is not set: calls are not authenticated (allowed on a loopback address only)',
+    );
   const engine = options.engine ?? (await inProcessEngine(config.ENGINE_THREADS));
   const metrics = new Metrics({ engineStats: () => engine.stats() });
   let serving = false;
