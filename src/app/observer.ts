@@ -5,10 +5,13 @@ export interface PipelineObserver {
   imageProcessed(seconds: number): void;
   imageFailed(code: ErrorCode): void;
   imageRetried(code: ErrorCode): void;
+  /** A photo handed back to the queue untouched because the engine was unavailable. */
+  imagePostponed(): void;
 }
 
 export const noopObserver: PipelineObserver = {
   imageProcessed() {},
   imageFailed() {},
   imageRetried() {},
+  imagePostponed() {},
 };

@@ -47,6 +47,7 @@ describe('processImage', () => {
         imageProcessed: () => counts.processed++,
         imageFailed: () => counts.failed++,
         imageRetried: () => counts.retried++,
+        imagePostponed: () => {},
       },
       retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 },
       threshold: 0.5,

@@ -111,6 +111,7 @@ export async function processImage(
       // Not this photo's fault (the recogniser is down): give it back untouched, come back later.
       const released = await deps.store.releaseImage(imageId, owner, deps.clock.now());
       if (!released) return { kind: 'lost' };
+      deps.observer.imagePostponed();
       log.warn(
         { attempt, err: error.message, delayMs: error.retryAfterMs },
         'engine unavailable, photo returned to the queue',

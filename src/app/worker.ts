@@ -1,3 +1,4 @@
+import type { Availability } from '../ports/face-engine.ts';
 import type { JobQueue, ReceivedJob } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
 
@@ -32,6 +33,13 @@ export interface WorkerOptions {
   leaseMs: number;
   /** How often to look for work when idle (other processes may publish). */
   pollMs?: number;
+  /**
+   * What every job needs (the remote recognizer). While it is unavailable the worker receives nothing:
+   * jobs would only be claimed and handed back with a delay, over and over, until it returns.
+   */
+  dependency?: Availability;
+  /** Told once per transition when the worker pauses for `dependency` (true) and resumes (false). */
+  onPausedChange?: (paused: boolean) => void;
 }
 
 /**
@@ -44,11 +52,19 @@ export class QueueWorker {
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
+  private pausedNow = false;
+  /** Settles when `dependency` says it is available again; renewed while it still is not. */
+  private resumeSignal: Promise<void> | null = null;
 
   constructor(private readonly options: WorkerOptions) {}
 
   get busy(): number {
     return this.inHand.size;
+  }
+
+  /** True while no job is taken because `dependency` is unavailable. */
+  get paused(): boolean {
+    return this.pausedNow;
   }
 
   start(): void {
@@ -62,6 +78,13 @@ export class QueueWorker {
     const { queue, consumer, concurrency, leaseMs, log } = this.options;
     const pollMs = this.options.pollMs ?? 200;
     while (this.running) {
+      const outage = this.dependencyOutage();
+      if (outage) {
+        await this.sleepUntil(outage);
+        // Woken, or told "back" while still not: look again in a while, never in a tight loop.
+        if (this.options.dependency?.available() === false) await this.sleep(pollMs);
+        continue;
+      }
       const free = concurrency - this.inHand.size;
       let received: ReceivedJob[] = [];
       if (free > 0) {
@@ -76,6 +99,31 @@ export class QueueWorker {
     }
   }
 
+  /**
+   * Pauses (once per outage: one log line, one callback) while `dependency` is unavailable, resumes
+   * when it is back. Jobs in hand are left to finish; they come back with the handler's delay.
+   * Returns what settles when the dependency may be back, or null while it is available.
+   */
+  private dependencyOutage(): Promise<void> | null {
+    const { dependency, log, consumer, onPausedChange } = this.options;
+    if (!dependency) return null;
+    const available = dependency.available();
+    if (!available && !this.pausedNow) {
+      this.pausedNow = true;
+      log.warn({ consumer, jobsInHand: this.inHand.size }, `paused: ${dependency.name} unavailable`);
+      onPausedChange?.(true);
+    } else if (available && this.pausedNow) {
+      this.pausedNow = false;
+      log.info({ consumer }, `resumed: ${dependency.name} available`);
+      onPausedChange?.(false);
+    }
+    if (available) return null;
+    this.resumeSignal ??= dependency.whenAvailable().finally(() => {
+      this.resumeSignal = null;
+    });
+    return this.resumeSignal;
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
@@ -86,6 +134,19 @@ export class QueueWorker {
         resolve();
       }
       this.wake = done;
+    });
+  }
+
+  /** Until `until` settles or `wake()` (a job finished, jobs published, stop). */
+  private sleepUntil(until: Promise<void> | null): Promise<void> {
+    return new Promise((resolve) => {
+      const self = this;
+      function done() {
+        if (self.wake === done) self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+      until?.then(done, done);
     });
   }
 

@@ -19,6 +19,7 @@ export class Metrics {
   private readonly processed: Counter;
   private readonly failed: Counter<'code'>;
   private readonly retried: Counter<'code'>;
+  private readonly postponed: Counter;
   private readonly processingSeconds: Histogram;
 
   constructor(sources: MetricsSources = {}) {
@@ -52,6 +53,11 @@ export class Metrics {
       name: 'faceflow_jobs_retried_total',
       help: 'Photo attempts failed and rescheduled',
       labelNames: ['code'],
+      registers,
+    });
+    this.postponed = new Counter({
+      name: 'faceflow_jobs_postponed_total',
+      help: 'Photos handed back to the queue untouched because the face engine (recognizer) was unavailable',
       registers,
     });
     this.processingSeconds = new Histogram({
@@ -135,7 +141,22 @@ export class Metrics {
       },
       imageFailed: (code) => this.failed.inc({ code }),
       imageRetried: (code) => this.retried.inc({ code }),
+      imagePostponed: () => this.postponed.inc(),
     };
+  }
+
+  /**
+   * `faceflow_worker_paused`: 1 while the worker takes no jobs because the recognizer is unavailable.
+   * Returns the setter the worker calls on each pause and resume.
+   */
+  workerPaused(): (paused: boolean) => void {
+    const gauge = new Gauge({
+      name: 'faceflow_worker_paused',
+      help: 'Worker taking no jobs because the recognizer is unavailable (1) or working (0)',
+      registers: [this.registry],
+    });
+    gauge.set(0);
+    return (paused) => gauge.set(paused ? 1 : 0);
   }
 
   /**

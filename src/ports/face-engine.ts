@@ -32,7 +32,32 @@ export interface FaceEngine {
   stats(): EngineStats;
   /** The circuit breaker's state of an engine behind one (the remote recognizer); absent in-process. */
   breakerState?(): 'closed' | 'half_open' | 'open';
+  /**
+   * Whether calls can succeed now: false while an engine behind a circuit breaker (the remote
+   * recognizer) fails fast. Absent: always available (in process).
+   */
+  available?(): boolean;
+  /**
+   * Resolves once `available()` is true again (at once while it is). An engine behind a breaker probes
+   * the service itself while someone waits, so a worker that takes no jobs still learns of the recovery.
+   */
+  whenAvailable?(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Something the jobs of a worker need; while it is unavailable the worker takes no job. */
+export interface Availability {
+  /** Named in the worker's "paused: <name> unavailable" log line. */
+  readonly name: string;
+  available(): boolean;
+  whenAvailable(): Promise<void>;
+}
+
+/** The engine's availability for a worker; undefined for an engine that is always available. */
+export function engineAvailability(engine: FaceEngine, name = 'recognizer'): Availability | undefined {
+  const { available, whenAvailable } = engine;
+  if (!available || !whenAvailable) return undefined;
+  return { name, available: () => available.call(engine), whenAvailable: () => whenAvailable.call(engine) };
 }
 
 /**

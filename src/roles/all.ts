@@ -10,7 +10,7 @@ import type { AllConfig } from '../config/roles.config.ts';
 import type { HealthServer } from '../observability/health-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
-import type { FaceEngine } from '../ports/face-engine.ts';
+import { engineAvailability, type FaceEngine } from '../ports/face-engine.ts';
 import { firstRunSetupLink } from './auth.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
@@ -80,6 +80,8 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     consumer,
     concurrency: config.WORKER_CONCURRENCY,
     leaseMs: config.JOB_LEASE_MS,
+    dependency: engineAvailability(engine),
+    onPausedChange: metrics.workerPaused(),
   });
   const heartbeat = new HeartbeatWriter({
     store: infra.heartbeats,

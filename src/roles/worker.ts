@@ -8,7 +8,7 @@ import type { WorkerConfig } from '../config/roles.config.ts';
 import { type HealthServer, startHealthServer } from '../observability/health-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
-import type { FaceEngine } from '../ports/face-engine.ts';
+import { engineAvailability, type FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
 import { openEngine } from './http-api.ts';
@@ -66,6 +66,8 @@ export async function startWorker(
     consumer,
     concurrency: config.WORKER_CONCURRENCY,
     leaseMs: config.JOB_LEASE_MS,
+    dependency: engineAvailability(engine),
+    onPausedChange: metrics.workerPaused(),
     handler: createPipelineJobHandler({
       store,
       blobs,
