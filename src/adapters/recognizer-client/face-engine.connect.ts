@@ -125,6 +125,12 @@ function openChannel(baseUrl: string, servername: string | undefined, auth: Inte
  */
 export class ConnectFaceEngine implements FaceEngine {
   private inFlight = 0;
+  /** When the breaker last opened (its half-open probe is due `breakerOpenMs` later). */
+  private openedAt = 0;
+  /** Settles the `whenAvailable()` promises handed out while the breaker is not closed. */
+  private recovered: { promise: Promise<void>; resolve: () => void } | null = null;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   private constructor(
     readonly model: ModelInfo,
@@ -133,7 +139,17 @@ export class ConnectFaceEngine implements FaceEngine {
     private readonly closeChannels: () => void,
     private readonly breaker: ReturnType<typeof circuitBreaker>,
     private readonly policy: ReturnType<typeof wrap>,
-  ) {}
+  ) {
+    breaker.onStateChange((state) => {
+      if (state === CircuitState.Open) this.openedAt = Date.now();
+      if (state === CircuitState.Closed) {
+        clearTimeout(this.probeTimer);
+        this.probeTimer = undefined;
+        this.recovered?.resolve();
+        this.recovered = null;
+      } else this.scheduleProbe();
+    });
+  }
 
   static async open(options: ConnectFaceEngineOptions): Promise<ConnectFaceEngine> {
     const auth: Interceptor = (next) => (req) => {
@@ -227,6 +243,46 @@ export class ConnectFaceEngine implements FaceEngine {
     return STATES[this.breaker.state];
   }
 
+  /** Calls can go through: the breaker is closed (open fails fast; half-open waits for its probe). */
+  available(): boolean {
+    return this.breaker.state === CircuitState.Closed;
+  }
+
+  /**
+   * Resolves when the breaker closes again. While someone waits, the half-open probe (the health
+   * service) runs on its own as soon as the breaker allows it, so a paused worker needs no photo to
+   * find the recognizer back.
+   */
+  whenAvailable(): Promise<void> {
+    if (this.available()) return Promise.resolve();
+    if (!this.recovered) {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.recovered = { promise, resolve };
+    }
+    this.scheduleProbe();
+    return this.recovered.promise;
+  }
+
+  /** Probes once the open breaker allows a half-open call, while someone waits for the recovery. */
+  private scheduleProbe(): void {
+    if (this.probeTimer || !this.recovered || this.closed) return;
+    // Half-open: a call is probing now; its outcome closes the breaker or opens it (and comes back here).
+    if (this.breaker.state !== CircuitState.Open) return;
+    const due = Math.max(0, this.openedAt + this.options.breakerOpenMs - Date.now());
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      // A failed probe opens the breaker again, which schedules the next one; one that came too
+      // early (BrokenCircuitError) leaves it open and is scheduled again here.
+      this.probe()
+        .catch(() => {})
+        .finally(() => this.scheduleProbe());
+    }, due + 10);
+    this.probeTimer.unref();
+  }
+
   /** Half-open probe: the health service, not a photo, decides whether the breaker closes. */
   private async probe(): Promise<void> {
     await this.breaker.execute(async () => {
@@ -305,6 +361,8 @@ export class ConnectFaceEngine implements FaceEngine {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.probeTimer);
     this.closeChannels();
   }
 }
