@@ -105,6 +105,9 @@ describe('QueueWorker pauses while the recognizer is unavailable', () => {
   it('receives nothing while the recognizer is down, even when jobs are published, and resumes when it is back', async () => {
     await queue.publish([photoJob('a'), photoJob('b')]);
     const receive = vi.spyOn(queue, 'receive');
+    // A broker that pulls ahead is told to stop and to keep what it holds (NATS); the embedded one needs nothing.
+    const told: string[] = [];
+    Object.assign(queue, { pause: () => told.push('pause'), resume: () => told.push('resume') });
     const recognizer = new SwitchableDependency(false);
     const handled: string[] = [];
     const running = startWorker(recognizer, async (job) => {
@@ -126,6 +129,7 @@ describe('QueueWorker pauses while the recognizer is unavailable', () => {
     expect(running.paused).toBe(false);
     // One log line and one gauge change per transition, not one per job or per wake-up.
     expect(transitions).toEqual([true, false]);
+    expect(told).toEqual(['pause', 'resume']);
     expect(lines.filter((l) => l === 'paused: recognizer unavailable')).toHaveLength(1);
     expect(lines.filter((l) => l === 'resumed: recognizer available')).toHaveLength(1);
   });

@@ -111,10 +111,12 @@ export class QueueWorker {
     if (!available && !this.pausedNow) {
       this.pausedNow = true;
       log.warn({ consumer, jobsInHand: this.inHand.size }, `paused: ${dependency.name} unavailable`);
+      this.options.queue.pause?.();
       onPausedChange?.(true);
     } else if (available && this.pausedNow) {
       this.pausedNow = false;
       log.info({ consumer }, `resumed: ${dependency.name} available`);
+      this.options.queue.resume?.();
       onPausedChange?.(false);
     }
     if (available) return null;

@@ -49,6 +49,13 @@ export interface JobQueue {
   /** Extends the lease of a job still in hand; false when the lease was lost. */
   extend(jobId: string, consumer: string, leaseMs: number): Promise<boolean>;
   depth(): Promise<QueueDepth>;
+  /**
+   * The consumer will receive nothing for a while (its worker paused: the recognizer is down). A broker
+   * that pulls ahead stops pulling, and keeps what it holds from timing out meanwhile, so a pause never
+   * turns into redeliveries. Absent: nothing to do. `resume` undoes it.
+   */
+  pause?(): void;
+  resume?(): void;
   /** Calls `listener` when jobs may have become available (in-process hint; consumers poll too). */
   onAvailable(listener: () => void): () => void;
   close(): Promise<void>;

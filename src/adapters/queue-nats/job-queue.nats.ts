@@ -59,6 +59,8 @@ export class NatsJobQueue implements JobQueue {
   private readonly held = new Map<string, Held>();
   private messages: ConsumerMessages | null = null;
   private closed = false;
+  /** While paused: marks the jobs pulled ahead in progress, so they wait here without being redelivered. */
+  private keepAlive: NodeJS.Timeout | undefined;
   private sequence = 0;
 
   private constructor(
@@ -295,6 +297,30 @@ export class NatsJobQueue implements JobQueue {
     return { ready: info.num_pending, inFlight: info.num_ack_pending, delayed: 0 };
   }
 
+  /**
+   * Stops pulling (the client would otherwise keep pulling ahead into its own buffer, where jobs sit out
+   * their ack-wait and come back with a delivery counted each time) and keeps the jobs already pulled
+   * alive until `resume`. The next `receive` starts pulling again.
+   */
+  pause(): void {
+    if (this.keepAlive || this.closed) return;
+    const messages = this.messages;
+    this.messages = null;
+    messages?.stop();
+    this.keepAlive = setInterval(
+      () => {
+        for (const h of this.buffer) h.msg.working();
+      },
+      Math.max(100, Math.floor(this.options.ackWaitMs / 3)),
+    );
+    this.keepAlive.unref();
+  }
+
+  resume(): void {
+    clearInterval(this.keepAlive);
+    this.keepAlive = undefined;
+  }
+
   onAvailable(listener: () => void): () => void {
     this.emitter.on('available', listener);
     return () => this.emitter.off('available', listener);
@@ -303,6 +329,7 @@ export class NatsJobQueue implements JobQueue {
   /** Drops the connection without acking anything, as a crashed process would (tests). */
   async abandon(): Promise<void> {
     this.closed = true;
+    this.resume();
     this.emitter.emit('taken');
     this.buffer.length = 0;
     this.held.clear();
@@ -312,6 +339,7 @@ export class NatsJobQueue implements JobQueue {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.resume();
     this.emitter.emit('taken');
     this.emitter.removeAllListeners();
     this.messages?.stop();
