@@ -89,3 +89,44 @@ describe('NatsJobQueue pulls no further ahead than its prefetch', () => {
     }
   });
 });
+
+describe('NatsJobQueue while its worker is paused', () => {
+  it('stops pulling and keeps the jobs it holds in progress: none comes back with deliveries counted', async () => {
+    const stream = uniqueName('faceflow-test');
+    const ackWaitMs = 500;
+    const queue = await NatsJobQueue.open({
+      url: NATS_URL,
+      stream,
+      ackWaitMs,
+      maxDeliveries: 3,
+      prefetch: 2,
+      log: silentLogger,
+    });
+    const admin = await connect({ servers: NATS_URL });
+    const jsm = await jetstreamManager(admin);
+    try {
+      await queue.publish(
+        Array.from({ length: 6 }, (_, i) => ({ payload: { kind: 'process_image', imageId: `p${i}` } })),
+      );
+      const [first] = await receiveN(queue, 'w', 1, ackWaitMs);
+      if (!first) throw new Error('no job received');
+      await queue.ack(first.id, 'w');
+      queue.pause();
+      // Six ack-waits with nothing received: unpaused, the jobs pulled ahead would come back each time
+      // and pass maxDeliveries.
+      await new Promise((r) => setTimeout(r, ackWaitMs * 6));
+      queue.resume();
+      const rest = await receiveN(queue, 'w', 5, ackWaitMs, 10_000);
+      const ids = new Set(rest.map((j) => (j.payload.kind === 'process_image' ? j.payload.imageId : '')));
+      expect(ids).toEqual(new Set(['p1', 'p2', 'p3', 'p4', 'p5']));
+      // At most a message in transit when the pull stopped comes back, once (usually none does).
+      for (const job of rest) expect(job.deliveries).toBeLessThanOrEqual(2);
+      for (const job of rest) await queue.ack(job.id, 'w');
+      expect((await jsm.streams.info(`${stream}-dead`)).state.messages).toBe(0);
+    } finally {
+      await queue.close();
+      for (const name of [stream, `${stream}-dead`]) await jsm.streams.delete(name).catch(() => false);
+      await admin.close();
+    }
+  });
+});

@@ -192,8 +192,9 @@ export class NatsJobQueue implements JobQueue {
       for await (const msg of messages) {
         this.arrived(msg);
         // Pull no further than `prefetch` ahead of the worker: the iterator asks the server for more
-        // only as it is read.
-        while (this.buffer.length >= this.prefetch && !this.closed)
+        // only as it is read. Once stopped by `pause`, it pulls nothing more: what it still has goes
+        // to the buffer at once, where the pause keeps it alive.
+        while (this.buffer.length >= this.prefetch && !this.closed && this.messages === messages)
           await new Promise((resolve) => this.emitter.once('taken', resolve));
       }
     })().catch((error) => {
@@ -307,6 +308,7 @@ export class NatsJobQueue implements JobQueue {
     const messages = this.messages;
     this.messages = null;
     messages?.stop();
+    this.emitter.emit('taken'); // the reading loop stops waiting for room: its messages go to the buffer
     this.keepAlive = setInterval(
       () => {
         for (const h of this.buffer) h.msg.working();
