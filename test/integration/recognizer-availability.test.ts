@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectFaceEngine } from '../../src/adapters/recognizer-client/face-engine.connect.ts';
 import { EngineUnavailableError } from '../../src/ports/face-engine.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
-import { type RunningRecognizer, startRecognizer } from '../../src/roles/recognizer.ts';
-import { faceAlong, ScriptedEngine } from '../helpers/scripted-engine.ts';
+import type { RunningRecognizer } from '../../src/roles/recognizer.ts';
+import type { ScriptedEngine } from '../helpers/scripted-engine.ts';
+import { startScriptedRecognizer } from '../helpers/scripted-recognizer.ts';
 
 const SECRET = 'an-availability-test-secret';
 const OPEN_MS = 300;
@@ -19,20 +20,7 @@ describe('recognizer client: availability follows the breaker, probed through th
   let engine: ScriptedEngine;
   let client: ConnectFaceEngine;
   const serve = async () => {
-    engine = new ScriptedEngine(() => [faceAlong(0)]);
-    server = await startRecognizer(
-      {
-        ENGINE_THREADS: 1,
-        RECOGNIZER_PORT: port,
-        RECOGNIZER_HOST: '127.0.0.1',
-        RECOGNIZER_SECRET: SECRET,
-        LOG_LEVEL: 'silent',
-        METRICS_PORT: 0,
-        METRICS_HOST: '127.0.0.1',
-      },
-      { engine },
-    );
-    port = Number(new URL(server.url).port);
+    ({ server, port, engine } = await startScriptedRecognizer(port, SECRET));
   };
 
   beforeAll(async () => {

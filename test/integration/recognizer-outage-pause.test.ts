@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type RunningRecognizer, startRecognizer } from '../../src/roles/recognizer.ts';
+import type { RunningRecognizer } from '../../src/roles/recognizer.ts';
 import { type ApiClient, type ImageJson, type IngestJson, signInAsAdmin } from '../helpers/api-client.ts';
 import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
 import { metricSample, startWorkerProcess, until } from '../helpers/cluster.ts';
 import { orl } from '../helpers/faces.ts';
-import { faceAlong, ScriptedEngine } from '../helpers/scripted-engine.ts';
+import { startScriptedRecognizer } from '../helpers/scripted-recognizer.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
 
 const SECRET = 'an-outage-pause-test-secret';
@@ -29,19 +29,7 @@ describeWithFaces('a worker takes no jobs while the recognizer is down', () => {
 
   // The recognizer runs in this process on a scripted engine: the test is about the worker's loop.
   const serve = async () => {
-    recognizer = await startRecognizer(
-      {
-        ENGINE_THREADS: 1,
-        RECOGNIZER_PORT: port,
-        RECOGNIZER_HOST: '127.0.0.1',
-        RECOGNIZER_SECRET: SECRET,
-        LOG_LEVEL: 'silent',
-        METRICS_PORT: 0,
-        METRICS_HOST: '127.0.0.1',
-      },
-      { engine: new ScriptedEngine(() => [faceAlong(0)]) },
-    );
-    port = Number(new URL(recognizer.url).port);
+    ({ server: recognizer, port } = await startScriptedRecognizer(port, SECRET));
   };
   const metric = async (sample: string) => (await metricSample(worker.url, sample)) ?? Number.NaN;
   const postponed = () => metric('faceflow_jobs_postponed_total');
