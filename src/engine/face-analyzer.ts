@@ -14,6 +14,8 @@ import { type DecodeOptions, decodeImage } from './decode/image-decoder.ts';
 import type { RawImage } from './decode/raw-image.ts';
 import { DEFAULT_DETECTOR_OPTIONS, type DetectorOptions, detectFaces } from './detect/face-detector.ts';
 import { CHIP_SIZE, embedChips } from './embed/face-embedder.ts';
+import { embedFaceResChips, FACE_RES_CHIP_SIZE } from './embed/face-res-embedder.ts';
+import { fuseEmbeddings } from './embed/fused-embedding.ts';
 import { detectionRect, landmarkBox, locateLandmarks } from './landmarks/landmark-locator.ts';
 import type { FaceRuntime } from './runtime/tfjs-runtime.ts';
 
@@ -28,6 +30,11 @@ export interface AnalyzerOptions {
   /** Extra zooms (multiples of templateScale) whose embeddings are averaged in, like dlib's jitter. */
   scaleJitter: number[];
   templateShiftY: number;
+  /**
+   * Second descriptor: FaceRes on a 224×224 chip aligned with this template zoom, fused with the
+   * face-api descriptor into one embedding (see fused-embedding.ts); 0 turns it off.
+   */
+  faceResTemplateScale: number;
   decode: DecodeOptions;
 }
 
@@ -38,6 +45,7 @@ export const DEFAULT_ANALYZER_OPTIONS: AnalyzerOptions = {
   templateScale: 0.9,
   scaleJitter: [1],
   templateShiftY: 0,
+  faceResTemplateScale: 0.8,
   decode: { maxSide: 2048 },
 };
 
@@ -103,12 +111,15 @@ function toPhotoBox(
 
 /**
  * One photo through the whole engine on the calling thread: decode → detect → 68 landmarks
- * (refined) → similarity alignment to the canonical template → 128-d embedding (optionally with its
- * mirror image) → L2 normalisation. Used inside the worker-thread pool, never on a server's event loop.
+ * (refined) → similarity alignment to the canonical template → 128-d face-api embedding (optionally with
+ * its mirror image) and, on a looser 224×224 chip, the 1024-d FaceRes descriptor → one fused,
+ * L2-normalised embedding (fused-embedding.ts). Used inside the worker-thread pool, never on a server's event loop.
  */
 export class FaceAnalyzer {
   /** One template per zoom in `scaleJitter` (51 alignment points each). */
   private readonly alignmentTemplates: Point[][];
+  /** The FaceRes chip's alignment points, when the second descriptor is on. */
+  private readonly faceResTemplate: Point[] | null;
 
   constructor(
     private readonly runtime: FaceRuntime,
@@ -119,6 +130,18 @@ export class FaceAnalyzer {
       const template = scaledTemplate(options.templateScale * jitter, options.templateShiftY, CHIP_SIZE);
       return ALIGNMENT_POINTS.map((i) => template[i] as Point);
     });
+    const faceResTemplate =
+      options.faceResTemplateScale > 0
+        ? scaledTemplate(options.faceResTemplateScale, 0, FACE_RES_CHIP_SIZE)
+        : null;
+    this.faceResTemplate = faceResTemplate ? ALIGNMENT_POINTS.map((i) => faceResTemplate[i] as Point) : null;
+  }
+
+  /** The 224×224 FaceRes chip of one face, or null when the second descriptor is off. */
+  private faceResChip(image: RawImage, points: Point[]): Uint8Array | null {
+    if (!this.faceResTemplate) return null;
+    const from = ALIGNMENT_POINTS.map((i) => points[i] as Point);
+    return warpToChip(image, estimateSimilarity(from, this.faceResTemplate), FACE_RES_CHIP_SIZE);
   }
 
   /** The aligned chips of one face: one per template zoom (the first is the face's aligned crop). */
@@ -149,22 +172,33 @@ export class FaceAnalyzer {
       landmarks = landmarks.map((l, i) => refined[i] ?? l);
     }
     const t3 = performance.now();
-    const kept: Array<{ index: number; points: Point[]; views: Uint8Array[] }> = [];
+    const kept: Array<{
+      index: number;
+      points: Point[];
+      views: Uint8Array[];
+      faceResChip: Uint8Array | null;
+    }> = [];
     landmarks.forEach((points, index) => {
       if (!points) return;
       const chips = this.chips(image, points);
       const views = this.options.flip ? chips.flatMap((c) => [c, mirrorChip(c, CHIP_SIZE)]) : chips;
-      kept.push({ index, points, views });
+      kept.push({ index, points, views, faceResChip: this.faceResChip(image, points) });
     });
     const raw = await embedChips(
       this.runtime,
       kept.flatMap((k) => k.views),
     );
+    const faceRes = await embedFaceResChips(
+      this.runtime,
+      kept.flatMap((k) => (k.faceResChip ? [k.faceResChip] : [])),
+    );
     const t4 = performance.now();
     let next = 0;
-    const faces: DetectedFace[] = kept.map((k) => {
-      const embedding = averaged(raw.slice(next, next + k.views.length));
+    const faces: DetectedFace[] = kept.map((k, i) => {
+      const faceApi = averaged(raw.slice(next, next + k.views.length));
       next += k.views.length;
+      const second = faceRes[i];
+      const embedding = second ? fuseEmbeddings(l2Normalize(faceApi), second) : l2Normalize(faceApi);
       const detection = detections[k.index] as (typeof detections)[0];
       const box = toPhotoBox(detection, scale, originalWidth, originalHeight);
       const points = k.points.map((p) => ({
@@ -175,7 +209,7 @@ export class FaceAnalyzer {
         box,
         score: Math.round(detection.score * 1e4) / 1e4,
         landmarks: points,
-        embedding: l2Normalize(embedding),
+        embedding,
         quality: quality(box, points),
       };
       if (request.crops)

@@ -9,7 +9,7 @@ export {
 } from './decode/image-decoder.ts';
 export type { RawImage } from './decode/raw-image.ts';
 export { DEFAULT_ANALYZER_OPTIONS } from './face-analyzer.ts';
-export { DEFAULT_MATCH_THRESHOLD, MODEL_NAME } from './model-info.ts';
+export { DEFAULT_MATCH_THRESHOLD, EMBEDDING_DIMENSIONS, MODEL_NAME } from './model-info.ts';
 export { EnginePool, type EnginePoolOptions } from './pool/engine-pool.ts';
 
 /** The in-process face engine: a worker-thread pool (one WASM backend per thread). */

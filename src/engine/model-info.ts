@@ -1,18 +1,25 @@
 import type { ModelInfo } from '../core/face.ts';
 import { type AnalyzerOptions, DEFAULT_ANALYZER_OPTIONS } from './face-analyzer.ts';
 
-export const MODEL_NAME = 'faceapi-resnet128';
-/** Bump when anything that changes embeddings changes (weights, alignment, augmentation). */
-export const PIPELINE_VERSION = 'tmpl0.9-refine-flip';
+/** face-api's 128-d ResNet descriptor fused with Human's 1024-d FaceRes descriptor (1152 values). */
+export const MODEL_NAME = 'faceapi-resnet128+faceres1024';
+/** Bump when anything that changes embeddings changes (weights, alignment, augmentation, fusion). */
+export const PIPELINE_VERSION = 'tmpl0.9-refine-flip+faceres-tmpl0.8-centred-w0.28';
+/** Embedding length of the face-api descriptor alone. */
+const FACE_API_DIMENSIONS = 128;
+/** Embedding length of the default engine: 128 face-api values followed by 1024 FaceRes values. */
+export const EMBEDDING_DIMENSIONS = FACE_API_DIMENSIONS + 1024;
 
 /**
  * Default open-set threshold (Euclidean distance between L2-normalised embeddings): the mean of the
  * ten fold thresholds of `faceflow eval` on lfw-dev/pairs.tsv for this model version (see docs/adr/0002).
  */
-export const DEFAULT_MATCH_THRESHOLD = 0.416;
+export const DEFAULT_MATCH_THRESHOLD = 0.525;
+/** The same for the face-api descriptor alone (`faceResTemplateScale: 0`), measured before the fusion. */
+const FACE_API_ONLY_THRESHOLD = 0.416;
 
 export function modelInfo(
-  faceApiVersion: string,
+  versions: { faceApi: string; human: string },
   options: AnalyzerOptions = DEFAULT_ANALYZER_OPTIONS,
 ): ModelInfo {
   const standard =
@@ -20,14 +27,16 @@ export function modelInfo(
     options.templateScale === DEFAULT_ANALYZER_OPTIONS.templateScale &&
     options.scaleJitter.join() === DEFAULT_ANALYZER_OPTIONS.scaleJitter.join() &&
     options.templateShiftY === DEFAULT_ANALYZER_OPTIONS.templateShiftY &&
-    options.refineLandmarks === DEFAULT_ANALYZER_OPTIONS.refineLandmarks;
+    options.refineLandmarks === DEFAULT_ANALYZER_OPTIONS.refineLandmarks &&
+    options.faceResTemplateScale === DEFAULT_ANALYZER_OPTIONS.faceResTemplateScale;
   const variant = standard
     ? PIPELINE_VERSION
-    : `custom-f${Number(options.flip)}-r${Number(options.refineLandmarks)}-s${options.templateScale}x${options.scaleJitter.join('/')}-y${options.templateShiftY}`;
+    : `custom-f${Number(options.flip)}-r${Number(options.refineLandmarks)}-s${options.templateScale}x${options.scaleJitter.join('/')}-y${options.templateShiftY}-fr${options.faceResTemplateScale}`;
+  const fused = options.faceResTemplateScale > 0;
   return {
-    name: MODEL_NAME,
-    version: `${faceApiVersion}+${variant}`,
-    dimensions: 128,
-    threshold: DEFAULT_MATCH_THRESHOLD,
+    name: fused ? MODEL_NAME : 'faceapi-resnet128',
+    version: fused ? `${versions.faceApi}+${versions.human}+${variant}` : `${versions.faceApi}+${variant}`,
+    dimensions: fused ? EMBEDDING_DIMENSIONS : FACE_API_DIMENSIONS,
+    threshold: fused ? DEFAULT_MATCH_THRESHOLD : FACE_API_ONLY_THRESHOLD,
   };
 }

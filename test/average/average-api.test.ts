@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createFaceEngine } from '../../src/engine/index.ts';
+import { createFaceEngine, EMBEDDING_DIMENSIONS } from '../../src/engine/index.ts';
 import type { FaceEngine } from '../../src/ports/face-engine.ts';
 import { startTestServer, type TestServer } from '../helpers/in-process.ts';
 import { SseClient } from '../helpers/sse-client.ts';
@@ -114,7 +114,7 @@ describeWithFaces('average jobs over the API', () => {
     const file = await authedFetch(url(`/api/jobs/${created.id}/result.json`));
     expect(file.status).toBe(200);
     const document = (await file.json()) as { mean: number[]; normalizedMean: number[]; std: number[] };
-    expect(document.mean).toHaveLength(128);
+    expect(document.mean).toHaveLength(EMBEDDING_DIMENSIONS);
     expect(document.normalizedMean).toEqual(done.result?.normalizedMean);
     await events.waitFor((all) =>
       all.some(

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { averageResultDocument } from '../../src/app/average/average-document.ts';
 import { loadWorkerConfig } from '../../src/config/roles.config.ts';
 import { selectFaces } from '../../src/core/face-selection.ts';
-import { createFaceEngine } from '../../src/engine/index.ts';
+import { createFaceEngine, EMBEDDING_DIMENSIONS } from '../../src/engine/index.ts';
 import type { FaceEngine } from '../../src/ports/face-engine.ts';
 import { runAverage } from '../../src/roles/average.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
@@ -63,8 +63,8 @@ describeWithFaces('faceflow average: the result equals a sequential computation'
     expect(first.counts.photosUsed).toBe(reference.photosUsed);
     expect(first.counts.faces).toBe(reference.faces);
     expect(first.counts.skipped.no_face).toBe(PHOTOS - reference.photosUsed);
-    expect(first.mean).toHaveLength(128);
-    for (let d = 0; d < 128; d++)
+    expect(first.mean).toHaveLength(EMBEDDING_DIMENSIONS);
+    for (let d = 0; d < EMBEDDING_DIMENSIONS; d++)
       expect(Math.abs((first.mean[d] as number) - (reference.mean[d] as number))).toBeLessThanOrEqual(1e-6);
     const norm = Math.hypot(...first.normalizedMean);
     expect(norm).toBeCloseTo(1, 12);
@@ -74,7 +74,7 @@ describeWithFaces('faceflow average: the result equals a sequential computation'
 
   it('2 workers, chunks of 32: bit-for-bit the same result as 1 worker with chunks of 7', async () => {
     const second = await run('two', 2, 32, false);
-    for (let d = 0; d < 128; d++)
+    for (let d = 0; d < EMBEDDING_DIMENSIONS; d++)
       expect(Math.abs((second.mean[d] as number) - (reference.mean[d] as number))).toBeLessThanOrEqual(1e-6);
     expect(comparable(second)).toEqual(comparable(first));
   });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnginePool } from '../../src/engine/index.ts';
+import { EMBEDDING_DIMENSIONS, type EnginePool } from '../../src/engine/index.ts';
 import { startTestEngine } from '../support/engine.ts';
 import { blankJpeg, syntheticImage } from '../support/image-fixtures.ts';
 import { DEMO_PHOTOS } from '../support/shared-faces.ts';
@@ -35,7 +35,7 @@ describe('engine: detection on real photos', () => {
         expect(right - left).toBeGreaterThan(40);
         expect(bottom - top).toBeGreaterThan(40);
         expect(face.landmarks).toHaveLength(68);
-        expect(face.embedding).toHaveLength(128);
+        expect(face.embedding).toHaveLength(EMBEDDING_DIMENSIONS);
         const norm = Math.hypot(...face.embedding);
         expect(norm).toBeCloseTo(1, 5);
         expect(face.quality.verdict).toBe('good');

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { EMBEDDING_DIMENSIONS } from '../../src/engine/model-info.ts';
 import { type ApiClient, type ImageJson, type IngestJson, signInAsAdmin } from '../helpers/api-client.ts';
 import { type ChildServer, startChildServer } from '../helpers/child-server.ts';
 import {
@@ -70,7 +71,7 @@ describeWithFaces('worker → recognizer over Connect, behind a circuit breaker'
     const answer = await call({ authorization: `Bearer ${SECRET}` });
     expect(answer.status).toBe(200);
     const body = (await answer.json()) as { model: { name: string; dimensions: number } };
-    expect(body.model.dimensions).toBe(128);
+    expect(body.model.dimensions).toBe(EMBEDDING_DIMENSIONS);
     const health = await fetch(`${recognizer.url}/grpc.health.v1.Health/Check`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -8,10 +9,15 @@ export type FaceApi = typeof import('@vladmandic/face-api');
 export type Tf = FaceApi['tf'];
 export type ImageTensor = ReturnType<Tf['tensor3d']>;
 
+export type GraphModel = Awaited<ReturnType<typeof import('@tensorflow/tfjs')['loadGraphModel']>>;
+
 export interface FaceRuntime {
   tf: Tf;
   faceapi: FaceApi;
   faceApiVersion: string;
+  /** Human's FaceRes network (HSE FaceRec, MobileNet on VGGFace2): the second descriptor. */
+  faceRes: GraphModel;
+  humanVersion: string;
 }
 
 let loading: Promise<FaceRuntime> | undefined;
@@ -20,6 +26,42 @@ let loading: Promise<FaceRuntime> | undefined;
 export function faceApiModelDir(): string {
   return path.dirname(
     require.resolve('@vladmandic/face-api/model/face_recognition_model-weights_manifest.json'),
+  );
+}
+
+/** Root of the @vladmandic/human package (its `exports` map hides models/ and package.json). */
+function humanPackageDir(): string {
+  return path.resolve(path.dirname(require.resolve('@vladmandic/human')), '..');
+}
+
+/** Path of the FaceRes graph model shipped inside the @vladmandic/human package. */
+export function faceResModelPath(): string {
+  return path.join(humanPackageDir(), 'models', 'faceres.json');
+}
+
+/** A tfjs graph model from disk (tfjs without tfjs-node has no file:// loader). */
+async function loadGraphModelFromDisk(
+  tfjs: typeof import('@tensorflow/tfjs'),
+  modelJson: string,
+): Promise<GraphModel> {
+  const json = JSON.parse(await readFile(modelJson, 'utf8')) as {
+    modelTopology: object;
+    weightsManifest: Array<{
+      paths: string[];
+      weights: import('@tensorflow/tfjs').io.WeightsManifestEntry[];
+    }>;
+  };
+  const dir = path.dirname(modelJson);
+  const shards = await Promise.all(
+    json.weightsManifest.flatMap((group) => group.paths).map((p) => readFile(path.join(dir, p))),
+  );
+  const weights = Buffer.concat(shards);
+  return tfjs.loadGraphModel(
+    tfjs.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
   );
 }
 
@@ -46,8 +88,11 @@ async function load(): Promise<FaceRuntime> {
     faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir),
     faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir),
   ]);
+  const faceRes = await loadGraphModelFromDisk(tfjs, faceResModelPath());
   const faceApiVersion = (require('@vladmandic/face-api/package.json') as { version: string }).version;
-  return { tf, faceapi, faceApiVersion };
+  const humanPackage = await readFile(path.join(humanPackageDir(), 'package.json'), 'utf8');
+  const humanVersion = (JSON.parse(humanPackage) as { version: string }).version;
+  return { tf, faceapi, faceApiVersion, faceRes, humanVersion };
 }
 
 /** Loads tfjs (WASM + SIMD backend) and the face models once per thread. */
