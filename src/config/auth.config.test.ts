@@ -1,10 +1,12 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isLoopbackHost, parseDurationSeconds } from './auth.config.ts';
 import { loadAllConfig, loadApiConfig, loadRecognizerConfig } from './roles.config.ts';
 
 describe('auth configuration', () => {
   it('defaults: auth on, 15 min access tokens, 7 day refresh tokens, metrics public', () => {
-    const c = loadAllConfig({ DATA_DIR: '/tmp/ff' });
+    const c = loadAllConfig({ DATA_DIR: join(tmpdir(), 'ff') });
     expect([c.AUTH, c.ACCESS_TOKEN_TTL, c.REFRESH_TOKEN_TTL, c.METRICS_AUTH]).toEqual([
       true,
       900,
