@@ -9,6 +9,7 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_ANALYZER_OPTIONS } from '../src/engine/face-analyzer.ts';
+import { MODEL_NAME } from '../src/engine/model-info.ts';
 import { flag, option, runPhase, table, writeResult } from './lib/bench-io.ts';
 import { LFW_DEV, lfwSample } from './lib/lfw-sample.ts';
 
@@ -177,7 +178,7 @@ const file = await writeResult('engine', {
   missedFaceRate: all.missed / all.images,
   config: {
     ...DEFAULT_ANALYZER_OPTIONS,
-    model: 'face-api tiny detector + 68 landmarks + ResNet-34 128-d, tfjs WASM SIMD',
+    model: `${MODEL_NAME}: face-api tiny detector + 68 landmarks + ResNet-34 128-d fused with Human's FaceRes 1024-d, tfjs WASM SIMD`,
   },
 });
 console.log(`results: ${path.relative(process.cwd(), file)}`);
