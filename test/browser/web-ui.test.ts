@@ -24,10 +24,12 @@ const STRANGER = 3;
 const TIMEOUT = 60_000;
 const MAX_UPLOAD_BYTES = 200_000;
 /**
- * One engine thread, the hardest case for the camera: its frames and the batch share the thread, and the
- * interactive lane must keep it. FACEFLOW_UI_ENGINE_THREADS=2 runs the suite as `npm start` has it here.
+ * Two engine threads, as `npm start` has them on this 2-core machine (the issue's "≥ 5 fps on this machine"):
+ * with the fused descriptor a camera frame costs about 0.2 s of a thread, so one thread cannot give 5 frames
+ * a second even with the batch held back (measured: 3.5–4.5 fps). The batch still fills both threads, and
+ * the interactive lane must keep frames ahead of it. FACEFLOW_UI_ENGINE_THREADS=1 runs the one-thread case.
  */
-const ENGINE_THREADS = process.env.FACEFLOW_UI_ENGINE_THREADS ?? '1';
+const ENGINE_THREADS = process.env.FACEFLOW_UI_ENGINE_THREADS ?? '2';
 /** The first admin, made with `faceflow users create-admin` as an operator would. */
 const ADMIN = TEST_ADMIN;
 
