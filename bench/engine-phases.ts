@@ -2,9 +2,12 @@
  * One phase of `npm run bench:engine`, run in its own process by bench/engine.bench.ts.
  *   baseline <listFile>          naive face-api pipeline, main thread, one image at a time
  *   engine <listFile> <threads>  faceflow engine pool; also scores the sample's pairs
+ *   stress <listFile>            4-thread pool, memory worst case: faceless 2048-pixel photos (the
+ *                                whole detector cascade runs on each) mixed with the demo and sample photos
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import type { VerificationPair } from '../src/app/evaluate-pairs.ts';
 import { euclideanDistance } from '../src/core/embedding.ts';
 import { selectFaces } from '../src/core/face-selection.ts';
@@ -12,7 +15,8 @@ import { mapOrdered } from '../src/core/ordered-map.ts';
 import { evaluateVerification } from '../src/core/verification-metrics.ts';
 import { decodeImage } from '../src/engine/decode/image-decoder.ts';
 import { createFaceEngine } from '../src/engine/index.ts';
-import { loadFaceRuntime } from '../src/engine/runtime/tfjs-runtime.ts';
+import { restoreFaceApiForwardPasses } from '../src/engine/lean/index.ts';
+import { loadFaceRuntime, loadSsdMobilenet } from '../src/engine/runtime/tfjs-runtime.ts';
 import { peakRssMb } from './lib/bench-io.ts';
 
 interface PhaseInput {
@@ -27,7 +31,11 @@ const input = JSON.parse(await readFile(listFile as string, 'utf8')) as PhaseInp
 const load = (files: string[], root: string) => Promise.all(files.map((f) => readFile(path.join(root, f))));
 
 async function baseline() {
-  const { tf, faceapi } = await loadFaceRuntime();
+  const runtime = await loadFaceRuntime();
+  const { tf, faceapi } = runtime;
+  // face-api as shipped: its own forward passes and SSD MobileNet v1.
+  restoreFaceApiForwardPasses(faceapi);
+  await loadSsdMobilenet(runtime);
   const photos = await load(input.photos, input.root);
   const run = async (bytes: Uint8Array) => {
     const { image } = await decodeImage(bytes);
@@ -125,5 +133,50 @@ async function engine(threads: number) {
   };
 }
 
-const result = phase === 'baseline' ? await baseline() : await engine(Number(threadsArg));
+/** A faceless 2048×1536 photo: smoothed noise, deterministic per seed. */
+async function facelessPhoto(seed: number): Promise<Buffer> {
+  const width = 2048;
+  const height = 1536;
+  const pixels = Buffer.alloc(width * height * 3);
+  let state = seed;
+  for (let i = 0; i < pixels.length; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    pixels[i] = state >>> 24;
+  }
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .blur(3)
+    .jpeg()
+    .toBuffer();
+}
+
+async function stress() {
+  const faceless = await Promise.all(Array.from({ length: 12 }, (_, i) => facelessPhoto(i + 1)));
+  const demo = await load(input.demo, '/');
+  const photos = await load(input.photos, input.root);
+  // Big photos first and side by side, so that all four threads hold their largest working sets at once.
+  const all = [...faceless, ...demo, ...demo, ...photos];
+  const pool = await createFaceEngine({ threads: 4 });
+  const started = performance.now();
+  const results = await pool.analyzeBatch(all);
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  return {
+    threads: 4,
+    images: all.length,
+    facelessImages: faceless.length,
+    faces: results.reduce((n, r) => n + (r.ok ? r.analysis.faces.length : 0), 0),
+    facesInFacelessPhotos: results
+      .slice(0, faceless.length)
+      .reduce((n, r) => n + (r.ok ? r.analysis.faces.length : 0), 0),
+    imagesPerSecond: all.length / seconds,
+    peakRssMb: peakRssMb(),
+  };
+}
+
+const result =
+  phase === 'baseline'
+    ? await baseline()
+    : phase === 'stress'
+      ? await stress()
+      : await engine(Number(threadsArg));
 process.stdout.write(`${JSON.stringify(result)}\n`);

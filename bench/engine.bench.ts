@@ -1,7 +1,8 @@
 /**
  * npm run bench:engine [-- --limit N] [-- --full]
  * Naive face-api baseline vs the faceflow engine (1 thread, all cores, and a 4-thread pool for
- * memory) on a seeded lfw-dev sample plus face-api's 1920-pixel demo photos, in one run.
+ * memory, also on its worst case) on a seeded lfw-dev sample plus face-api's 1920-pixel demo
+ * photos, in one run.
  * Prints a table; writes bench/results/engine.json.
  */
 import { existsSync } from 'node:fs';
@@ -30,6 +31,16 @@ type Engine = {
     threshold: number;
     missedFacePairs: number;
   } | null;
+  peakRssMb: number;
+};
+
+type Stress = {
+  threads: number;
+  images: number;
+  facelessImages: number;
+  faces: number;
+  facesInFacelessPhotos: number;
+  imagesPerSecond: number;
   peakRssMb: number;
 };
 
@@ -74,6 +85,9 @@ const four = await runPhase<Engine>(phases, [
   '4',
 ]);
 
+console.error('  engine, 4-thread pool, worst case for memory (faceless 2048-px photos)…');
+const stress = await runPhase<Stress>(phases, ['stress', await write('stress', sample.photos.slice(0, 200))]);
+
 const ms = (x: number) => x.toFixed(1);
 const rows = [
   [
@@ -115,6 +129,19 @@ const rows = [
     '',
     `${all.demo.faces} faces`,
   ],
+  [
+    `faceflow engine, memory worst case (${stress.facelessImages} faceless 2048-px + demo + sample)`,
+    stress.threads,
+    stress.images,
+    stress.imagesPerSecond.toFixed(2),
+    '',
+    '',
+    '',
+    '',
+    '',
+    stress.peakRssMb,
+    `${stress.facesInFacelessPhotos} faces in faceless photos`,
+  ],
 ];
 console.log(
   table(
@@ -144,7 +171,7 @@ if (v) {
 const speedup = all.imagesPerSecond / baseline.imagesPerSecond;
 const scaling = all.imagesPerSecond / one.imagesPerSecond;
 console.log(
-  `speed-up all cores vs baseline: ${speedup.toFixed(2)}×   scaling 1 → ${all.threads} threads: ${scaling.toFixed(2)}×   4-thread pool peak RSS: ${four.peakRssMb} MiB`,
+  `speed-up all cores vs baseline: ${speedup.toFixed(2)}×   scaling 1 → ${all.threads} threads: ${scaling.toFixed(2)}×   4-thread pool peak RSS: ${four.peakRssMb} MiB (worst case ${stress.peakRssMb} MiB)`,
 );
 const file = await writeResult('engine', {
   date: new Date().toISOString(),
@@ -167,10 +194,12 @@ const file = await writeResult('engine', {
     peakRssMb: all.peakRssMb,
   },
   engineFourThreads: { imagesPerSecond: four.imagesPerSecond, peakRssMb: four.peakRssMb },
+  engineFourThreadsWorstCase: stress,
   demoPhotos: all.demo,
   speedup,
   scaling,
   peakRssMb: four.peakRssMb,
+  peakRssMbWorstCase: stress.peakRssMb,
   accuracy: v?.accuracy ?? null,
   accuracyStd: v?.std ?? null,
   auc: v?.auc ?? null,

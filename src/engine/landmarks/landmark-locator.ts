@@ -48,14 +48,13 @@ const LANDMARK_INPUT = 112;
 /**
  * 68-point landmarks (face-api's FaceLandmark68Net) for each rectangle, in pixels of the image.
  * Each crop is zero-padded to a centred square and resized to 112×112 exactly as face-api does,
- * but computed from the decoded bytes; all faces of one photo go through the network as one batch.
+ * but computed from the decoded bytes; the faces of one photo go through the network in small batches.
  */
 export async function locateLandmarks(
   runtime: FaceRuntime,
   image: RawImage,
   rects: readonly CropRect[],
 ): Promise<Array<Point[] | null>> {
-  const { tf, faceapi } = runtime;
   const clipped = rects.map((r) => clipRect(r, image.width, image.height));
   const squares = clipped.map((r) => {
     if (r === null) return null;
@@ -68,7 +67,35 @@ export async function locateLandmarks(
   });
   const usable = squares.filter((s): s is NonNullable<typeof s> => s !== null);
   if (usable.length === 0) return clipped.map(() => null);
-  const inputs = usable.map((s) =>
+  const found: FaceLandmarks[] = [];
+  for (let start = 0; start < usable.length; start += LANDMARK_BATCH)
+    found.push(...(await landmarkBatch(runtime, image, usable.slice(start, start + LANDMARK_BATCH))));
+  let next = 0;
+  return squares.map((s) => {
+    if (s === null) return null;
+    const landmarks = found[next++];
+    if (!landmarks) return null;
+    const k = s.side / LANDMARK_INPUT;
+    return landmarks.positions.map((p) => ({ x: s.x0 + p.x * k, y: s.y0 + p.y * k }));
+  });
+}
+
+type FaceLandmarks = { positions: Point[] };
+
+/**
+ * Faces per pass through the landmark network. The network's activations grow with the batch (about
+ * 9 MB per face in the WASM heap, which never shrinks), and a face's landmarks are bit-identical in any
+ * batch, so a crowd photo goes through in small batches (two run as fast per face as eight).
+ */
+const LANDMARK_BATCH = 2;
+
+async function landmarkBatch(
+  runtime: FaceRuntime,
+  image: RawImage,
+  squares: ReadonlyArray<{ rect: CropRect; x0: number; y0: number; side: number }>,
+): Promise<FaceLandmarks[]> {
+  const { tf, faceapi } = runtime;
+  const inputs = squares.map((s) =>
     tf.tensor3d(
       resampleSquare(image, s.rect, s.x0, s.y0, s.side, LANDMARK_INPUT),
       [LANDMARK_INPUT, LANDMARK_INPUT, 3],
@@ -79,15 +106,7 @@ export async function locateLandmarks(
     const result = await faceapi.nets.faceLandmark68Net.detectLandmarks(
       inputs.length === 1 ? (inputs[0] as ImageTensor) : inputs,
     );
-    const list = Array.isArray(result) ? result : [result];
-    let next = 0;
-    return squares.map((s) => {
-      if (s === null) return null;
-      const landmarks = list[next++];
-      if (!landmarks) return null;
-      const k = s.side / LANDMARK_INPUT;
-      return landmarks.positions.map((p) => ({ x: s.x0 + p.x * k, y: s.y0 + p.y * k }));
-    });
+    return Array.isArray(result) ? result : [result];
   } finally {
     for (const input of inputs) input.dispose();
   }

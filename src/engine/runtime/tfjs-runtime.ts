@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+import { installLeanForwardPasses } from '../lean/index.ts';
+
 const require = createRequire(import.meta.url);
 
 export type FaceApi = typeof import('@vladmandic/face-api');
@@ -84,10 +86,10 @@ async function load(): Promise<FaceRuntime> {
   const modelDir = faceApiModelDir();
   await Promise.all([
     faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir),
-    faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir),
     faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir),
     faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir),
   ]);
+  installLeanForwardPasses(tf, faceapi);
   const faceRes = await loadGraphModelFromDisk(tfjs, faceResModelPath());
   const faceApiVersion = (require('@vladmandic/face-api/package.json') as { version: string }).version;
   const humanPackage = await readFile(path.join(humanPackageDir(), 'package.json'), 'utf8');
@@ -95,8 +97,31 @@ async function load(): Promise<FaceRuntime> {
   return { tf, faceapi, faceApiVersion, faceRes, humanVersion };
 }
 
-/** Loads tfjs (WASM + SIMD backend) and the face models once per thread. */
+let loadingSsd: Promise<FaceApi['nets']['ssdMobilenetv1']> | undefined;
+
+/** SSD MobileNet v1, loaded into this thread on first use (the detector's optional last resort). */
+export function loadSsdMobilenet(runtime: FaceRuntime): Promise<FaceApi['nets']['ssdMobilenetv1']> {
+  const net = runtime.faceapi.nets.ssdMobilenetv1;
+  loadingSsd ??= net.loadFromDisk(faceApiModelDir()).then(() => net);
+  return loadingSsd;
+}
+
+/** Loads tfjs (WASM + SIMD backend) and the face models once per thread (SSD MobileNet on demand). */
 export function loadFaceRuntime(): Promise<FaceRuntime> {
   loading ??= load();
   return loading;
+}
+
+/** The parts of tfjs's engine API that face-api's typings leave out. */
+type TfEngineApi = { backend(): unknown; memory(): { numTensors: number } };
+
+/** Size of this thread's tfjs WASM heap in bytes: it grows to the largest working set seen and never shrinks. */
+export function wasmHeapBytes(runtime: FaceRuntime): number {
+  const backend = (runtime.tf as unknown as TfEngineApi).backend() as { wasm?: { HEAPU8?: Uint8Array } };
+  return backend.wasm?.HEAPU8?.buffer.byteLength ?? 0;
+}
+
+/** Tensors alive on this thread (a leak check). */
+export function liveTensors(runtime: FaceRuntime): number {
+  return (runtime.tf as unknown as TfEngineApi).memory().numTensors;
 }

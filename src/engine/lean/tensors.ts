@@ -1,0 +1,19 @@
+import type { Tf } from '../runtime/tfjs-runtime.ts';
+
+/** Tensor types as face-api's bundled tfjs declares them (the runtime object is the same tfjs). */
+export type Tensor = ReturnType<Tf['tensor']>;
+export type Tensor1D = ReturnType<Tf['tensor1d']>;
+export type Tensor2D = ReturnType<Tf['tensor2d']>;
+export type Tensor4D = ReturnType<Tf['tensor4d']>;
+
+/**
+ * Applies one step to a tensor this code owns and frees that tensor at once: in a layer chain an
+ * input is dead as soon as its output exists. (face-api runs a whole network inside one `tf.tidy`,
+ * which keeps every intermediate activation alive until the end, and the WASM heap, which never
+ * shrinks, grows to that sum.)
+ */
+export function consume<T extends Tensor>(owned: Tensor, step: (x: Tensor) => T): T {
+  const out = step(owned);
+  owned.dispose();
+  return out;
+}
