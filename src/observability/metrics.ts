@@ -120,6 +120,15 @@ export class Metrics {
         },
       });
       new Gauge({
+        name: 'faceflow_engine_wasm_heap_bytes',
+        help: "WASM heap held by the engine's threads together (a thread's heap never shrinks)",
+        registers,
+        collect() {
+          const bytes = engineStats().wasmHeapBytes;
+          if (bytes !== undefined) this.set(bytes);
+        },
+      });
+      new Gauge({
         name: 'faceflow_engine_queued',
         help: 'Photos waiting for an engine thread',
         labelNames: ['priority'],

@@ -17,6 +17,11 @@ export interface EngineStats {
   busy: number;
   queuedInteractive: number;
   queuedBatch: number;
+  /**
+   * Bytes of WASM heap held by the engine's threads together (each thread's heap keeps the size of
+   * the largest working set it has seen). Absent where the engine runs elsewhere (remote recognizer).
+   */
+  wasmHeapBytes?: number;
 }
 
 /**

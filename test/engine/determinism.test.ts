@@ -37,6 +37,13 @@ describeWithFaces('engine: determinism and the batch API', () => {
     }
   });
 
+  it('reports the WASM heap its threads hold', () => {
+    const MiB = 1024 * 1024;
+    const { threads, wasmHeapBytes } = engine.stats();
+    expect(wasmHeapBytes).toBeGreaterThan(threads * 50 * MiB);
+    expect(wasmHeapBytes).toBeLessThanOrEqual(threads * 200 * MiB);
+  });
+
   it('returns batch results in input order with a per-image error', async () => {
     const face = await readFile(path.join(ORL, 's5', '1.pgm'));
     const results = await engine.analyzeBatch([

@@ -10,7 +10,8 @@ export type Tensor4D = ReturnType<Tf['tensor4d']>;
  * Applies one step to a tensor this code owns and frees that tensor at once: in a layer chain an
  * input is dead as soon as its output exists. (face-api runs a whole network inside one `tf.tidy`,
  * which keeps every intermediate activation alive until the end, and the WASM heap, which never
- * shrinks, grows to that sum.)
+ * shrinks, grows to that sum.) Not called `then`: a module exporting `then` makes its namespace
+ * a thenable, and `await import()` of it calls that function instead of resolving.
  */
 export function consume<T extends Tensor>(owned: Tensor, step: (x: Tensor) => T): T {
   const out = step(owned);

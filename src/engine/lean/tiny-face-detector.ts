@@ -10,7 +10,7 @@ interface SeparableConvParams {
   pointwise_filter: Tensor4D;
   bias: Tensor1D;
 }
-/** face-api's TinyFaceDetector weights: a plain first convolution, consume separable ones. */
+/** face-api's TinyFaceDetector weights: a plain first convolution, then separable ones. */
 interface TinyParams {
   conv0: ConvParams;
   conv1: SeparableConvParams;
@@ -56,7 +56,7 @@ function separableValid(tf: Tf, padded: Tensor, params: SeparableConvParams): Te
   return leaky(tf, consume(convolved, (t) => tf.add(t, params.bias)) as Tensor4D);
 }
 
-/** face-api's separable layer: zero padding of one pixel, consume `separableValid`. */
+/** face-api's separable layer: zero padding of one pixel, then `separableValid`. */
 function separableConv(tf: Tf, x: Tensor, params: SeparableConvParams): Tensor4D {
   return consume(padOne(tf, x), (t) => separableValid(tf, t, params));
 }

@@ -30,6 +30,8 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   current: Pending | null;
+  /** The thread's WASM heap as of its last reply. */
+  wasmHeapBytes: number;
 }
 
 /** Cumulative per-stage time across every photo the pool has analysed. */
@@ -115,6 +117,7 @@ export class EnginePool implements FaceEngine {
       busy: this.slots.filter((s) => s.current !== null).length,
       queuedInteractive: this.lanes.interactive.length,
       queuedBatch: this.lanes.batch.length,
+      wasmHeapBytes: this.slots.reduce((sum, s) => sum + s.wasmHeapBytes, 0),
     };
   }
 
@@ -141,9 +144,10 @@ export class EnginePool implements FaceEngine {
         workerData: this.threadData,
         resourceLimits: { maxYoungGenerationSizeMb: 8 },
       });
-      const slot: Slot = { worker, ready: false, current: null };
+      const slot: Slot = { worker, ready: false, current: null, wasmHeapBytes: 0 };
       this.slots.push(slot);
       worker.on('message', (message: ThreadReply) => {
+        if ('wasmHeapBytes' in message) slot.wasmHeapBytes = message.wasmHeapBytes;
         switch (message.type) {
           case 'ready':
             this.modelInfo = message.model;

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { toErrorInfo } from '../../core/errors.ts';
 import { FaceAnalyzer } from '../face-analyzer.ts';
 import { modelInfo } from '../model-info.ts';
-import { loadFaceRuntime } from '../runtime/tfjs-runtime.ts';
+import { loadFaceRuntime, wasmHeapBytes } from '../runtime/tfjs-runtime.ts';
 import type { AnalyzeTask, ThreadData, ThreadReply } from './messages.ts';
 
 const port = parentPort;
@@ -25,12 +25,15 @@ try {
     try {
       const { analysis, timings } = await analyzer.analyze({ bytes: task.bytes, crops: task.crops });
       const transfer = analysis.faces.map((f) => f.embedding.buffer as ArrayBuffer);
-      reply({ type: 'result', id: task.id, analysis, timings }, transfer);
+      reply(
+        { type: 'result', id: task.id, analysis, timings, wasmHeapBytes: wasmHeapBytes(runtime) },
+        transfer,
+      );
     } catch (error) {
-      reply({ type: 'error', id: task.id, error: toErrorInfo(error) });
+      reply({ type: 'error', id: task.id, error: toErrorInfo(error), wasmHeapBytes: wasmHeapBytes(runtime) });
     }
   });
-  reply({ type: 'ready', model });
+  reply({ type: 'ready', model, wasmHeapBytes: wasmHeapBytes(runtime) });
 } catch (error) {
   reply({ type: 'init-failed', error: toErrorInfo(error) });
 }

@@ -13,8 +13,9 @@ export interface AnalyzeTask {
   crops: boolean;
 }
 
+/** Every reply of a running thread says how large its WASM heap is now. */
 export type ThreadReply =
-  | { type: 'ready'; model: ModelInfo }
+  | { type: 'ready'; model: ModelInfo; wasmHeapBytes: number }
   | { type: 'init-failed'; error: ErrorInfo }
-  | { type: 'result'; id: number; analysis: FaceAnalysis; timings: StageTimings }
-  | { type: 'error'; id: number; error: ErrorInfo };
+  | { type: 'result'; id: number; analysis: FaceAnalysis; timings: StageTimings; wasmHeapBytes: number }
+  | { type: 'error'; id: number; error: ErrorInfo; wasmHeapBytes: number };

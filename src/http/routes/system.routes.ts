@@ -49,6 +49,7 @@ const systemSchema = z.object({
     busy: z.number(),
     queuedInteractive: z.number(),
     queuedBatch: z.number(),
+    wasmHeapBytes: z.number().optional(),
   }),
   throughput: z.object({
     bucketSeconds: z.number(),
