@@ -195,8 +195,9 @@ export async function finishIfComplete(
 }
 
 /**
- * Worker side of an average job: computes one chunk's partial and stores it once. A redelivered chunk
- * (done already) is acknowledged without being counted again; a chunk of a cancelled job is dropped.
+ * Worker side of an average job: computes one chunk's partial and stores it once, then finishes the job
+ * or tops its window of chunks up. A redelivered chunk (done already) is not counted again, but still
+ * does those last steps, which its first run may not have reached; a chunk of a cancelled job is dropped.
  */
 export async function processAverageChunk(
   deps: AverageChunkDeps,
@@ -212,14 +213,12 @@ export async function processAverageChunk(
   const chunk = await deps.averages.getChunk(jobId, index);
   if (!chunk) throw new AppError('not_found', `average job ${jobId} has no chunk ${index}`);
   if (chunk.state === 'done') {
+    // Its first run may have died after storing it and before finishing the job or queueing more.
     log.debug({}, 'chunk redelivered after it was done; not counted again');
-    return;
-  }
-  const partial = await computeChunkPartial(deps, job, chunk.entries);
-  const stored = await deps.averages.completeChunk(jobId, index, partial, deps.clock.now());
-  if (!stored) {
-    log.debug({}, 'chunk finished by another worker first; not counted again');
-    return;
+  } else {
+    const partial = await computeChunkPartial(deps, job, chunk.entries);
+    const stored = await deps.averages.completeChunk(jobId, index, partial, deps.clock.now());
+    if (!stored) log.debug({}, 'chunk finished by another worker first; not counted again');
   }
   const finished = await finishIfComplete(deps, jobId);
   if (finished?.state === 'running') {

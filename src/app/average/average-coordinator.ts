@@ -201,26 +201,55 @@ export function averageProgress(job: AverageJobRecord, now: number): AverageProg
   };
 }
 
+/** No progress for this long (and for three times the longest gap between two chunks seen) counts as a stall. */
+export const STALL_MIN_MS = 30_000;
+
 /**
- * Polls the store until the job is over, calling `onProgress` on every change; with a queue, also keeps
- * the job's window of chunks topped up (workers do it too as they finish chunks).
+ * Polls the store until the job is over, calling `onProgress` on every change. It also keeps the job
+ * moving when a process died at the wrong moment: it finishes a job whose chunks are all in (the worker
+ * that stored the last one may have died before finishing it), keeps the window of chunks topped up,
+ * and when nothing has moved for `STALL_MIN_MS` and three times the longest gap between chunks so far,
+ * re-publishes the chunks not done yet (a worker may have died between marking chunks queued and
+ * publishing them; the queue drops duplicates of ones still queued, and a chunk done twice counts once).
  */
 export async function waitForAverageJob(
-  deps: Pick<AverageCoordinatorDeps, 'averages' | 'clock'> & { queue?: JobQueue },
+  deps: AverageCoordinatorDeps,
   jobId: string,
   onProgress: (job: AverageJobRecord) => void = () => {},
   pollMs = 200,
+  stallMinMs = STALL_MIN_MS,
 ): Promise<AverageJobRecord> {
   let lastSeen = -1;
+  let lastProgressAt = deps.clock.now();
+  let longestGapMs = 0;
   for (;;) {
-    const job = await deps.averages.getJob(jobId);
+    let job = await deps.averages.getJob(jobId);
     if (!job) throw new AppError('not_found', `no average job ${jobId}`);
+    const now = deps.clock.now();
     if (job.updatedAt !== lastSeen) {
+      if (lastSeen !== -1) longestGapMs = Math.max(longestGapMs, now - lastProgressAt);
       lastSeen = job.updatedAt;
+      lastProgressAt = now;
       onProgress(job);
     }
-    if (isFinished(job)) return job;
-    if (deps.queue && job.state === 'running') await queueNextChunks({ ...deps, queue: deps.queue }, job);
+    if (job.state === 'running' && job.totalChunks !== null && job.chunksDone >= job.totalChunks)
+      job = (await finishIfComplete(deps, jobId)) ?? job;
+    if (isFinished(job)) {
+      if (job.updatedAt !== lastSeen) onProgress(job);
+      return job;
+    }
+    if (job.state === 'running') {
+      if (now - lastProgressAt > Math.max(stallMinMs, 3 * longestGapMs)) {
+        deps.log.warn(
+          { averageJob: jobId, chunksDone: job.chunksDone, stalledMs: now - lastProgressAt },
+          'average job made no progress; publishing its unfinished chunks again',
+        );
+        await resumeAverageJob(deps, jobId);
+        lastProgressAt = now;
+      } else {
+        await queueNextChunks(deps, job);
+      }
+    }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
