@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { averageResultDocument } from '../../src/app/average/average-document.ts';
 import { loadWorkerConfig } from '../../src/config/roles.config.ts';
 import type { AverageJobStore } from '../../src/ports/average-job-store.ts';
@@ -43,8 +43,15 @@ describeWithFaces('faceflow average: killed mid-job, resumed, bit-for-bit the sa
   const spawn = (args: string[], name: string) => {
     const p = spawnCli(args, env(name));
     started.push(p);
+    // When a test fails (a hang included), what each process said is the first thing to read.
+    onTestFailed(() => {
+      console.error(
+        `--- faceflow ${args.join(' ')} (stderr, last 4000 characters)\n${p.stderr().slice(-4000)}`,
+      );
+    });
     return p;
   };
+
   const store = async (name: string) =>
     openAverageStore({ DATABASE_URL: `sqlite:${path.join(dir, name, 'faceflow.db')}` });
 
