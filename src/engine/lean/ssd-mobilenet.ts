@@ -1,10 +1,13 @@
 import type { FaceApi, Tf } from '../runtime/tfjs-runtime.ts';
-import { consume, type Tensor, type Tensor1D, type Tensor2D, type Tensor4D } from './tensors.ts';
+import {
+  type ConvParams,
+  consume,
+  type Tensor,
+  type Tensor1D,
+  type Tensor2D,
+  type Tensor4D,
+} from './tensors.ts';
 
-interface ConvParams {
-  filters: Tensor4D;
-  bias: Tensor1D;
-}
 interface PointwiseConvParams {
   filters: Tensor4D;
   batch_norm_offset: Tensor1D;

@@ -6,6 +6,12 @@ export type Tensor1D = ReturnType<Tf['tensor1d']>;
 export type Tensor2D = ReturnType<Tf['tensor2d']>;
 export type Tensor4D = ReturnType<Tf['tensor4d']>;
 
+/** A convolution's weights as face-api keeps them. */
+export interface ConvParams {
+  filters: Tensor4D;
+  bias: Tensor1D;
+}
+
 /**
  * Applies one step to a tensor this code owns and frees that tensor at once: in a layer chain an
  * input is dead as soon as its output exists. (face-api runs a whole network inside one `tf.tidy`,

@@ -1,10 +1,6 @@
 import type { FaceApi, Tf } from '../runtime/tfjs-runtime.ts';
-import { consume, type Tensor, type Tensor1D, type Tensor4D } from './tensors.ts';
+import { type ConvParams, consume, type Tensor, type Tensor1D, type Tensor4D } from './tensors.ts';
 
-interface ConvParams {
-  filters: Tensor4D;
-  bias: Tensor1D;
-}
 interface SeparableConvParams {
   depthwise_filter: Tensor4D;
   pointwise_filter: Tensor4D;

@@ -102,7 +102,13 @@ let loadingSsd: Promise<FaceApi['nets']['ssdMobilenetv1']> | undefined;
 /** SSD MobileNet v1, loaded into this thread on first use (the detector's optional last resort). */
 export function loadSsdMobilenet(runtime: FaceRuntime): Promise<FaceApi['nets']['ssdMobilenetv1']> {
   const net = runtime.faceapi.nets.ssdMobilenetv1;
-  loadingSsd ??= net.loadFromDisk(faceApiModelDir()).then(() => net);
+  loadingSsd ??= net
+    .loadFromDisk(faceApiModelDir())
+    .then(() => net)
+    .catch((error: unknown) => {
+      loadingSsd = undefined; // the next photo that needs it tries again
+      throw error;
+    });
   return loadingSsd;
 }
 
