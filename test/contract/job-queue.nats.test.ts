@@ -58,20 +58,35 @@ jobQueueContract('NatsJobQueue', { priorities: false, dedupe: false, leaseMs: AC
   };
 });
 
+type JetStreamManager = Awaited<ReturnType<typeof jetstreamManager>>;
+
+/** A queue on a fresh stream with `prefetch` 2, and a manager to inspect it; both streams go afterwards. */
+async function withQueue(
+  options: { ackWaitMs: number; maxDeliveries: number },
+  test: (queue: NatsJobQueue, jsm: JetStreamManager, stream: string) => Promise<void>,
+): Promise<void> {
+  const stream = uniqueName('faceflow-test');
+  const queue = await NatsJobQueue.open({
+    url: NATS_URL,
+    stream,
+    prefetch: 2,
+    log: silentLogger,
+    ...options,
+  });
+  const admin = await connect({ servers: NATS_URL });
+  const jsm = await jetstreamManager(admin);
+  try {
+    await test(queue, jsm, stream);
+  } finally {
+    await queue.close();
+    for (const name of [stream, `${stream}-dead`]) await jsm.streams.delete(name).catch(() => false);
+    await admin.close();
+  }
+}
+
 describe('NatsJobQueue pulls no further ahead than its prefetch', () => {
-  it('leaves the backlog on the server for other workers (none waits out its ack-wait here)', async () => {
-    const stream = uniqueName('faceflow-test');
-    const queue = await NatsJobQueue.open({
-      url: NATS_URL,
-      stream,
-      ackWaitMs: 30_000,
-      maxDeliveries: 5,
-      prefetch: 2,
-      log: silentLogger,
-    });
-    const admin = await connect({ servers: NATS_URL });
-    const jsm = await jetstreamManager(admin);
-    try {
+  it('leaves the backlog on the server for other workers (none waits out its ack-wait here)', () =>
+    withQueue({ ackWaitMs: 30_000, maxDeliveries: 5 }, async (queue, jsm, stream) => {
       await queue.publish(
         Array.from({ length: 20 }, (_, i) => ({ payload: { kind: 'process_image', imageId: `p${i}` } })),
       );
@@ -82,29 +97,13 @@ describe('NatsJobQueue pulls no further ahead than its prefetch', () => {
       // one in hand, at most `prefetch` buffered and `prefetch` in the client's pull: not the backlog
       expect(info.num_ack_pending).toBeLessThanOrEqual(5);
       expect(info.num_pending).toBeGreaterThanOrEqual(15);
-    } finally {
-      await queue.close();
-      for (const name of [stream, `${stream}-dead`]) await jsm.streams.delete(name).catch(() => false);
-      await admin.close();
-    }
-  });
+    }));
 });
 
 describe('NatsJobQueue while its worker is paused', () => {
-  it('stops pulling and keeps the jobs it holds in progress: none comes back with deliveries counted', async () => {
-    const stream = uniqueName('faceflow-test');
+  it('stops pulling and keeps the jobs it holds in progress: none comes back with deliveries counted', () => {
     const ackWaitMs = 500;
-    const queue = await NatsJobQueue.open({
-      url: NATS_URL,
-      stream,
-      ackWaitMs,
-      maxDeliveries: 3,
-      prefetch: 2,
-      log: silentLogger,
-    });
-    const admin = await connect({ servers: NATS_URL });
-    const jsm = await jetstreamManager(admin);
-    try {
+    return withQueue({ ackWaitMs, maxDeliveries: 3 }, async (queue, jsm, stream) => {
       await queue.publish(
         Array.from({ length: 6 }, (_, i) => ({ payload: { kind: 'process_image', imageId: `p${i}` } })),
       );
@@ -123,10 +122,6 @@ describe('NatsJobQueue while its worker is paused', () => {
       for (const job of rest) expect(job.deliveries).toBeLessThanOrEqual(2);
       for (const job of rest) await queue.ack(job.id, 'w');
       expect((await jsm.streams.info(`${stream}-dead`)).state.messages).toBe(0);
-    } finally {
-      await queue.close();
-      for (const name of [stream, `${stream}-dead`]) await jsm.streams.delete(name).catch(() => false);
-      await admin.close();
-    }
+    });
   });
 });
