@@ -13,7 +13,9 @@ export default defineConfig({
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1000 },
   server: {
     proxy: {
-      '/api': { target: api, changeOrigin: true },
+      // The Host stays the dev server's, as the page's Origin is: the API accepts a cookie-authenticated
+      // write only from its own origin (the Host it was reached by).
+      '/api': { target: api },
       '/docs': { target: api },
       '/openapi.json': { target: api },
     },

@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'invalid_credentials'
   | 'locked'
   | 'forbidden'
+  /** A cookie-authenticated write from another origin (cross-site request forgery). */
+  | 'forbidden_origin'
   | 'rate_limited'
   | 'engine_failure'
   | 'unavailable'

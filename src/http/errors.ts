@@ -17,6 +17,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_credentials: 401,
   locked: 429,
   forbidden: 403,
+  forbidden_origin: 403,
   rate_limited: 429,
   engine_failure: 500,
   unavailable: 503,

@@ -17,7 +17,7 @@ import type { FaceEngine } from '../ports/face-engine.ts';
 import type { ImageCodec } from '../ports/image-decoder.ts';
 import type { ImageStore } from '../ports/image-store.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
-import { type HttpAuth, OPENAPI_SECURITY, registerAuth } from './auth/index.ts';
+import { declarePublicRoutes, type HttpAuth, OPENAPI_SECURITY, registerAuth } from './auth/index.ts';
 import { errorHandler, sendError, toAppError } from './errors.ts';
 import { DEFAULT_HARDENING, type HttpHardening, registerHardening } from './hardening/index.ts';
 import { tlsServerOptions } from './hardening/tls.ts';
@@ -115,8 +115,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await registerAuth(app, deps.auth, deps.audit);
+  // The Swagger UI's routes take no config of ours: its own scope declares them public.
+  await app.register(async (docs) => {
+    declarePublicRoutes(docs);
+    await docs.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  });
+  await registerAuth(app, deps.auth, deps.audit, hardening.corsOrigins);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -128,11 +132,22 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     deps.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
   });
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { summary: 'Liveness', tags: ['system'] } }, async () => ({ status: 'ok' }));
+  // Every route is private unless it says `role: 'public'` (the auth hook reads the matched route's config);
+  // `security: []` tells OpenAPI readers the same.
+  const open = { role: 'public' as const };
+  const noSecurity: Record<string, string[]>[] = [];
+  app.get('/openapi.json', { config: open, schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/healthz',
+    { config: open, schema: { summary: 'Liveness', tags: ['system'], security: noSecurity } },
+    async () => ({ status: 'ok' }),
+  );
   app.get(
     '/readyz',
-    { schema: { summary: 'Readiness: store and engine up', tags: ['system'] } },
+    {
+      config: open,
+      schema: { summary: 'Readiness: store and engine up', tags: ['system'], security: noSecurity },
+    },
     async (_r, reply) => {
       if (!deps.isReady()) return sendError(reply, new AppError('unavailable', 'not ready'));
       try {
@@ -146,8 +161,19 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       return { status: 'ready', engine: deps.engine.stats() };
     },
   );
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['system'] } }, async (_r, reply) =>
-    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+  // METRICS_AUTH=enabled: a viewer may read /metrics; otherwise anyone may (a scraper without a token).
+  app.get(
+    '/metrics',
+    {
+      config: { role: deps.auth.metricsAuth ? ('viewer' as const) : ('public' as const) },
+      schema: {
+        summary: 'Prometheus metrics',
+        tags: ['system'],
+        ...(deps.auth.metricsAuth ? {} : { security: noSecurity }),
+      },
+    },
+    async (_r, reply) =>
+      reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
   );
 
   registerImageRoutes(app, deps);

@@ -6,6 +6,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AppError } from '../core/errors.ts';
+import { declarePublicRoutes } from './auth/index.ts';
 import { sendError } from './errors.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -13,9 +14,27 @@ export const WEB_DIR = path.join(REPO, 'web');
 export const WEB_DIST = path.join(WEB_DIR, 'dist');
 const VITE_BIN = path.join(REPO, 'node_modules/vite/bin/vite.js');
 
-/** Paths that belong to the API and never fall back to the UI's index.html. */
-const API_PATHS = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(\/|$)/;
+/** Paths that belong to the API and never fall back to the UI's index.html (checked on `logicalPath`). */
+const API_PATHS = /^\/(api|docs|openapi\.json|metrics|healthz|readyz)(?![\w.-])/i;
 const TOP_LEVEL_FILE = /^\/[A-Za-z0-9][A-Za-z0-9._-]*\.[A-Za-z0-9]+$/;
+
+/**
+ * The path a lenient client, proxy or browser could take `raw` for: percent-decoded, dot segments and
+ * backslashes resolved, repeated slashes folded. Only to keep API-looking paths out of the UI fallback.
+ */
+function logicalPath(raw: string): string {
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    // Not decodable: judge it as sent.
+  }
+  try {
+    return new URL(decoded.replace(/^[\\/]+/, '/'), 'http://ui.invalid').pathname.replace(/\/{2,}/g, '/');
+  } catch {
+    return decoded;
+  }
+}
 
 function newestMtime(target: string): number {
   const stat = statSync(target, { throwIfNoEntry: false });
@@ -98,9 +117,18 @@ export interface WebUiOptions {
 
 /**
  * Serves the built web UI at `/`: hashed assets cached for good, index.html for every other GET that a
- * browser navigates to (the UI routes on the client). API paths keep their JSON 404.
+ * browser navigates to (the UI routes on the client). API paths keep their JSON 404. Its routes are
+ * public, in a scope of their own; the fallback only serves files and never hands a request on to
+ * another route, so no spelling of a private path reaches a private handler through it.
  */
 export async function registerWebUi(app: FastifyInstance, options: WebUiOptions): Promise<void> {
+  await app.register(async (scope) => {
+    declarePublicRoutes(scope);
+    await registerWebUiRoutes(scope, options);
+  });
+}
+
+async function registerWebUiRoutes(app: FastifyInstance, options: WebUiOptions): Promise<void> {
   const distDir = options.distDir ?? WEB_DIST;
   if ((options.build ?? true) && distDir === WEB_DIST && webUiNeedsBuild()) {
     try {
@@ -128,7 +156,7 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
     if (built && TOP_LEVEL_FILE.test(url) && existsSync(path.join(distDir, url)))
       return reply.header('cache-control', 'no-cache').sendFile(url.slice(1), distDir);
     const wantsHtml = (request.headers.accept ?? '').includes('text/html');
-    if (API_PATHS.test(url) || !wantsHtml)
+    if (API_PATHS.test(logicalPath(url)) || !wantsHtml)
       return sendError(reply, new AppError('not_found', `no route ${request.method} ${url}`));
     if (!built) return reply.type('text/html; charset=utf-8').send(MISSING_PAGE);
     return reply.header('cache-control', 'no-cache').sendFile('index.html', distDir);

@@ -113,8 +113,12 @@ describe('authentication and roles on the real server', () => {
       if (status !== 401 || body?.error.code !== 'unauthorized') open.push(`${key(route)} → ${status}`);
     }
     expect(open).toEqual([]);
-    // An unknown /api path is no way around it either.
-    expect((await call(server.running.url, { method: 'GET', path: '/api/nope' })).status).toBe(401);
+    // An unknown /api path matches no route and reaches no handler: the JSON 404, credential or not
+    // (route-spellings.test.ts tries the other spellings of every private path).
+    for (const method of ['GET', 'POST']) {
+      const unknown = await call(server.running.url, { method, path: '/api/nope' });
+      expect([method, unknown.status, unknown.body?.error.code]).toEqual([method, 404, 'not_found']);
+    }
   });
 
   it('answers 403 forbidden to a viewer on every write route and on admin reads', async () => {

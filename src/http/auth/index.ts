@@ -6,6 +6,7 @@ import { registerUserRoutes } from '../routes/users.routes.ts';
 import { type HttpAuth, registerAuthentication } from './auth-hook.ts';
 
 export type { HttpAuth } from './auth-hook.ts';
+export { declarePublicRoutes } from './auth-hook.ts';
 
 /** OpenAPI security schemes: bearer JWT or API key, in the header or as `X-API-Key`. */
 export const OPENAPI_SECURITY = {
@@ -18,9 +19,17 @@ export const OPENAPI_SECURITY = {
   security: [{ bearerAuth: [] }, { apiKeyHeader: [] }] as Record<string, string[]>[],
 };
 
-/** Authentication hook first (before any route), then the auth, user and API key routes. */
-export async function registerAuth(app: FastifyInstance, auth: HttpAuth, audit: AuditLog): Promise<void> {
-  await registerAuthentication(app, auth);
+/**
+ * Authentication hook first (before any route), then the auth, user and API key routes. `trustedOrigins`
+ * (CORS_ORIGINS) may write with the session cookie besides the server's own origin.
+ */
+export async function registerAuth(
+  app: FastifyInstance,
+  auth: HttpAuth,
+  audit: AuditLog,
+  trustedOrigins: readonly string[] = [],
+): Promise<void> {
+  await registerAuthentication(app, auth, trustedOrigins);
   registerAuthRoutes(app, auth);
   registerUserRoutes(app, auth, audit);
   registerApiKeyRoutes(app, auth, audit);

@@ -10,7 +10,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * The least role a route needs, overriding the default (GET/HEAD: viewer, other methods: editor);
-     * `public`: no authentication at all.
+     * `public`: no authentication at all. Every route without it is private, however its path is spelled:
+     * the auth hook reads this from the route the router matched.
      */
     role?: Role | 'public';
   }

@@ -8,6 +8,12 @@ import type { FastifyInstance } from 'fastify';
  */
 export async function registerCors(app: FastifyInstance, origins: readonly string[]): Promise<void> {
   const allowed = new Set(origins);
+  // The plugin's `OPTIONS *` route answers preflights (which carry no credentials) and nothing else:
+  // public, or the auth hook would refuse every preflight that the CORS hook lets through.
+  app.addHook('onRoute', (route) => {
+    if (route.method === 'OPTIONS' && route.url === '*')
+      route.config = { ...route.config, role: route.config?.role ?? 'public' };
+  });
   await app.register(fastifyCors, {
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
     credentials: true,
