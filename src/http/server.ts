@@ -50,7 +50,7 @@ export interface HttpDeps {
   isReady: () => boolean;
   /** Security headers, CORS, rate limits, TLS (issue 7); absent: DEFAULT_HARDENING. */
   hardening?: HttpHardening;
-  /** Authentication and authorization of every /api route (issue 7). */
+  /** Authentication and authorization of every route not declared public (issue 7; ADR 0005). */
   auth: HttpAuth;
   /** Dataset average jobs (issue 6); absent: the job routes answer 503. */
   averages?: JobRoutesDeps['averages'];
