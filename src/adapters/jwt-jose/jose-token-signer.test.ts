@@ -9,7 +9,7 @@ import { JoseTokenSigner } from './jose-token-signer.ts';
 import { GENERATED_SECRET_FILE, openTokenSigner } from './signing-key.ts';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
-const claims = { sub: 'usr_1', name: 'alice', role: 'editor' as const };
+const claims = { sub: 'usr_1', name: 'alice', role: 'editor' as const, gen: 3 };
 
 async function rejects(signer: JoseTokenSigner, token: string) {
   await expect(signer.verify(token)).rejects.toMatchObject({ code: 'unauthorized' });
