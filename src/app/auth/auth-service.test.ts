@@ -214,9 +214,18 @@ describe('AuthService', () => {
     const issued = await auth.issueSetupToken();
     if (!issued) throw new Error('no setup token');
     await expect(auth.setup(issued.token, 'root', 'short')).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(auth.setup(issued.token, 'root', 'qwerty123456')).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/too easy to guess/),
+    });
+    await expect(auth.setup(issued.token, 'ro\u202eot', PASSWORD)).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/bidirectional override/),
+    });
     await expect(auth.setup('wrong-token', 'root', PASSWORD)).rejects.toMatchObject({ code: 'unauthorized' });
-    const session = await auth.setup(issued.token, 'root', PASSWORD);
+    const session = await auth.setup(issued.token, '\uff52\uff4f\uff4f\uff54', PASSWORD);
     expect(session.user).toMatchObject({ name: 'root', role: 'admin' });
+    expect((await auth.login('ROOT', PASSWORD)).user.id).toBe(session.user.id);
     await expect(auth.setup(issued.token, 'eve', PASSWORD)).rejects.toMatchObject({ code: 'unauthorized' });
     expect(await auth.setupNeeded()).toBe(false);
     expect(await auth.issueSetupToken()).toBeNull();
