@@ -15,6 +15,15 @@ describe('auth configuration', () => {
     ]);
   });
 
+  it('per-address sign-in limit: 30 failures per 15 min by default, validated when set', () => {
+    const c = loadAllConfig({ DATA_DIR: join(tmpdir(), 'ff') });
+    expect([c.LOGIN_ADDRESS_MAX_FAILURES, c.LOGIN_ADDRESS_WINDOW]).toEqual([30, 900]);
+    const set = loadApiConfig({ LOGIN_ADDRESS_MAX_FAILURES: '100', LOGIN_ADDRESS_WINDOW: '1h' });
+    expect([set.LOGIN_ADDRESS_MAX_FAILURES, set.LOGIN_ADDRESS_WINDOW]).toEqual([100, 3600]);
+    expect(() => loadApiConfig({ LOGIN_ADDRESS_MAX_FAILURES: '0' })).toThrow(/LOGIN_ADDRESS_MAX_FAILURES/);
+    expect(() => loadApiConfig({ LOGIN_ADDRESS_WINDOW: '10s' })).toThrow(/LOGIN_ADDRESS_WINDOW/);
+  });
+
   it('parses durations', () => {
     expect(['900', '90s', '15m', '12h', '7d', '15 m', 'x', '1w', ''].map(parseDurationSeconds)).toEqual([
       900,

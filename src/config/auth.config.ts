@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { optionalEnv } from './env.ts';
+import { intEnv, optionalEnv } from './env.ts';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
@@ -37,6 +37,10 @@ export const authShape = {
   JWT_PRIVATE_KEY_FILE: optionalEnv(z.string().min(1)),
   ACCESS_TOKEN_TTL: duration('15m', 30, 86_400),
   REFRESH_TOKEN_TTL: duration('7d', 300, 365 * 86_400),
+  /** Failed sign-ins from one client address (any names) after which it is refused (429) until the window ends. */
+  LOGIN_ADDRESS_MAX_FAILURES: optionalEnv(intEnv(1, 1_000_000)).transform((v) => v ?? 30),
+  /** The window of LOGIN_ADDRESS_MAX_FAILURES, from the address's first failure in it. */
+  LOGIN_ADDRESS_WINDOW: duration('15m', 60, 86_400),
   /** `enabled`: GET /metrics needs a viewer credential too. */
   METRICS_AUTH: enabled('disabled'),
 };

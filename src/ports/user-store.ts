@@ -13,10 +13,22 @@ export interface UserRecord {
   updatedAt: number;
 }
 
-/** A user with what login needs: the password hash and the lock-out state. */
+/** A user with what login and authentication need: the password hash and the access-token generation. */
 export interface UserCredentials extends UserRecord {
   passwordHash: string;
-  failedLogins: number;
+  /**
+   * Written into every access token issued to the user; a token of another generation is refused. A new
+   * password raises it, which ends every access token of the user at once.
+   */
+  tokenGeneration: number;
+}
+
+/** The failed sign-ins counted under one key (an account name, a client address) in the current window. */
+export interface LoginFailures {
+  failures: number;
+  /** When the current counting window began. */
+  windowStart: number;
+  /** Sign-ins under this key are refused until then; null when not locked. */
   lockedUntil: number | null;
 }
 
@@ -59,9 +71,13 @@ export interface NewApiKey {
   createdBy: string | null;
 }
 
+/**
+ * User names are unique by their key (`userNameKey`: NFKC and case folded), so `Admin` and `admin` are one
+ * account; `userByName` finds a user by any spelling of the key.
+ */
 export interface UserStore {
   countUsers(): Promise<number>;
-  /** Throws AppError `conflict` when the name is taken. */
+  /** Throws AppError `conflict` when the name (by its key) is taken. */
   createUser(user: NewUser, now: number): Promise<UserRecord>;
   /**
    * Creates the first admin with a setup token, in one transaction: the token must be unused and unexpired
@@ -69,9 +85,13 @@ export interface UserStore {
    */
   createFirstUser(user: NewUser, setupTokenHash: string, now: number): Promise<UserRecord | null>;
   userById(id: string): Promise<UserCredentials | undefined>;
+  /** The user whose name has the same key (`userNameKey`) as `name`, or whose name is exactly `name`. */
   userByName(name: string): Promise<UserCredentials | undefined>;
   listUsers(): Promise<UserRecord[]>;
-  /** Undefined when no such user; throws `conflict` on a taken name. */
+  /**
+   * Undefined when no such user; throws `conflict` on a taken name. A new password hash also raises the
+   * user's token generation (their access tokens stop working).
+   */
   updateUser(
     id: string,
     patch: { name?: string; role?: Role; passwordHash?: string },
@@ -81,11 +101,21 @@ export interface UserStore {
   deleteUser(id: string): Promise<boolean>;
   countAdmins(): Promise<number>;
 
-  /** Adds one failed login atomically (safe across processes) and answers the new count. */
-  recordLoginFailure(id: string, now: number): Promise<number>;
-  lockUser(id: string, until: number): Promise<void>;
-  /** After a good login: no failures, no lock. */
-  clearLoginFailures(id: string): Promise<void>;
+  /**
+   * Failed sign-ins are counted per key (`name:<user name key>` for every name tried, known or not;
+   * `ip:<client address>`), in the database so that all api replicas agree.
+   */
+  loginFailures(key: string): Promise<LoginFailures | undefined>;
+  /**
+   * Adds one failure under `key` atomically (safe across processes) and answers the new state. A window
+   * that began `windowMs` or more before `now` is over: the count starts again at 1 (the lock stays).
+   */
+  recordLoginFailure(key: string, now: number, windowMs: number): Promise<LoginFailures>;
+  lockLogin(key: string, until: number): Promise<void>;
+  /** After a good sign-in or a new password: no failures, no lock. */
+  clearLoginFailures(key: string): Promise<void>;
+  /** Forgets counters whose window began before `before` and that are not locked at `now`; answers how many. */
+  pruneLoginFailures(before: number, now: number): Promise<number>;
 
   addRefreshToken(token: NewRefreshToken, now: number): Promise<RefreshTokenRecord>;
   refreshTokenByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;

@@ -18,6 +18,9 @@ export interface AuthConfig {
   JWT_PRIVATE_KEY_FILE?: string;
   ACCESS_TOKEN_TTL: number;
   REFRESH_TOKEN_TTL: number;
+  /** Absent: the defaults of AuthService (30 failures per 15 minutes). */
+  LOGIN_ADDRESS_MAX_FAILURES?: number;
+  LOGIN_ADDRESS_WINDOW?: number;
   METRICS_AUTH: boolean;
   TLS_CERT?: string;
 }
@@ -51,7 +54,12 @@ export function buildHttpAuth(config: AuthConfig, users: UserStore, clock: Clock
         users,
         clock,
         signer: openTokenSigner(config, log),
-        settings: { accessTtlSeconds: config.ACCESS_TOKEN_TTL, refreshTtlSeconds: config.REFRESH_TOKEN_TTL },
+        settings: {
+          accessTtlSeconds: config.ACCESS_TOKEN_TTL,
+          refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
+          addressMaxFailures: config.LOGIN_ADDRESS_MAX_FAILURES,
+          addressWindowSeconds: config.LOGIN_ADDRESS_WINDOW,
+        },
       })
     : null;
   if (!service) log.warn({}, 'AUTH=disabled: every request runs as the local operator (admin)');

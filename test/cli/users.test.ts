@@ -39,9 +39,23 @@ describe('faceflow users create-admin, and the start-up refusals of auth', () =>
     expect(await verifyPassword(PASSWORD, row?.password_hash as string)).toBe(true);
   });
 
-  it('refuses a short password, a bad name, a taken name and a password not on stdin; stores nothing', async () => {
+  it('refuses a short, common or repeated password, a bad name, a taken name in any case and a password not on stdin; stores nothing', async () => {
     const cases: [string, string | undefined, string[], RegExp][] = [
       ['shorty', 'short\n', ['--password-stdin'], /at least 12 characters/],
+      [
+        'common',
+        'Password1234\n',
+        ['--password-stdin'],
+        /too easy to guess: it is on the list of the most common/,
+      ],
+      [
+        'repeated',
+        'xoxoxoxoxoxoxo\n',
+        ['--password-stdin'],
+        /too easy to guess: it is a pattern of 2 characters/,
+      ],
+      ['ROOT', `${PASSWORD}\n`, ['--password-stdin'], /already exists/],
+      ['ro\u200bot', `${PASSWORD}\n`, ['--password-stdin'], /invisible or direction-changing characters/],
       ['bad name!', `${PASSWORD}\n`, ['--password-stdin'], /user name must be/],
       ['root', `${PASSWORD}\n`, ['--password-stdin'], /already exists/],
       ['nostdin', undefined, [], /--password-stdin/],

@@ -56,23 +56,76 @@ export function userStoreContract(
       expect(await f.store.refreshTokenByHash('rb')).toBeUndefined();
     });
 
-    it('counts failed logins atomically across connections; a new password clears the lock-out', async () => {
-      const user = await f.store.createUser(alice, NOW);
+    it('counts failed sign-ins per key atomically across connections, in a window, with a lock', async () => {
       const other = await f.openAnother();
-      const counts = await Promise.all([
-        f.store.recordLoginFailure(user.id, NOW),
-        other.recordLoginFailure(user.id, NOW),
-        f.store.recordLoginFailure(user.id, NOW),
-        other.recordLoginFailure(user.id, NOW),
+      const states = await Promise.all([
+        f.store.recordLoginFailure('name:alice', NOW, 60_000),
+        other.recordLoginFailure('name:alice', NOW, 60_000),
+        f.store.recordLoginFailure('name:alice', NOW, 60_000),
+        other.recordLoginFailure('name:alice', NOW, 60_000),
       ]);
-      expect(counts.sort()).toEqual([1, 2, 3, 4]);
-      await f.store.lockUser(user.id, NOW + 5000);
-      expect(await other.userById(user.id)).toMatchObject({ failedLogins: 4, lockedUntil: NOW + 5000 });
-      await f.store.clearLoginFailures(user.id);
-      expect(await f.store.userById(user.id)).toMatchObject({ failedLogins: 0, lockedUntil: null });
-      await f.store.recordLoginFailure(user.id, NOW);
-      await f.store.updateUser(user.id, { passwordHash: 'new' }, NOW);
-      expect(await f.store.userById(user.id)).toMatchObject({ failedLogins: 0, passwordHash: 'new' });
+      expect(states.map((s) => s.failures).sort()).toEqual([1, 2, 3, 4]);
+      expect(states.every((s) => s.windowStart === NOW && s.lockedUntil === null)).toBe(true);
+      // Keys are counted apart; no user needs to exist for a key.
+      expect(await f.store.recordLoginFailure('ip:10.0.0.1', NOW + 5, 60_000)).toEqual({
+        failures: 1,
+        windowStart: NOW + 5,
+        lockedUntil: null,
+      });
+      await f.store.lockLogin('name:alice', NOW + 5000);
+      expect(await other.loginFailures('name:alice')).toEqual({
+        failures: 4,
+        windowStart: NOW,
+        lockedUntil: NOW + 5000,
+      });
+      // Within the window the count goes on; once it is over, it starts again at 1 (the lock stays).
+      expect(await f.store.recordLoginFailure('name:alice', NOW + 59_999, 60_000)).toMatchObject({
+        failures: 5,
+        windowStart: NOW,
+      });
+      expect(await f.store.recordLoginFailure('name:alice', NOW + 60_000, 60_000)).toEqual({
+        failures: 1,
+        windowStart: NOW + 60_000,
+        lockedUntil: NOW + 5000,
+      });
+      await f.store.clearLoginFailures('name:alice');
+      expect(await f.store.loginFailures('name:alice')).toBeUndefined();
+      // Pruning forgets finished windows, never a lock still running.
+      await f.store.recordLoginFailure('name:old', NOW, 60_000);
+      await f.store.recordLoginFailure('name:locked', NOW, 60_000);
+      await f.store.lockLogin('name:locked', NOW + 100_000);
+      expect(await f.store.pruneLoginFailures(NOW + 10, NOW + 50_000)).toBe(2);
+      expect(await f.store.loginFailures('name:old')).toBeUndefined();
+      expect(await f.store.loginFailures('ip:10.0.0.1')).toBeUndefined();
+      expect(await f.store.loginFailures('name:locked')).toMatchObject({ lockedUntil: NOW + 100_000 });
+    });
+
+    it('user names are unique by NFKC and case; any spelling finds the user', async () => {
+      const admin = await f.store.createUser({ ...alice, name: 'Admin' }, NOW);
+      for (const spelling of ['Admin', 'admin', 'ADMIN', '\uff41\uff44\uff4d\uff49\uff4e'])
+        expect([spelling, (await f.store.userByName(spelling))?.id]).toEqual([spelling, admin.id]);
+      for (const taken of ['admin', 'ADMIN'])
+        await expect(f.store.createUser({ ...alice, name: taken }, NOW)).rejects.toMatchObject({
+          code: 'conflict',
+        });
+      const bob = await f.store.createUser({ name: 'bob', role: 'viewer', passwordHash: 'h' }, NOW);
+      await expect(f.store.updateUser(bob.id, { name: 'aDmIn' }, NOW)).rejects.toMatchObject({
+        code: 'conflict',
+      });
+      await f.store.updateUser(bob.id, { name: 'Robert' }, NOW);
+      expect((await f.store.userByName('robert'))?.id).toBe(bob.id);
+      expect(await f.store.userByName('bob')).toBeUndefined();
+      expect(await f.store.countUsers()).toBe(2);
+    });
+
+    it('a new password raises the token generation; other changes keep it', async () => {
+      const user = await f.store.createUser(alice, NOW);
+      expect((await f.store.userById(user.id))?.tokenGeneration).toBe(0);
+      await f.store.updateUser(user.id, { role: 'viewer', name: 'alicia' }, NOW + 1);
+      expect((await f.store.userById(user.id))?.tokenGeneration).toBe(0);
+      await f.store.updateUser(user.id, { passwordHash: 'new' }, NOW + 2);
+      await f.store.updateUser(user.id, { passwordHash: 'newer' }, NOW + 3);
+      expect(await f.store.userByName('alicia')).toMatchObject({ tokenGeneration: 2, passwordHash: 'newer' });
     });
 
     it('rotates a refresh token once: a second rotation of the same token gets nothing', async () => {

@@ -9,7 +9,7 @@ import { JoseTokenSigner } from './jose-token-signer.ts';
 import { GENERATED_SECRET_FILE, openTokenSigner } from './signing-key.ts';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
-const claims = { sub: 'usr_1', name: 'alice', role: 'editor' as const };
+const claims = { sub: 'usr_1', name: 'alice', role: 'editor' as const, gen: 3 };
 
 async function rejects(signer: JoseTokenSigner, token: string) {
   await expect(signer.verify(token)).rejects.toMatchObject({ code: 'unauthorized' });
@@ -53,6 +53,22 @@ describe('JoseTokenSigner', () => {
         .setExpirationTime('1m');
     await rejects(hs, await base().setIssuer('faceflow').setAudience('faceflow-api').sign(key));
     await rejects(hs, await base().setIssuer('evil').setAudience('faceflow-api').sign(key));
+  });
+
+  it('carries the token generation: absent (an older token) reads as 0, anything but a whole number >= 0 is refused', async () => {
+    const key = new TextEncoder().encode(SECRET);
+    const token = (gen: unknown) =>
+      new SignJWT({ name: 'alice', role: 'editor', typ: 'access', ...(gen === undefined ? {} : { gen }) })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('usr_1')
+        .setIssuer('faceflow')
+        .setAudience('faceflow-api')
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(key);
+    expect(await hs.verify(await token(undefined))).toEqual({ ...claims, gen: 0 });
+    expect(await hs.verify(await token(7))).toEqual({ ...claims, gen: 7 });
+    for (const bad of [-1, 1.5, '2', null]) await rejects(hs, await token(bad));
   });
 
   it('pins the asymmetric algorithm: an HS256 token keyed with the public key is refused', async () => {

@@ -58,7 +58,7 @@ export class JoseTokenSigner implements AccessTokenSigner {
   }
 
   async sign(claims: AccessClaims, ttlSeconds: number): Promise<string> {
-    return new SignJWT({ name: claims.name, role: claims.role, typ: ACCESS_TYPE })
+    return new SignJWT({ name: claims.name, role: claims.role, gen: claims.gen, typ: ACCESS_TYPE })
       .setProtectedHeader({ alg: this.key.alg, typ: 'JWT' })
       .setSubject(claims.sub)
       .setIssuer(ISSUER)
@@ -81,10 +81,16 @@ export class JoseTokenSigner implements AccessTokenSigner {
       if (error instanceof errors.JWTExpired) throw unauthorized('the access token has expired', error);
       throw unauthorized('the access token is invalid', error);
     }
-    const { sub, name, role, typ } = payload;
+    const { sub, name, role, typ, gen = 0 } = payload;
     if (typ !== ACCESS_TYPE) throw unauthorized('not an access token');
-    if (typeof sub !== 'string' || typeof name !== 'string' || !(ROLES as readonly unknown[]).includes(role))
+    if (
+      typeof sub !== 'string' ||
+      typeof name !== 'string' ||
+      !(ROLES as readonly unknown[]).includes(role) ||
+      !Number.isSafeInteger(gen) ||
+      (gen as number) < 0
+    )
       throw unauthorized('the access token lacks its claims');
-    return { sub, name, role: role as Role };
+    return { sub, name, role: role as Role, gen: gen as number };
   }
 }

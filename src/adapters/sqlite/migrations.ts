@@ -6,6 +6,7 @@ import { authMigration } from './migration-0004-auth.ts';
 import { auditMigration } from './migration-0005-audit.ts';
 import { enrolledThumbnailsMigration } from './migration-0006-enrolled-thumbnails.ts';
 import { workerHeartbeatsMigration } from './migration-0007-worker-heartbeats.ts';
+import { userNamesTokensMigration } from './migration-0008-user-names-tokens.ts';
 
 /**
  * Dialect-neutral migrations (SQLite now, PostgreSQL with the scale-out adapters): plain column types
@@ -154,6 +155,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
       '0005_audit': auditMigration(types),
       '0006_enrolled_thumbnails': enrolledThumbnailsMigration(types),
       '0007_worker_heartbeats': workerHeartbeatsMigration(types),
+      '0008_user_names_tokens': userNamesTokensMigration(types),
     }),
   };
 }

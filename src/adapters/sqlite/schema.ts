@@ -85,15 +85,24 @@ export interface MetaTable {
   value: string;
 }
 
+/** `failed_logins` and `locked_until` are still in the table but unused since migration 0008 (`login_failures`). */
 export interface UsersTable {
   id: string;
   name: string;
+  /** `userNameKey(name)`, unique (see migration 0008 for rows that collided). */
+  name_key: string;
   role: string;
   password_hash: string;
-  failed_logins: Generated<number>;
-  locked_until: number | null;
+  token_generation: Generated<number>;
   created_at: number;
   updated_at: number;
+}
+
+export interface LoginFailuresTable {
+  key: string;
+  failures: number;
+  window_start: number;
+  locked_until: number | null;
 }
 
 export interface RefreshTokensTable {
@@ -154,4 +163,5 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   api_keys: ApiKeysTable;
   setup_tokens: SetupTokensTable;
+  login_failures: LoginFailuresTable;
 }

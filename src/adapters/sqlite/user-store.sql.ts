@@ -2,8 +2,10 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { AppError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Role } from '../../core/principal.ts';
+import { userNameKey } from '../../core/user-name.ts';
 import type {
   ApiKeyRecord,
+  LoginFailures,
   NewApiKey,
   NewRefreshToken,
   NewUser,
@@ -12,7 +14,7 @@ import type {
   UserRecord,
   UserStore,
 } from '../../ports/user-store.ts';
-import type { ApiKeysTable, Database, RefreshTokensTable, UsersTable } from './schema.ts';
+import type { ApiKeysTable, Database, LoginFailuresTable, RefreshTokensTable, UsersTable } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -30,9 +32,12 @@ function toCredentials(row: Selectable<UsersTable>): UserCredentials {
   return {
     ...toUser(row),
     passwordHash: row.password_hash,
-    failedLogins: row.failed_logins,
-    lockedUntil: row.locked_until,
+    tokenGeneration: row.token_generation,
   };
+}
+
+function toFailures(row: Selectable<LoginFailuresTable>): LoginFailures {
+  return { failures: row.failures, windowStart: row.window_start, lockedUntil: row.locked_until };
 }
 
 function toRefresh(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
@@ -96,10 +101,10 @@ export class SqlUserStore implements UserStore {
     const row = {
       id: newId('usr', now),
       name: user.name,
+      name_key: userNameKey(user.name),
       role: user.role,
       password_hash: user.passwordHash,
-      failed_logins: 0,
-      locked_until: null,
+      token_generation: 0,
       created_at: now,
       updated_at: now,
     };
@@ -148,7 +153,14 @@ export class SqlUserStore implements UserStore {
   }
 
   async userByName(name: string): Promise<UserCredentials | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst();
+    // The exact name first: two rows that collided before names had keys (migration 0008) both stay reachable.
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb.or([eb('name_key', '=', userNameKey(name)), eb('name', '=', name)]))
+      .limit(2)
+      .execute();
+    const row = rows.find((r) => r.name === name) ?? rows[0];
     return row && toCredentials(row);
   }
 
@@ -165,14 +177,14 @@ export class SqlUserStore implements UserStore {
     try {
       const row = await this.db
         .updateTable('users')
-        .set({
+        .set((eb) => ({
           updated_at: now,
-          ...(patch.name === undefined ? {} : { name: patch.name }),
+          ...(patch.name === undefined ? {} : { name: patch.name, name_key: userNameKey(patch.name) }),
           ...(patch.role === undefined ? {} : { role: patch.role }),
           ...(patch.passwordHash === undefined
             ? {}
-            : { password_hash: patch.passwordHash, failed_logins: 0, locked_until: null }),
-        })
+            : { password_hash: patch.passwordHash, token_generation: eb('token_generation', '+', 1) }),
+        }))
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirst();
@@ -191,26 +203,54 @@ export class SqlUserStore implements UserStore {
     });
   }
 
-  async recordLoginFailure(id: string, now: number): Promise<number> {
+  async loginFailures(key: string): Promise<LoginFailures | undefined> {
     const row = await this.db
-      .updateTable('users')
-      .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1), updated_at: now }))
-      .where('id', '=', id)
-      .returning('failed_logins')
+      .selectFrom('login_failures')
+      .selectAll()
+      .where('key', '=', key)
       .executeTakeFirst();
-    return row?.failed_logins ?? 0;
+    return row && toFailures(row);
   }
 
-  async lockUser(id: string, until: number): Promise<void> {
-    await this.db.updateTable('users').set({ locked_until: until }).where('id', '=', id).execute();
+  async recordLoginFailure(key: string, now: number, windowMs: number): Promise<LoginFailures> {
+    // One statement (insert or update), so concurrent failures on several replicas all count.
+    const row = await this.db
+      .insertInto('login_failures')
+      .values({ key, failures: 1, window_start: now, locked_until: null })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet((eb) => {
+          const over = eb('login_failures.window_start', '<=', now - windowMs);
+          return {
+            failures: eb
+              .case()
+              .when(over)
+              .then(1)
+              .else(eb('login_failures.failures', '+', 1))
+              .end(),
+            window_start: eb.case().when(over).then(now).else(eb.ref('login_failures.window_start')).end(),
+          };
+        }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toFailures(row);
   }
 
-  async clearLoginFailures(id: string): Promise<void> {
-    await this.db
-      .updateTable('users')
-      .set({ failed_logins: 0, locked_until: null })
-      .where('id', '=', id)
-      .execute();
+  async lockLogin(key: string, until: number): Promise<void> {
+    await this.db.updateTable('login_failures').set({ locked_until: until }).where('key', '=', key).execute();
+  }
+
+  async clearLoginFailures(key: string): Promise<void> {
+    await this.db.deleteFrom('login_failures').where('key', '=', key).execute();
+  }
+
+  async pruneLoginFailures(before: number, now: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('login_failures')
+      .where('window_start', '<', before)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   private async insertRefresh(db: Db, token: NewRefreshToken, now: number): Promise<RefreshTokenRecord> {

@@ -22,11 +22,11 @@ export async function createApiKey(
   input: { name: string; role: Role },
   actor: Principal,
 ): Promise<{ key: string; record: ApiKeyRecord }> {
-  checkName(input.name, 'key name');
+  const name = checkName(input.name, 'key name');
   const key = randomSecret(API_KEY_PREFIX);
   const record = await deps.users.createApiKey(
     {
-      name: input.name,
+      name,
       role: input.role,
       keyHash: tokenHash(key),
       createdBy: actor.kind === 'user' ? actor.id : null,

@@ -5,7 +5,7 @@ import { openSqlite, type SqliteHandle } from '../../adapters/sqlite/sqlite-data
 import { SqlUserStore } from '../../adapters/sqlite/user-store.sql.ts';
 import { LOCAL_OPERATOR } from '../../core/principal.ts';
 import { createApiKey, revokeApiKey } from './api-keys.ts';
-import { AuthService, LockedError } from './auth-service.ts';
+import { AddressLimitedError, AuthService, LockedError } from './auth-service.ts';
 import { lockoutMs } from './lockout.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
 import { createUser, deleteUser, updateUser } from './user-admin.ts';
@@ -26,7 +26,40 @@ describe('passwords and lock-out policy', () => {
 
   it('needs at least 12 characters', () => {
     expect(() => checkPasswordPolicy('short')).toThrow(/at least 12/);
-    expect(() => checkPasswordPolicy('x'.repeat(12))).not.toThrow();
+    expect(() => checkPasswordPolicy('xq7-Lm2#pR9v')).not.toThrow();
+  });
+
+  it('refuses common passwords (any case, or a common word padded with digits and symbols) and repeats', () => {
+    const refusals: [string, RegExp][] = [
+      ['password1234', /most common passwords/],
+      ['PASSWORD1234', /most common passwords/],
+      ['123456789012', /most common passwords/],
+      ['QwertyUiopAs', /most common passwords/],
+      ['iloveyou1234', /most common passwords/],
+      ['\uff50\uff41\uff53\uff53\uff57\uff4f\uff52\uff441234', /most common passwords/],
+      ['Password2024!', /common password with digits or symbols added/],
+      ['!!letmein!!!!', /common password with digits or symbols added/],
+      ['aaaaaaaaaaaa', /one character repeated/],
+      ['????????????????', /one character repeated/],
+      ['abcabcabcabc', /pattern of 3 characters repeated/],
+      ['xyzwxyzwxyzwx', /pattern of 4 characters repeated/],
+    ];
+    for (const [password, why] of refusals) {
+      const error = (() => {
+        try {
+          checkPasswordPolicy(password);
+        } catch (e) {
+          return e as { code: string; message: string };
+        }
+      })();
+      expect([password, error?.code]).toEqual([password, 'invalid_input']);
+      expect(error?.message).toMatch(/too easy to guess/);
+      expect(error?.message).toMatch(why);
+      // The message never repeats the password.
+      expect(error?.message).not.toContain(password);
+    }
+    for (const fine of [PASSWORD, 'abcdeabcdeabcde', 'password manager says hi', 'Tr0ub4dor&3-horse'])
+      expect(() => checkPasswordPolicy(fine)).not.toThrow();
   });
 
   it('locks from the fifth failure, doubling, at most 15 minutes', () => {
@@ -82,7 +115,7 @@ describe('AuthService', () => {
     await expect(auth.login('alice', PASSWORD)).rejects.toMatchObject({ code: 'locked' });
     now += 31_000;
     await expect(auth.login('alice', PASSWORD)).resolves.toMatchObject({ user: { name: 'alice' } });
-    expect(await users.userByName('alice')).toMatchObject({ failedLogins: 0, lockedUntil: null });
+    expect(await users.loginFailures('name:alice')).toBeUndefined();
   });
 
   it('rotates refresh tokens; reusing a rotated one revokes the whole sign-in', async () => {
@@ -181,11 +214,143 @@ describe('AuthService', () => {
     const issued = await auth.issueSetupToken();
     if (!issued) throw new Error('no setup token');
     await expect(auth.setup(issued.token, 'root', 'short')).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(auth.setup(issued.token, 'root', 'qwerty123456')).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/too easy to guess/),
+    });
+    await expect(auth.setup(issued.token, 'ro\u202eot', PASSWORD)).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/bidirectional override/),
+    });
     await expect(auth.setup('wrong-token', 'root', PASSWORD)).rejects.toMatchObject({ code: 'unauthorized' });
-    const session = await auth.setup(issued.token, 'root', PASSWORD);
+    const session = await auth.setup(issued.token, '\uff52\uff4f\uff4f\uff54', PASSWORD);
     expect(session.user).toMatchObject({ name: 'root', role: 'admin' });
+    expect((await auth.login('ROOT', PASSWORD)).user.id).toBe(session.user.id);
     await expect(auth.setup(issued.token, 'eve', PASSWORD)).rejects.toMatchObject({ code: 'unauthorized' });
     expect(await auth.setupNeeded()).toBe(false);
     expect(await auth.issueSetupToken()).toBeNull();
+  });
+
+  /** What a failed sign-in answered: the error's class, code, message and Retry-After. */
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'signed in',
+      (e: unknown) => {
+        const error = e as { constructor: { name: string }; code: string; message: string };
+        const retry = (e as { retryAfterSeconds?: number }).retryAfterSeconds;
+        return [error.constructor.name, error.code, error.message, retry];
+      },
+    );
+
+  it('unknown names lock exactly like known ones: same answers after the same number of failures', async () => {
+    await createUser({ users, clock }, { name: 'alice', password: PASSWORD, role: 'viewer' });
+    const known: unknown[] = [];
+    const unknown: unknown[] = [];
+    for (let i = 0; i < 7; i++) {
+      known.push(await failure(auth.login('alice', 'wrong password!')));
+      unknown.push(await failure(auth.login('nobody', 'wrong password!')));
+    }
+    expect(unknown).toEqual(known);
+    expect(known[3]).toEqual(['AppError', 'invalid_credentials', 'wrong user name or password', undefined]);
+    expect(known[4]).toEqual(['LockedError', 'locked', expect.stringMatching(/try again in 30 s/), 30]);
+    // Locked: the right password of the known name is refused the same way as any password of the unknown one.
+    expect(await failure(auth.login('alice', PASSWORD))).toEqual(
+      await failure(auth.login('nobody', PASSWORD)),
+    );
+    // Another spelling of the name is the same name.
+    expect(await failure(auth.login('ALICE', PASSWORD))).toEqual([
+      'LockedError',
+      'locked',
+      expect.any(String),
+      expect.any(Number),
+    ]);
+  });
+
+  it('refuses an address after too many failures across names, whatever the name, until its window ends', async () => {
+    const limited = new AuthService({
+      users,
+      signer,
+      clock,
+      settings: {
+        accessTtlSeconds: 900,
+        refreshTtlSeconds: 3600,
+        addressMaxFailures: 3,
+        addressWindowSeconds: 600,
+      },
+    });
+    await createUser({ users, clock }, { name: 'alice', password: PASSWORD, role: 'viewer' });
+    const start = now;
+    for (const name of ['bob', 'carol', 'dave']) {
+      now += 1000;
+      await expect(limited.login(name, 'spray-password-1', '203.0.113.9')).rejects.toMatchObject({
+        code: 'invalid_credentials',
+      });
+    }
+    // Whatever the name and password, even the right ones: refused with the time left in the window.
+    const refused = await limited.login('alice', PASSWORD, '203.0.113.9').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AddressLimitedError);
+    expect(refused).toMatchObject({ code: 'rate_limited', retryAfterSeconds: 598 });
+    // Another address is not concerned.
+    await expect(limited.login('alice', PASSWORD, '198.51.100.7')).resolves.toMatchObject({
+      user: { name: 'alice' },
+    });
+    now = start + 1000 + 600_000;
+    await expect(limited.login('alice', PASSWORD, '203.0.113.9')).resolves.toMatchObject({
+      user: { name: 'alice' },
+    });
+  });
+
+  it('a new password revokes the access tokens and sessions of the user at once', async () => {
+    const bob = await createUser({ users, clock }, { name: 'bob', password: PASSWORD, role: 'editor' });
+    const session = await auth.login('bob', PASSWORD);
+    const other = await auth.login('bob', PASSWORD);
+    expect((await auth.authenticate(session.accessToken)).id).toBe(bob.id);
+    await updateUser({ users, clock }, bob.id, { password: `${PASSWORD} 2` });
+    for (const token of [session.accessToken, other.accessToken])
+      await expect(auth.authenticate(token)).rejects.toMatchObject({
+        code: 'unauthorized',
+        message: expect.stringMatching(/revoked/),
+      });
+    for (const token of [session.refreshToken, other.refreshToken])
+      await expect(auth.refresh(token)).rejects.toMatchObject({ code: 'unauthorized' });
+    // A new sign-in gets a token of the new generation, which works.
+    const fresh = await auth.login('bob', `${PASSWORD} 2`);
+    expect((await auth.authenticate(fresh.accessToken)).id).toBe(bob.id);
+    expect((await auth.authenticate((await auth.refresh(fresh.refreshToken)).accessToken)).id).toBe(bob.id);
+    // A role or name change keeps the tokens (the role is read from the user row at each request).
+    await updateUser({ users, clock }, bob.id, { role: 'viewer', name: 'Bobby' });
+    expect(await auth.authenticate(fresh.accessToken)).toMatchObject({ role: 'viewer', name: 'Bobby' });
+  });
+
+  it('user names: NFKC and case-insensitive, stored normalised; invisible and bidi characters refused', async () => {
+    const fullwidth = '\uff21\uff44\uff4d\uff49\uff4e'; // "Ａｄｍｉｎ"
+    const admin = await createUser({ users, clock }, { name: fullwidth, password: PASSWORD, role: 'admin' });
+    expect(admin.name).toBe('Admin');
+    for (const spelling of ['Admin', 'admin', 'ADMIN', '\uff41\uff44\uff4d\uff49\uff4e'])
+      await expect(auth.login(spelling, PASSWORD)).resolves.toMatchObject({ user: { id: admin.id } });
+    await expect(
+      createUser({ users, clock }, { name: 'aDMIN', password: PASSWORD, role: 'viewer' }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    for (const char of [
+      '\u202e',
+      '\u2066',
+      '\u200f',
+      '\u061c',
+      '\u200b',
+      '\u200d',
+      '\u2060',
+      '\ufeff',
+      '\u0085',
+    ])
+      await expect(
+        createUser({ users, clock }, { name: `ev${char}il`, password: PASSWORD, role: 'viewer' }),
+      ).rejects.toMatchObject({
+        code: 'invalid_input',
+        message: expect.stringMatching(/invisible or direction-changing characters \(found U\+[0-9A-F]{4}/),
+      });
+    await expect(updateUser({ users, clock }, admin.id, { name: 'root\u202egnp.exe' })).rejects.toMatchObject(
+      { code: 'invalid_input', message: expect.stringMatching(/bidirectional/) },
+    );
+    expect(await users.countUsers()).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { AppError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Principal, Role } from '../../core/principal.ts';
+import { userNameKey } from '../../core/user-name.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { AccessTokenSigner } from '../../ports/token-signer.ts';
 import type { UserRecord, UserStore } from '../../ports/user-store.ts';
@@ -9,16 +10,53 @@ import { checkName } from './names.ts';
 import { checkPasswordPolicy, DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords.ts';
 import { API_KEY_PREFIX, REFRESH_TOKEN_PREFIX, randomSecret, tokenHash } from './secrets.ts';
 
-/** Thrown while an account is locked after repeated wrong passwords; HTTP answers 429 with Retry-After. */
-export class LockedError extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super('locked', `too many failed sign-ins: try again in ${retryAfterSeconds} s`);
+/** A refusal that ends by itself; HTTP answers 429 with Retry-After. */
+export class RetryLaterError extends AppError {
+  constructor(
+    code: 'locked' | 'rate_limited',
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(code, message);
   }
 }
+
+/**
+ * Thrown while an account name is locked after repeated wrong passwords. Names that exist and names that
+ * do not lock alike, so the answer tells nothing about which names exist.
+ */
+export class LockedError extends RetryLaterError {
+  constructor(retryAfterSeconds: number) {
+    super('locked', `too many failed sign-ins: try again in ${retryAfterSeconds} s`, retryAfterSeconds);
+  }
+}
+
+/** Thrown while a client address is refused after too many failed sign-ins across names (password spraying). */
+export class AddressLimitedError extends RetryLaterError {
+  constructor(retryAfterSeconds: number) {
+    super(
+      'rate_limited',
+      `too many failed sign-ins from this address: try again in ${retryAfterSeconds} s`,
+      retryAfterSeconds,
+    );
+  }
+}
+
+/** Failed sign-ins from one client address, whatever the names, before it is refused until the window ends. */
+export const DEFAULT_ADDRESS_MAX_FAILURES = 30;
+export const DEFAULT_ADDRESS_WINDOW_SECONDS = 15 * 60;
+/** Failures under one name count towards its lock-out for this long after the first of them. */
+export const NAME_FAILURE_WINDOW_MS = 24 * 3600_000;
+/** How often a process forgets counters whose window is over (they would start again at 1 anyway). */
+const PRUNE_INTERVAL_MS = 3600_000;
 
 export interface AuthSettings {
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
+  /** LOGIN_ADDRESS_MAX_FAILURES (default DEFAULT_ADDRESS_MAX_FAILURES). */
+  addressMaxFailures?: number;
+  /** LOGIN_ADDRESS_WINDOW in seconds (default DEFAULT_ADDRESS_WINDOW_SECONDS). */
+  addressWindowSeconds?: number;
 }
 
 export interface AuthDeps {
@@ -49,13 +87,24 @@ const invalidRefresh = () => new AppError('unauthorized', 'the refresh token is 
  * the delivery layer passes the credentials it found and maps the errors.
  */
 export class AuthService {
+  private lastPrune = Number.NEGATIVE_INFINITY;
+
   constructor(private readonly deps: AuthDeps) {}
+
+  private get addressWindowMs(): number {
+    return (this.deps.settings.addressWindowSeconds ?? DEFAULT_ADDRESS_WINDOW_SECONDS) * 1000;
+  }
 
   private now(): number {
     return this.deps.clock.now();
   }
 
-  private async startSession(user: UserRecord, familyId: string, previousId?: string): Promise<Session> {
+  private async startSession(
+    user: UserRecord,
+    generation: number,
+    familyId: string,
+    previousId?: string,
+  ): Promise<Session> {
     const { users, signer, settings } = this.deps;
     const now = this.now();
     const refreshToken = randomSecret(REFRESH_TOKEN_PREFIX);
@@ -72,7 +121,7 @@ export class AuthService {
       throw invalidRefresh();
     }
     const accessToken = await signer.sign(
-      { sub: user.id, name: user.name, role: user.role },
+      { sub: user.id, name: user.name, role: user.role, gen: generation },
       settings.accessTtlSeconds,
     );
     return {
@@ -85,28 +134,54 @@ export class AuthService {
   }
 
   /**
-   * Checks name and password. Unknown names cost the same scrypt time as known ones; every wrong password
-   * counts towards the lock-out, which is kept in the database (it holds across api replicas).
+   * Checks name and password. Names that exist and names that do not are treated alike: the same scrypt
+   * work (against a dummy hash), the same answers, and the same lock-out, counted per name key for every
+   * name tried. Failures are also counted per client `address` across names: past the limit, the address
+   * is refused until its window ends. The counters live in the database (they hold across api replicas).
    */
-  async login(name: string, password: string): Promise<Session> {
-    const { users } = this.deps;
-    const user = await users.userByName(name);
+  async login(name: string, password: string, address?: string): Promise<Session> {
+    const { users, settings } = this.deps;
     const now = this.now();
-    if (user?.lockedUntil && user.lockedUntil > now)
-      throw new LockedError(Math.ceil((user.lockedUntil - now) / 1000));
+    await this.pruneFailures(now);
+    const addressKey = address === undefined ? undefined : `ip:${address}`;
+    if (addressKey !== undefined) {
+      const state = await users.loginFailures(addressKey);
+      if (state?.lockedUntil && state.lockedUntil > now)
+        throw new AddressLimitedError(Math.ceil((state.lockedUntil - now) / 1000));
+    }
+    const nameKey = `name:${userNameKey(name)}`;
+    const state = await users.loginFailures(nameKey);
+    if (state?.lockedUntil && state.lockedUntil > now)
+      throw new LockedError(Math.ceil((state.lockedUntil - now) / 1000));
+    const user = await users.userByName(name);
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user) throw invalidCredentials();
-    if (!ok) {
-      const failures = await users.recordLoginFailure(user.id, now);
+    if (!user || !ok) {
+      if (addressKey !== undefined) {
+        const windowMs = this.addressWindowMs;
+        const from = await users.recordLoginFailure(addressKey, now, windowMs);
+        if (from.failures >= (settings.addressMaxFailures ?? DEFAULT_ADDRESS_MAX_FAILURES))
+          await users.lockLogin(addressKey, from.windowStart + windowMs);
+      }
+      const { failures } = await users.recordLoginFailure(nameKey, now, NAME_FAILURE_WINDOW_MS);
       const lockMs = lockoutMs(failures);
       if (lockMs > 0) {
-        await users.lockUser(user.id, now + lockMs);
+        await users.lockLogin(nameKey, now + lockMs);
         throw new LockedError(Math.ceil(lockMs / 1000));
       }
       throw invalidCredentials();
     }
-    if (user.failedLogins > 0 || user.lockedUntil !== null) await users.clearLoginFailures(user.id);
-    return this.startSession(user, newId('fam', now));
+    if (state) await users.clearLoginFailures(nameKey);
+    return this.startSession(user, user.tokenGeneration, newId('fam', now));
+  }
+
+  /** Forgets finished failure counters, at most once an interval per process. */
+  private async pruneFailures(now: number): Promise<void> {
+    if (now - this.lastPrune < PRUNE_INTERVAL_MS) return;
+    this.lastPrune = now;
+    await this.deps.users.pruneLoginFailures(
+      now - Math.max(NAME_FAILURE_WINDOW_MS, this.addressWindowMs),
+      now,
+    );
   }
 
   /**
@@ -125,7 +200,7 @@ export class AuthService {
     if (record.expiresAt <= now) throw invalidRefresh();
     const user = await users.userById(record.userId);
     if (!user) throw invalidRefresh();
-    return this.startSession(user, record.familyId, record.id);
+    return this.startSession(user, user.tokenGeneration, record.familyId, record.id);
   }
 
   /** Revokes the refresh token (an unknown or missing one is no error: logout always succeeds). */
@@ -137,7 +212,8 @@ export class AuthService {
 
   /**
    * The principal behind a bearer credential: an API key (`ffk_…`) or an access JWT. The user is looked up
-   * on every request, so a deleted user or a changed role takes effect at once, not at token expiry.
+   * on every request, so a deleted user, a changed role or a new password (which raises the user's token
+   * generation) takes effect at once, not at token expiry.
    */
   async authenticate(credential: string): Promise<Principal> {
     const { users, signer } = this.deps;
@@ -152,6 +228,11 @@ export class AuthService {
     const claims = await signer.verify(credential);
     const user = await users.userById(claims.sub);
     if (!user) throw new AppError('unauthorized', 'the user of this token no longer exists');
+    if (claims.gen !== user.tokenGeneration)
+      throw new AppError(
+        'unauthorized',
+        'the access token was revoked (the password changed): sign in again',
+      );
     return { kind: 'user', id: user.id, name: user.name, role: user.role };
   }
 
@@ -171,11 +252,11 @@ export class AuthService {
 
   /** Creates the first admin with a setup token and signs them in. */
   async setup(token: string, name: string, password: string): Promise<Session> {
-    checkName(name);
+    const normalised = checkName(name);
     checkPasswordPolicy(password);
     const passwordHash = await hashPassword(password);
     const user = await this.deps.users.createFirstUser(
-      { name, role: 'admin', passwordHash },
+      { name: normalised, role: 'admin', passwordHash },
       tokenHash(token),
       this.now(),
     );
@@ -184,6 +265,6 @@ export class AuthService {
         'unauthorized',
         'the setup token is invalid, expired or used, or an admin exists already',
       );
-    return this.startSession(user, newId('fam', this.now()));
+    return this.startSession(user, 0, newId('fam', this.now()));
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../../core/errors.ts';
+import { COMMON_PASSWORD_WORDS, COMMON_PASSWORDS } from './common-passwords.ts';
 
 /**
  * Passwords are hashed with scrypt (N=2^15, r=8, p=1: 32 MiB and about 50-100 ms per hash on one core) and a
@@ -25,13 +26,42 @@ function derive(
   );
 }
 
-/** Throws `invalid_input` for a password that is too short or too long (length in characters). */
+/** A password repeating a unit of at most this many characters (`aaaa…`, `abab…`, `abcabc…`) is refused. */
+const MAX_REPEATED_UNIT = 4;
+/** Digits and symbols people pad a common word with to reach the minimum length. */
+const PADDING = /^[\d\s!-/:-@[-`{-~]*(.*?)[\d\s!-/:-@[-`{-~]*$/su;
+
+/** The shortest period of `chars`: the length of the smallest unit whose repetition makes it. */
+function shortestPeriod(chars: readonly string[]): number {
+  for (let period = 1; period < chars.length; period++) {
+    let repeats = true;
+    for (let i = period; i < chars.length && repeats; i++) repeats = chars[i] === chars[i - period];
+    if (repeats) return period;
+  }
+  return chars.length;
+}
+
+const weak = (why: string) =>
+  new AppError('invalid_input', `the password is too easy to guess: ${why}; choose another`);
+
+/**
+ * Throws `invalid_input` with a message saying why for a password that is too short or too long (length
+ * in characters), one of the well-known common passwords (or a common word padded with digits and
+ * symbols), or one character or a short pattern repeated. Case does not matter to the list.
+ */
 export function checkPasswordPolicy(password: string): void {
-  const length = [...password].length;
-  if (length < PASSWORD_MIN_LENGTH)
+  const chars = [...password];
+  if (chars.length < PASSWORD_MIN_LENGTH)
     throw new AppError('invalid_input', `the password must have at least ${PASSWORD_MIN_LENGTH} characters`);
-  if (length > PASSWORD_MAX_LENGTH)
+  if (chars.length > PASSWORD_MAX_LENGTH)
     throw new AppError('invalid_input', `the password must have at most ${PASSWORD_MAX_LENGTH} characters`);
+  const folded = password.normalize('NFKC').toLowerCase();
+  if (COMMON_PASSWORDS.has(folded)) throw weak('it is on the list of the most common passwords');
+  const core = PADDING.exec(folded)?.[1] ?? folded;
+  if (COMMON_PASSWORD_WORDS.has(core)) throw weak('it is a common password with digits or symbols added');
+  const period = shortestPeriod([...folded]);
+  if (period === 1) throw weak('it is one character repeated');
+  if (period <= MAX_REPEATED_UNIT) throw weak(`it is a pattern of ${period} characters repeated`);
 }
 
 export async function hashPassword(password: string): Promise<string> {

@@ -1,5 +1,6 @@
 import { AppError } from '../../core/errors.ts';
 import type { Principal, Role } from '../../core/principal.ts';
+import { userNameKey } from '../../core/user-name.ts';
 import { type AuditActor, type AuditLog, auditActorOf } from '../../ports/audit-log.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { UserRecord, UserStore } from '../../ports/user-store.ts';
@@ -19,13 +20,10 @@ export async function createUser(
   input: { name: string; password: string; role: Role },
   actor?: Principal,
 ): Promise<UserRecord> {
-  checkName(input.name);
+  const name = checkName(input.name);
   checkPasswordPolicy(input.password);
   const passwordHash = await hashPassword(input.password);
-  const user = await deps.users.createUser(
-    { name: input.name, role: input.role, passwordHash },
-    deps.clock.now(),
-  );
+  const user = await deps.users.createUser({ name, role: input.role, passwordHash }, deps.clock.now());
   await recordUserChange(deps, actor, 'user.created', user, { name: user.name, role: user.role });
   return user;
 }
@@ -47,8 +45,10 @@ const lastAdmin = () => new AppError('conflict', 'the last admin cannot be remov
 const noUser = (id: string) => new AppError('not_found', `no user ${id}`);
 
 /**
- * Changes name, role or password. A new password or role ends the user's sessions (refresh tokens);
- * the last admin cannot be demoted, so the installation always has someone to manage it.
+ * Changes name, role or password. A new password or role ends the user's sessions (refresh tokens); a new
+ * password also ends their access tokens at once (the store raises their token generation) and lifts a
+ * lock-out of their name. The last admin cannot be demoted, so the installation always has someone to
+ * manage it.
  */
 export async function updateUser(
   deps: UserAdminDeps,
@@ -59,19 +59,16 @@ export async function updateUser(
   const { users, clock } = deps;
   const current = await users.userById(id);
   if (!current) throw noUser(id);
-  if (patch.name !== undefined) checkName(patch.name);
+  const name = patch.name === undefined ? undefined : checkName(patch.name);
   if (patch.password !== undefined) checkPasswordPolicy(patch.password);
   if (current.role === 'admin' && patch.role !== undefined && patch.role !== 'admin')
     if ((await users.countAdmins()) <= 1) throw lastAdmin();
   const passwordHash = patch.password === undefined ? undefined : await hashPassword(patch.password);
-  const updated = await users.updateUser(
-    id,
-    { name: patch.name, role: patch.role, passwordHash },
-    clock.now(),
-  );
+  const updated = await users.updateUser(id, { name, role: patch.role, passwordHash }, clock.now());
   if (!updated) throw noUser(id);
   if (passwordHash !== undefined || (patch.role !== undefined && patch.role !== current.role))
     await users.revokeUserRefreshTokens(id, clock.now());
+  if (passwordHash !== undefined) await users.clearLoginFailures(`name:${userNameKey(updated.name)}`);
   await recordUserChange(deps, actor, 'user.updated', updated, {
     name: updated.name,
     role: updated.role,
@@ -80,7 +77,10 @@ export async function updateUser(
   return updated;
 }
 
-/** Deletes a user (and their sessions); not yourself and not the last admin. */
+/**
+ * Deletes a user with their sessions (refresh tokens); their access tokens stop working at the next request,
+ * which finds no user. Not yourself and not the last admin.
+ */
 export async function deleteUser(deps: UserAdminDeps, id: string, actor: Principal): Promise<void> {
   const { users } = deps;
   if (actor.kind === 'user' && actor.id === id) throw new AppError('conflict', 'you cannot delete yourself');

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../../core/errors.ts';
+import { userNameKey } from '../../core/user-name.ts';
 
 export interface RateLimitSettings {
   /** Requests per client address and window to any route. */
@@ -39,7 +40,8 @@ function routeKeys(route: RouteOptions): string[] {
 
 function loginKey(request: FastifyRequest): string {
   const body = request.body as { name?: unknown } | undefined;
-  const name = typeof body?.name === 'string' ? body.name.trim().toLowerCase().slice(0, 200) : '';
+  // Every spelling that signs in to one account (case, fullwidth forms) shares one counter.
+  const name = typeof body?.name === 'string' ? userNameKey(body.name.trim()).slice(0, 200) : '';
   return `${request.ip}|${name}`;
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { LockedError, type Session } from '../../app/auth/auth-service.ts';
+import { RetryLaterError, type Session } from '../../app/auth/auth-service.ts';
 import { AppError } from '../../core/errors.ts';
 import { ROLES } from '../../core/principal.ts';
 import { ACCESS_COOKIE, type HttpAuth, REFRESH_COOKIE } from '../auth/auth-hook.ts';
@@ -62,12 +62,12 @@ function sessionJson(session: Session, withRefresh: boolean): z.infer<typeof ses
   };
 }
 
-/** A lock-out answers 429 with Retry-After (seconds). */
+/** A lock-out (of the name, or of the client address) answers 429 with Retry-After (seconds). */
 async function withLockout<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof LockedError) reply.header('retry-after', String(error.retryAfterSeconds));
+    if (error instanceof RetryLaterError) reply.header('retry-after', String(error.retryAfterSeconds));
     throw error;
   }
 }
@@ -101,7 +101,7 @@ export function registerAuthRoutes(app: FastifyInstance, auth: HttpAuth): void {
     },
     async (request, reply) => {
       const { name, password, includeRefreshToken } = request.body;
-      const session = await withLockout(reply, () => serviceOf(auth).login(name, password));
+      const session = await withLockout(reply, () => serviceOf(auth).login(name, password, request.ip));
       setSessionCookies(reply, session, auth.secureCookies);
       return sessionJson(session, includeRefreshToken === true);
     },
