@@ -73,6 +73,6 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   const appError = toAppError(error);
   if (appError.code === 'internal' || appError.code === 'engine_failure')
     request.log.error({ err: error }, 'request failed');
-  else request.log.info({ code: appError.code, msg: appError.message }, 'request rejected');
+  else request.log.info({ code: appError.code, reason: appError.message }, 'request rejected');
   return sendError(reply, appError);
 }
