@@ -21,6 +21,7 @@ import { type HttpAuth, OPENAPI_SECURITY, registerAuth } from './auth/index.ts';
 import { errorHandler, sendError, toAppError } from './errors.ts';
 import { DEFAULT_HARDENING, type HttpHardening, registerHardening } from './hardening/index.ts';
 import { tlsServerOptions } from './hardening/tls.ts';
+import { MAX_FORM_FIELDS } from './multipart.ts';
 import { registerAuditRoutes } from './routes/audit.routes.ts';
 import { registerEnrolledFaceRoutes } from './routes/enrolled-faces.routes.ts';
 import { registerEventRoutes } from './routes/events.routes.ts';
@@ -46,6 +47,10 @@ export interface HttpDeps {
   metrics: Metrics;
   logger: PinoLogger;
   maxUploadBytes: number;
+  /** Files in one multipart request (MAX_UPLOAD_FILES). */
+  maxUploadFiles: number;
+  /** DATA_DIR: uploads are staged under it, and /readyz checks that it can be read. */
+  dataDir: string;
   /** False while starting or shutting down: /readyz answers 503. */
   isReady: () => boolean;
   /** Security headers, CORS, rate limits, TLS (issue 7); absent: DEFAULT_HARDENING. */
@@ -88,7 +93,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   await registerHardening(app, hardening, deps.logger);
 
   await app.register(fastifyMultipart, {
-    limits: { fileSize: deps.maxUploadBytes, files: 1000, fields: 50, fieldSize: 64 * 1024 },
+    limits: {
+      fileSize: deps.maxUploadBytes,
+      files: deps.maxUploadFiles,
+      fields: MAX_FORM_FIELDS,
+      fieldSize: 64 * 1024,
+    },
   });
   await app.register(fastifySwagger, {
     openapi: {
