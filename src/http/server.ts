@@ -9,6 +9,7 @@ import type { GalleryCache } from '../app/gallery-cache.ts';
 import type { IngestDeps } from '../app/ingest.ts';
 import type { PeopleDeps } from '../app/people.ts';
 import { AppError } from '../core/errors.ts';
+import { fileSystemProbe } from '../observability/fs-probe.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
@@ -53,6 +54,8 @@ export interface HttpDeps {
   dataDir: string;
   /** False while starting or shutting down: /readyz answers 503. */
   isReady: () => boolean;
+  /** /readyz's file-system check (null: fine, else why not); absent: a bounded listing of `dataDir`. */
+  fsReady?: () => Promise<string | null>;
   /** Security headers, CORS, rate limits, TLS (issue 7); absent: DEFAULT_HARDENING. */
   hardening?: HttpHardening;
   /** Authentication and authorization of every /api route (issue 7). */
@@ -70,6 +73,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   const hardening = deps.hardening ?? DEFAULT_HARDENING;
   // With TLS the server is an HTTP/2 one (HTTP/1.1 too, by ALPN); routes see the same request API, so
   // the instance keeps the plain-HTTP type (Fastify's types pick the server type from the literal options).
+  const fsReady = deps.fsReady ?? fileSystemProbe(deps.dataDir);
   const app = Fastify({
     ...(tlsServerOptions(hardening.tls) as object),
     trustProxy: hardening.trustProxy,
@@ -142,7 +146,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   app.get('/healthz', { schema: { summary: 'Liveness', tags: ['system'] } }, async () => ({ status: 'ok' }));
   app.get(
     '/readyz',
-    { schema: { summary: 'Readiness: store and engine up', tags: ['system'] } },
+    {
+      schema: {
+        summary: 'Readiness: store up, and the file system answers within 1.5 s',
+        tags: ['system'],
+      },
+    },
     async (_r, reply) => {
       if (!deps.isReady()) return sendError(reply, new AppError('unavailable', 'not ready'));
       try {
@@ -153,6 +162,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
           new AppError('unavailable', 'the database does not answer', { cause: error }),
         );
       }
+      // Bounded: answers within FS_PROBE_TIMEOUT_MS even when every libuv thread is stuck.
+      const fsProblem = await fsReady();
+      if (fsProblem) return sendError(reply, new AppError('unavailable', fsProblem));
       return { status: 'ready', engine: deps.engine.stats() };
     },
   );

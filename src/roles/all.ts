@@ -7,6 +7,7 @@ import { purgeExpiredPhotos } from '../app/retention.ts';
 import { QueueWorker } from '../app/worker.ts';
 import { HeartbeatWriter, workerSample } from '../app/worker-heartbeat.ts';
 import type { AllConfig } from '../config/roles.config.ts';
+import { fileSystemProbe } from '../observability/fs-probe.ts';
 import type { HealthServer } from '../observability/health-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -132,7 +133,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     health = await startMetricsPort(
       config,
       metrics,
-      storeReadiness(() => ready, store),
+      storeReadiness(() => ready, store, fileSystemProbe(config.DATA_DIR)),
     );
     ready = true;
     logger.info(
