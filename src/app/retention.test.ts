@@ -1,16 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
 import { SqlAuditLog } from '../adapters/sqlite/audit-log.sqlite.ts';
+import { SqlAverageJobStore } from '../adapters/sqlite/average-job-store.sqlite.ts';
 import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
 import { SqlPrivacyStore } from '../adapters/sqlite/privacy-store.sqlite.ts';
 import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { NewFace } from '../ports/image-store.ts';
 import { silentLogger } from '../ports/logger.ts';
-import { purgeExpiredPhotos, type RetentionDeps } from './retention.ts';
+import { purgeExpiredAverageJobs, purgeExpiredPhotos, type RetentionDeps } from './retention.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -148,6 +149,107 @@ describe('retention (RETENTION_DAYS): the redeemer deletes old photos in which n
     expect(await remaining()).toHaveLength(6);
     expect((await audit.list({ limit: 10 })).entries).toEqual([]);
     expect(logged).toEqual([]);
+  });
+
+  describe('finished dataset-average jobs', () => {
+    const OPTIONS = { face: 'largest' as const, minScore: 0, chunkSize: 2 };
+    const RESULT = {
+      mean: [0],
+      normalizedMean: [0],
+      counted: 1,
+      skipped: {},
+      stats: { durationMs: 1, photosPerSecond: 1 },
+    } as never;
+
+    /** A job over `photos` (blob contents) read from `source`, ended as `end` at `at`, or left running. */
+    async function averageJob(
+      averages: SqlAverageJobStore,
+      source: string,
+      photos: string[],
+      end: 'done' | 'cancelled' | 'running',
+      at: number,
+    ) {
+      const job = await averages.createJob({ source: { path: source, label: 'set' }, options: OPTIONS }, at);
+      const shas: string[] = [];
+      for (const [index, photo] of photos.entries()) {
+        const { sha256 } = await blobs.put(new TextEncoder().encode(photo));
+        shas.push(sha256);
+        await averages.addChunk(job.id, index, [{ entry: `${photo}.jpg`, sha256 }], at);
+      }
+      await averages.finishPreparing(
+        job.id,
+        { chunks: photos.length, entries: photos.length, rejected: [] },
+        at,
+      );
+      if (end === 'done') await averages.finishJob(job.id, RESULT, at);
+      if (end === 'cancelled') await averages.endJob(job.id, 'cancelled', null, at);
+      return { id: job.id, shas };
+    }
+
+    it('deletes jobs that ended before the period, their uploaded archive and the photos only they used', async () => {
+      const averages = new SqlAverageJobStore(handle.db);
+      const uploadDir = join(dir, 'imports');
+      mkdirSync(uploadDir);
+      const archive = join(uploadDir, 'upload-1.tar');
+      writeFileSync(archive, 'archive bytes');
+      const importRoot = join(dir, 'import-root');
+      mkdirSync(importRoot);
+      // `shared` is also a photo uploaded the usual way; `both` is in an old job and a recent one.
+      const photoShared = await photo('shared', T0, []);
+      const oldDone = await averageJob(averages, archive, ['only-old', 'shared', 'both'], 'done', T0);
+      const oldCancelled = await averageJob(averages, importRoot, ['cancelled-only'], 'cancelled', T0);
+      const recent = await averageJob(
+        averages,
+        join(uploadDir, 'recent.tar'),
+        ['both'],
+        'done',
+        T0 + 20 * DAY,
+      );
+      const running = await averageJob(averages, importRoot, ['running-only'], 'running', T0);
+      now = T0 + 31 * DAY;
+
+      const result = await purgeExpiredAverageJobs({
+        averages,
+        blobs,
+        audit,
+        clock,
+        log,
+        uploadDir,
+        retentionDays: 30,
+      });
+      expect(result).toEqual({ averageJobs: 2, blobs: 2, archives: 1 });
+      const left = (await averages.listJobs(10)).map((j) => j.id).sort();
+      expect(left).toEqual([recent.id, running.id].sort());
+      expect(await averages.getChunk(oldDone.id, 0)).toBeNull();
+      expect(await averages.getChunk(oldCancelled.id, 0)).toBeNull();
+      const has = async (sha: string | undefined) => blobs.has(sha as string);
+      expect(await has(oldDone.shas[0])).toBe(false);
+      expect(await has(oldCancelled.shas[0])).toBe(false);
+      expect(await has(photoShared.sha256)).toBe(true);
+      expect(await has(oldDone.shas[2])).toBe(true);
+      expect(await has(running.shas[0])).toBe(true);
+      expect(existsSync(archive)).toBe(false);
+      // A folder under IMPORT_ROOTS is the user's: never deleted.
+      expect(existsSync(importRoot)).toBe(true);
+      const { entries } = await audit.list({ limit: 10 });
+      expect(entries.map((e) => [e.action, e.details])).toEqual([
+        [
+          'retention.purged_average_jobs',
+          { averageJobs: 2, blobs: 2, archives: 1, retentionDays: 30, finishedBefore: T0 + DAY },
+        ],
+      ]);
+
+      // Unset RETENTION_DAYS keeps everything.
+      now = T0 + 1000 * DAY;
+      expect(
+        await purgeExpiredAverageJobs({ averages, blobs, audit, clock, log, uploadDir, retentionDays: null }),
+      ).toEqual({
+        averageJobs: 0,
+        blobs: 0,
+        archives: 0,
+      });
+      expect(await averages.listJobs(10)).toHaveLength(2);
+    });
   });
 
   it('works through more photos than one batch, and a photo named since is no longer a candidate', async () => {

@@ -146,6 +146,8 @@ export const allConfigSchema = z
     ...apiMetricsShape,
     IMPORT_ROOTS: importRoots,
     MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
+    /** Files in one multipart upload; one more and the whole request is refused (413), nothing stored. */
+    MAX_UPLOAD_FILES: optionalEnv(intEnv(1, 100_000)).transform((v) => v ?? 1000),
     ...hardeningShape,
     ...authShape,
   })
@@ -171,6 +173,8 @@ export const apiConfigSchema = z
     ...recognizerClientShape,
     IMPORT_ROOTS: importRoots,
     MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
+    /** Files in one multipart upload; one more and the whole request is refused (413), nothing stored. */
+    MAX_UPLOAD_FILES: optionalEnv(intEnv(1, 100_000)).transform((v) => v ?? 1000),
     ...hardeningShape,
     ...authShape,
   })

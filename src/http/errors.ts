@@ -47,13 +47,21 @@ export function toAppError(error: unknown): AppError {
     error instanceof SyntaxError
   )
     return new AppError('invalid_input', `malformed JSON body: ${e.message}`, { cause: error });
-  if (e.statusCode === 413 || e.code === 'FST_REQ_FILE_TOO_LARGE' || e.code === 'FST_FILES_LIMIT')
+  if (e.code === 'FST_FILES_LIMIT')
+    return new AppError('payload_too_large', 'the request holds more files than MAX_UPLOAD_FILES allows', {
+      cause: error,
+    });
+  if (e.code === 'FST_REQ_FILE_TOO_LARGE')
+    return new AppError('payload_too_large', 'a file is larger than MAX_UPLOAD_BYTES', { cause: error });
+  if (e.code === 'FST_FIELDS_LIMIT' || e.code === 'FST_PARTS_LIMIT')
+    return new AppError('payload_too_large', 'the request holds more form fields than the server accepts', {
+      cause: error,
+    });
+  if (e.statusCode === 413)
     return new AppError(
       'payload_too_large',
-      'the request is larger than the server accepts (MAX_UPLOAD_BYTES)',
-      {
-        cause: error,
-      },
+      'the request body is larger than the server accepts (1 MiB; photos go in multipart uploads)',
+      { cause: error },
     );
   // The multipart parser (busboy) reports a truncated or boundary-less body as a plain Error.
   if (e.statusCode === undefined && MALFORMED_MULTIPART.test(e.message ?? ''))
@@ -74,6 +82,6 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   const appError = toAppError(error);
   if (appError.code === 'internal' || appError.code === 'engine_failure')
     request.log.error({ err: error }, 'request failed');
-  else request.log.info({ code: appError.code, msg: appError.message }, 'request rejected');
+  else request.log.info({ code: appError.code, reason: appError.message }, 'request rejected');
   return sendError(reply, appError);
 }

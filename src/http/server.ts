@@ -9,6 +9,7 @@ import type { GalleryCache } from '../app/gallery-cache.ts';
 import type { IngestDeps } from '../app/ingest.ts';
 import type { PeopleDeps } from '../app/people.ts';
 import { AppError } from '../core/errors.ts';
+import { fileSystemProbe } from '../observability/fs-probe.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
@@ -21,6 +22,7 @@ import { declarePublicRoutes, type HttpAuth, OPENAPI_SECURITY, registerAuth } fr
 import { errorHandler, sendError, toAppError } from './errors.ts';
 import { DEFAULT_HARDENING, type HttpHardening, registerHardening } from './hardening/index.ts';
 import { tlsServerOptions } from './hardening/tls.ts';
+import { MAX_FORM_FIELDS } from './multipart.ts';
 import { registerAuditRoutes } from './routes/audit.routes.ts';
 import { registerEnrolledFaceRoutes } from './routes/enrolled-faces.routes.ts';
 import { registerEventRoutes } from './routes/events.routes.ts';
@@ -46,8 +48,14 @@ export interface HttpDeps {
   metrics: Metrics;
   logger: PinoLogger;
   maxUploadBytes: number;
+  /** Files in one multipart request (MAX_UPLOAD_FILES). */
+  maxUploadFiles: number;
+  /** DATA_DIR: uploads are staged under it, and /readyz checks that it can be read. */
+  dataDir: string;
   /** False while starting or shutting down: /readyz answers 503. */
   isReady: () => boolean;
+  /** /readyz's file-system check (null: fine, else why not); absent: a bounded listing of `dataDir`. */
+  fsReady?: () => Promise<string | null>;
   /** Security headers, CORS, rate limits, TLS (issue 7); absent: DEFAULT_HARDENING. */
   hardening?: HttpHardening;
   /** Authentication and authorization of every route not declared public (issue 7; ADR 0005). */
@@ -65,6 +73,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   const hardening = deps.hardening ?? DEFAULT_HARDENING;
   // With TLS the server is an HTTP/2 one (HTTP/1.1 too, by ALPN); routes see the same request API, so
   // the instance keeps the plain-HTTP type (Fastify's types pick the server type from the literal options).
+  const fsReady = deps.fsReady ?? fileSystemProbe(deps.dataDir);
   const app = Fastify({
     ...(tlsServerOptions(hardening.tls) as object),
     trustProxy: hardening.trustProxy,
@@ -88,7 +97,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   await registerHardening(app, hardening, deps.logger);
 
   await app.register(fastifyMultipart, {
-    limits: { fileSize: deps.maxUploadBytes, files: 1000, fields: 50, fieldSize: 64 * 1024 },
+    limits: {
+      fileSize: deps.maxUploadBytes,
+      files: deps.maxUploadFiles,
+      fields: MAX_FORM_FIELDS,
+      fieldSize: 64 * 1024,
+    },
   });
   await app.register(fastifySwagger, {
     openapi: {
@@ -146,7 +160,11 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     '/readyz',
     {
       config: open,
-      schema: { summary: 'Readiness: store and engine up', tags: ['system'], security: noSecurity },
+      schema: {
+        summary: 'Readiness: store up, and the file system answers within 1.5 s',
+        tags: ['system'],
+        security: noSecurity,
+      },
     },
     async (_r, reply) => {
       if (!deps.isReady()) return sendError(reply, new AppError('unavailable', 'not ready'));
@@ -158,6 +176,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
           new AppError('unavailable', 'the database does not answer', { cause: error }),
         );
       }
+      // Bounded: answers within FS_PROBE_TIMEOUT_MS even when every libuv thread is stuck.
+      const fsProblem = await fsReady();
+      if (fsProblem) return sendError(reply, new AppError('unavailable', fsProblem));
       return { status: 'ready', engine: deps.engine.stats() };
     },
   );

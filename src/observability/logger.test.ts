@@ -1,5 +1,8 @@
 import { Writable } from 'node:stream';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../core/errors.ts';
+import { errorHandler } from '../http/errors.ts';
 import { createLogger } from './logger.ts';
 
 function capture() {
@@ -41,5 +44,43 @@ describe('createLogger redaction', () => {
     expect(text).toContain('application/json');
     expect(text).toContain('alice');
     expect(text.match(/\[redacted\]/g)?.length).toBeGreaterThanOrEqual(11);
+  });
+});
+
+describe('createLogger: one "msg" per line', () => {
+  const msgKeys = (line: string) => line.match(/"msg":/g)?.length ?? 0;
+
+  it('writes the message key once when a rejected request is logged by the error handler', async () => {
+    const { lines, stream } = capture();
+    const app = Fastify({
+      loggerInstance: createLogger('info', 'test', stream),
+      disableRequestLogging: true,
+    });
+    app.setErrorHandler(errorHandler);
+    app.get('/x', async () => {
+      throw new AppError('invalid_input', 'the reason a client sees');
+    });
+    const res = await app.inject({ method: 'GET', url: '/x' });
+    await app.close();
+    expect(res.statusCode).toBe(400);
+    const [line] = lines.filter((l) => l.includes('request rejected'));
+    expect(line, lines.join('')).toBeDefined();
+    expect(msgKeys(line as string), line).toBe(1);
+    // The reason is still there, under a key of its own.
+    expect(JSON.parse(line as string)).toMatchObject({
+      msg: 'request rejected',
+      code: 'invalid_input',
+      reason: 'the reason a client sees',
+    });
+  });
+
+  it('keeps one "msg" even when a caller passes a msg field in the object', () => {
+    const { lines, stream } = capture();
+    const log = createLogger('info', 'test', stream);
+    log.info({ msg: 'from the object', n: 1 }, 'the message');
+    log.child({ component: 'c' }).warn({ msg: 'again' }, 'child message');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(msgKeys(line), line).toBe(1);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ msg: 'the message', n: 1 });
   });
 });

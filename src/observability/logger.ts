@@ -1,4 +1,4 @@
-import { type DestinationStream, type Logger, pino } from 'pino';
+import { type DestinationStream, type LogFn, type Logger, pino } from 'pino';
 
 /**
  * Where secrets could reach a log line: credentials in request and response headers (Fastify logs no
@@ -26,6 +26,32 @@ export const REDACTED_PATHS = [
   '*.secret',
 ];
 
+/**
+ * Pino writes the fields of the logged object and then the message under `msg`, so an object that has a
+ * `msg` field of its own (`log.info({ msg }, 'text')`) made a line with two `msg` keys: most JSON parsers keep
+ * only the last, and log pipelines differ on which. Such a field is moved to `detail`; an object logged
+ * without a message string keeps its `msg` as the message.
+ */
+function oneMessageKey(
+  this: Logger,
+  args: Parameters<LogFn>,
+  method: (this: Logger, ...args: unknown[]) => void,
+): void {
+  const [first, ...rest] = args as unknown[];
+  if (
+    rest.length > 0 &&
+    typeof first === 'object' &&
+    first !== null &&
+    !(first instanceof Error) &&
+    Object.hasOwn(first, 'msg')
+  ) {
+    const { msg, ...others } = first as Record<string, unknown>;
+    method.apply(this, [{ ...others, detail: msg }, ...rest]);
+    return;
+  }
+  method.apply(this, args as unknown[]);
+}
+
 /** JSON logs on stdout (or `destination`); secrets are never passed to a logger, and the usual suspects are redacted. */
 export function createLogger(level: string, role: string, destination?: DestinationStream): Logger {
   return pino(
@@ -34,6 +60,7 @@ export function createLogger(level: string, role: string, destination?: Destinat
       base: { role, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      hooks: { logMethod: oneMessageKey },
     },
     destination,
   );

@@ -18,7 +18,9 @@ export type AuditAction =
   | 'face.assigned'
   | 'photo.deleted'
   | 'retention.purged'
+  | 'retention.purged_average_jobs'
   | 'average.downloaded'
+  | 'average.deleted'
   | (string & {});
 
 export const AUDIT_ACTION = /^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/;

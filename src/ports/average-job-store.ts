@@ -95,6 +95,14 @@ export interface AverageJobStore {
   partials(jobId: string): Promise<{ index: number; partial: ChunkPartial }[]>;
   /** `running` → `done` with the result; false when another process finished it first. */
   finishJob(jobId: string, result: AverageResult & { stats: AverageStats }, now: number): Promise<boolean>;
+  /**
+   * Deletes a finished job (done, failed, cancelled) with its chunks, and returns the blobs its chunks
+   * listed that nothing else still lists (no photo row, no other job's chunk): the caller deletes those
+   * once this returns. Null when there is no such finished job.
+   */
+  deleteFinishedJob(jobId: string): Promise<{ job: AverageJobRecord; freeBlobs: string[] } | null>;
+  /** Ids of finished jobs that ended before `finishedBefore`, oldest first (retention). */
+  finishedJobsBefore(finishedBefore: number, limit: number): Promise<string[]>;
   /** Ends a job that is not finished yet as `failed` or `cancelled`. */
   endJob(
     jobId: string,

@@ -1,12 +1,14 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { resumeUnfinishedAverageJobs } from '../app/average/average-coordinator.ts';
 import { createPipelineJobHandler } from '../app/job-handler.ts';
 import { redeemOnce } from '../app/redeem.ts';
-import { purgeExpiredPhotos } from '../app/retention.ts';
+import { purgeExpiredAverageJobs, purgeExpiredPhotos } from '../app/retention.ts';
 import { QueueWorker } from '../app/worker.ts';
 import { HeartbeatWriter, workerSample } from '../app/worker-heartbeat.ts';
 import type { AllConfig } from '../config/roles.config.ts';
+import { fileSystemProbe } from '../observability/fs-probe.ts';
 import type { HealthServer } from '../observability/health-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -95,6 +97,15 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     redeemOnce({ store, clock, log: logger, staleMs: config.REDEEM_STALE_MS })
       .then((ids) => (ids.length > 0 ? relay.drain() : 0))
       .then(() => purgeExpiredPhotos({ ...infra, log: logger, retentionDays: config.RETENTION_DAYS }))
+      .then(() =>
+        purgeExpiredAverageJobs({
+          ...infra,
+          averages: averageStore.averages,
+          uploadDir: join(config.DATA_DIR, 'imports'),
+          log: logger,
+          retentionDays: config.RETENTION_DAYS,
+        }),
+      )
       .catch((error) => logger.error({ err: String(error) }, 'redeemer pass failed'));
   let redeemTimer: NodeJS.Timeout | undefined;
   let health: HealthServer | null = null;
@@ -132,7 +143,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     health = await startMetricsPort(
       config,
       metrics,
-      storeReadiness(() => ready, store),
+      storeReadiness(() => ready, store, fileSystemProbe(config.DATA_DIR)),
     );
     ready = true;
     logger.info(

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../config/roles.config.ts';
+import { fileSystemProbe } from '../observability/fs-probe.ts';
 import type { HealthServer } from '../observability/health-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -83,7 +84,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     health = await startMetricsPort(
       config,
       metrics,
-      storeReadiness(() => ready, store),
+      storeReadiness(() => ready, store, fileSystemProbe(config.DATA_DIR)),
     );
     ready = true;
     logger.info(

@@ -71,6 +71,7 @@ export interface HttpApiParts {
   config: {
     DATA_DIR: string;
     MAX_UPLOAD_BYTES: number;
+    MAX_UPLOAD_FILES: number;
     IMPORT_ROOTS: string[];
     MATCH_THRESHOLD?: number;
   } & HardeningConfig &
@@ -132,6 +133,8 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
     metrics: parts.metrics,
     logger,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
+    maxUploadFiles: config.MAX_UPLOAD_FILES,
+    dataDir: config.DATA_DIR,
     isReady: parts.isReady,
     hardening: httpHardening(config),
     auth,

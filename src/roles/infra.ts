@@ -9,6 +9,7 @@ import type { Database } from '../adapters/sqlite/schema.ts';
 import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
 import { SqlUserStore } from '../adapters/sqlite/user-store.sql.ts';
 import { SqlWorkerHeartbeats } from '../adapters/sqlite/worker-heartbeats.sql.ts';
+import { ensurePrivateDirSync } from '../core/private-files.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
@@ -68,6 +69,8 @@ export async function openInfra(
   clock: Clock = systemClock,
   eventCapacity = 2000,
 ): Promise<Infra> {
+  // DATA_DIR holds photos and embeddings: the service user's only (0700).
+  ensurePrivateDirSync(config.DATA_DIR);
   const blobs = new FsBlobStore(join(config.DATA_DIR, 'blobs'));
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {

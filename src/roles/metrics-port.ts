@@ -1,15 +1,19 @@
 import { type HealthServer, startHealthServer } from '../observability/health-server.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
-/** The /readyz of every role: ready by its own account, and its database answers. */
+/**
+ * The /readyz of every role: ready by its own account, its database answers, and (given `fsReady`, see
+ * fileSystemProbe) the file system answers in time.
+ */
 export function storeReadiness(
   isReady: () => boolean,
   store: { galleryVersion(): Promise<unknown> },
+  fsReady?: () => Promise<string | null>,
 ): () => Promise<string | null> {
   return async () => {
     if (!isReady()) return 'not ready';
     await store.galleryVersion();
-    return null;
+    return (await fsReady?.()) ?? null;
   };
 }
 

@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import { OutboxRelay } from '../app/outbox-relay.ts';
 import { redeemOnce } from '../app/redeem.ts';
-import { purgeExpiredPhotos } from '../app/retention.ts';
+import { purgeExpiredAverageJobs, purgeExpiredPhotos } from '../app/retention.ts';
 import type { RedeemerConfig } from '../config/roles.config.ts';
 import { createLogger } from '../observability/logger.ts';
+import { openAverageStore } from './average-store.ts';
 import { openEmbedded } from './embedded.ts';
 
 /**
@@ -16,6 +18,10 @@ export async function runRedeemer(
 ) {
   const logger = createLogger(config.LOG_LEVEL, 'redeemer');
   const infra = await openEmbedded(config);
+  const averageStore = await openAverageStore(config).catch(async (error: unknown) => {
+    await infra.close();
+    throw error;
+  });
   const relay = new OutboxRelay(infra.store, infra.queue, logger);
   const pass = async () => {
     const ids = await redeemOnce({
@@ -27,6 +33,13 @@ export async function runRedeemer(
     });
     await relay.drain();
     await purgeExpiredPhotos({ ...infra, log: logger, retentionDays: config.RETENTION_DAYS });
+    await purgeExpiredAverageJobs({
+      ...infra,
+      averages: averageStore.averages,
+      uploadDir: join(config.DATA_DIR, 'imports'),
+      log: logger,
+      retentionDays: config.RETENTION_DAYS,
+    });
     return ids.length;
   };
   let total = 0;
@@ -46,6 +59,7 @@ export async function runRedeemer(
       }
     }
   } finally {
+    await averageStore.close();
     await infra.close();
   }
   return total;

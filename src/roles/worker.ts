@@ -5,6 +5,7 @@ import { OutboxRelay } from '../app/outbox-relay.ts';
 import { QueueWorker } from '../app/worker.ts';
 import { HeartbeatWriter, workerSample } from '../app/worker-heartbeat.ts';
 import type { WorkerConfig } from '../config/roles.config.ts';
+import { fileSystemProbe } from '../observability/fs-probe.ts';
 import { type HealthServer, startHealthServer } from '../observability/health-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -91,7 +92,7 @@ export async function startWorker(
         port: config.METRICS_PORT,
         host: config.METRICS_HOST,
         registry: metrics.registry,
-        readiness: storeReadiness(() => ready, store),
+        readiness: storeReadiness(() => ready, store, fileSystemProbe(config.DATA_DIR)),
       });
   } catch (error) {
     if (!options.keepEngine) await engine.close();

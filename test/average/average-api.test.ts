@@ -148,16 +148,17 @@ describeWithFaces('average jobs over the API', () => {
     expect(job.result?.normalizedMean).toEqual(byFolder?.result?.normalizedMean);
   });
 
-  it('DELETE cancels a running job; result.json of an unfinished job is 409; unknown ids are 404', async () => {
+  it('cancel stops a running job; result.json of an unfinished job is 409; unknown ids are 404', async () => {
     const res = await postPath({ path: 'set', chunkSize: 1 });
     const created = (await res.json()) as JobView;
-    const cancelled = await authedFetch(url(`/api/jobs/${created.id}`), { method: 'DELETE' });
+    const cancelled = await authedFetch(url(`/api/jobs/${created.id}/cancel`), { method: 'POST' });
     expect(cancelled.status).toBe(200);
     expect(((await cancelled.json()) as JobView).state).toBe('cancelled');
     expect((await authedFetch(url(`/api/jobs/${created.id}/result.json`))).status).toBe(409);
     await new Promise((r) => setTimeout(r, 1000));
     expect((await getJob(created.id)).state).toBe('cancelled');
     expect((await authedFetch(url('/api/jobs/avg_nope'))).status).toBe(404);
+    expect((await authedFetch(url('/api/jobs/avg_nope/cancel'), { method: 'POST' })).status).toBe(404);
     expect((await authedFetch(url('/api/jobs/avg_nope'), { method: 'DELETE' })).status).toBe(404);
   });
 });

@@ -292,7 +292,7 @@ export const api = {
   system: (): Promise<SystemStats> => request('/api/system'),
   listJobs: (): Promise<{ jobs: BatchJob[] }> => request('/api/jobs?limit=10'),
   cancelJob: (id: string): Promise<BatchJob> =>
-    request(`/api/jobs/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    request(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
 
   /** Whether the server runs without sign-in, and whether the first admin is still to be created. */
   authConfig: (): Promise<AuthConfig> => request('/api/auth/config'),

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { closeSync, fchmodSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../core/errors.ts';
+import { ensurePrivateDir, ensurePrivateDirSync, PRIVATE_FILE_MODE } from '../../core/private-files.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -36,17 +37,44 @@ export class FsBlobStore implements BlobStore {
     const dir = join(this.root, sha256.slice(0, 2), sha256.slice(2, 4));
     // Writing the same bytes again and renaming over the old file is harmless, and cheaper than asking first.
     const temp = join(dir, `.${sha256}.${randomBytes(6).toString('hex')}.tmp`);
+    // Private (0600 in 0700 folders), set with chmod so that the umask cannot widen it.
     if (bytes.byteLength < this.syncBelowBytes) {
-      if (!this.made.has(dir)) mkdirSync(dir, { recursive: true });
-      writeFileSync(temp, bytes, { flag: 'wx' });
+      if (!this.made.has(dir)) this.makeDirsSync(sha256);
+      const fd = openSync(temp, 'wx', PRIVATE_FILE_MODE);
+      try {
+        fchmodSync(fd, PRIVATE_FILE_MODE);
+        writeFileSync(fd, bytes);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(temp, path);
     } else {
-      if (!this.made.has(dir)) await mkdir(dir, { recursive: true });
-      await writeFile(temp, bytes, { flag: 'wx' });
+      if (!this.made.has(dir)) await this.makeDirs(sha256);
+      const handle = await open(temp, 'wx', PRIVATE_FILE_MODE);
+      try {
+        await handle.chmod(PRIVATE_FILE_MODE);
+        await handle.writeFile(bytes);
+      } finally {
+        await handle.close();
+      }
       await rename(temp, path);
     }
     this.made.add(dir);
     return { sha256, size: bytes.byteLength };
+  }
+
+  /** The root, `<ab>` and `<ab>/<cd>` folders of a blob, each 0700. */
+  private dirsOf(sha256: string): string[] {
+    const ab = join(this.root, sha256.slice(0, 2));
+    return [this.root, ab, join(ab, sha256.slice(2, 4))];
+  }
+
+  private makeDirsSync(sha256: string): void {
+    for (const dir of this.dirsOf(sha256)) ensurePrivateDirSync(dir);
+  }
+
+  private async makeDirs(sha256: string): Promise<void> {
+    for (const dir of this.dirsOf(sha256)) await ensurePrivateDir(dir);
   }
 
   async get(sha256: string): Promise<Uint8Array> {

@@ -365,4 +365,87 @@ export class SqlAverageJobStore implements AverageJobStore {
     );
     return updated.numUpdatedRows > 0n;
   }
+
+  async deleteFinishedJob(jobId: string): Promise<{ job: AverageJobRecord; freeBlobs: string[] } | null> {
+    const job = await this.getJob(jobId);
+    if (!job || UNFINISHED.includes(job.state)) return null;
+    const listed = new Set<string>();
+    const chunks = await this.run(() =>
+      this.db.selectFrom('average_chunks').select('entries').where('job_id', '=', jobId).execute(),
+    );
+    for (const chunk of chunks)
+      for (const entry of JSON.parse(chunk.entries) as ChunkEntry[])
+        if ('sha256' in entry) listed.add(entry.sha256);
+    // Single statements (see retryBusy): the chunks, then the job, and only while it is still finished.
+    await this.run(() => this.db.deleteFrom('average_chunks').where('job_id', '=', jobId).execute());
+    const deleted = await this.run(() =>
+      this.db
+        .deleteFrom('average_jobs')
+        .where('id', '=', jobId)
+        .where('state', 'not in', UNFINISHED)
+        .executeTakeFirst(),
+    );
+    if (deleted.numDeletedRows === 0n) return null;
+    return { job, freeBlobs: await this.unreferenced(listed) };
+  }
+
+  /** Of `candidates`, the blobs that no photo row and no chunk row (of any job) names. */
+  private async unreferenced(candidates: Set<string>): Promise<string[]> {
+    const free = new Set(candidates);
+    const all = [...free];
+    // biome-ignore lint/suspicious/noExplicitAny: the images table is the image store's, on the same database
+    const db = this.db as unknown as Kysely<any>;
+    for (let i = 0; i < all.length; i += 500) {
+      const rows = await this.run(() =>
+        db
+          .selectFrom('images')
+          .select('sha256')
+          .where('sha256', 'in', all.slice(i, i + 500))
+          .execute(),
+      );
+      for (const row of rows) free.delete(row.sha256 as string);
+    }
+    // Chunk entries are JSON: read through the remaining chunks once, page by page, rather than match each blob.
+    let after: { job: string; index: number } | null = null;
+    while (free.size > 0) {
+      const cursor: { job: string; index: number } | null = after;
+      const page = await this.run(() => {
+        let q = this.db
+          .selectFrom('average_chunks')
+          .select(['job_id', 'chunk_index', 'entries'])
+          .orderBy('job_id')
+          .orderBy('chunk_index')
+          .limit(500);
+        if (cursor)
+          q = q.where((eb) =>
+            eb.or([
+              eb('job_id', '>', cursor.job),
+              eb.and([eb('job_id', '=', cursor.job), eb('chunk_index', '>', cursor.index)]),
+            ]),
+          );
+        return q.execute();
+      });
+      for (const chunk of page)
+        for (const entry of JSON.parse(chunk.entries) as ChunkEntry[])
+          if ('sha256' in entry) free.delete(entry.sha256);
+      const last = page.at(-1);
+      if (!last || page.length < 500) break;
+      after = { job: last.job_id, index: Number(last.chunk_index) };
+    }
+    return [...free];
+  }
+
+  async finishedJobsBefore(finishedBefore: number, limit: number): Promise<string[]> {
+    const rows = await this.run(() =>
+      this.db
+        .selectFrom('average_jobs')
+        .select('id')
+        .where('state', 'not in', UNFINISHED)
+        .where('finished_at', '<', finishedBefore)
+        .orderBy('finished_at')
+        .limit(limit)
+        .execute(),
+    );
+    return rows.map((r) => r.id);
+  }
 }

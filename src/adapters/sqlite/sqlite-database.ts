@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -11,6 +10,11 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import { AppError } from '../../core/errors.ts';
+import {
+  ensurePrivateDirSync,
+  ensurePrivateFileSync,
+  makePrivateIfExistsSync,
+} from '../../core/private-files.ts';
 import { migrateOrClose, SQLITE_TYPES } from './migrations.ts';
 import type { Database } from './schema.ts';
 
@@ -62,14 +66,26 @@ export interface SqliteHandle {
   close(): Promise<void>;
 }
 
-/** Opens (creating when needed) the SQLite file in WAL mode and migrates it to the latest schema. */
+/**
+ * Opens (creating when needed) the SQLite file in WAL mode and migrates it to the latest schema.
+ * Faces' embeddings live in it, so the file, its -wal and -shm and any folder created for it are the
+ * service user's only (0600/0700, whatever the umask), and deleted rows are overwritten with zeros
+ * (secure_delete) instead of lingering in free pages after a person is forgotten.
+ */
 export async function openSqlite(path: string, options: { migrate?: boolean } = {}): Promise<SqliteHandle> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const onDisk = path !== ':memory:' && path !== '';
+  if (onDisk) {
+    ensurePrivateDirSync(dirname(path), false);
+    ensurePrivateFileSync(path);
+  }
   const raw = new BetterSqlite3(path);
+  raw.pragma('secure_delete = ON');
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 10000');
   raw.pragma('foreign_keys = ON');
+  // SQLite gives the -wal and -shm files the database file's mode; set again in case they predate it.
+  if (onDisk) for (const suffix of ['-wal', '-shm']) makePrivateIfExistsSync(`${path}${suffix}`);
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(raw) }),
   });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -6,7 +7,7 @@ import { retryImage } from '../../app/retry-image.ts';
 import { AppError } from '../../core/errors.ts';
 import { IMAGE_STATUSES } from '../../core/image-status.ts';
 import { sendJpeg, storedFaceThumbnail } from '../face-thumbnail.ts';
-import { uploadedFiles } from '../multipart.ts';
+import { stageUploadedFiles } from '../multipart.ts';
 import {
   errorSchema,
   idParams,
@@ -45,26 +46,23 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
     async (request, reply) => {
       let result: IngestResult = { images: [], rejected: [] };
       if (request.isMultipart()) {
-        let files = 0;
-        for await (const upload of uploadedFiles(request, deps.maxUploadBytes)) {
-          files++;
-          const one = await ingestMany(
-            deps.ingest,
-            [
-              {
-                file: upload.file,
-                load: async () => {
-                  if (upload.error) throw upload.error;
-                  return upload.bytes as Uint8Array;
-                },
-              },
-            ],
-            request.id,
-          );
-          result.images.push(...one.images);
-          result.rejected.push(...one.rejected);
+        // Every file is read (staged) before the first is stored: a request refused for a limit stores nothing.
+        const upload = await stageUploadedFiles(request, join(deps.dataDir, 'staging'), deps);
+        try {
+          if (upload.files.length === 0)
+            throw new AppError('invalid_input', 'the request holds no file part');
+          for (const staged of upload.files) {
+            const one = await ingestMany(
+              deps.ingest,
+              [{ file: staged.file, load: () => upload.read(staged) }],
+              request.id,
+            );
+            result.images.push(...one.images);
+            result.rejected.push(...one.rejected);
+          }
+        } finally {
+          await upload.discard();
         }
-        if (files === 0) throw new AppError('invalid_input', 'the request holds no file part');
       } else {
         const parsed = pathBody.safeParse(request.body);
         if (!parsed.success)

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -13,9 +13,11 @@ import {
   DEFAULT_CHUNK_SIZE,
   prepareAverageJob,
 } from '../../app/average/average-coordinator.ts';
+import { deleteAverageJob } from '../../app/average/average-delete.ts';
 import { averageJobView, averageResultDocument } from '../../app/average/average-document.ts';
 import { type ImportRoots, resolveImportPath } from '../../app/import-path.ts';
 import { AppError } from '../../core/errors.ts';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../core/private-files.ts';
 import { type AuditLog, auditActorOf } from '../../ports/audit-log.ts';
 import type { AverageJobOptions } from '../../ports/average-job-store.ts';
 import { principalOf } from '../auth/request-principal.ts';
@@ -76,9 +78,10 @@ async function saveUploadedArchive(request: FastifyRequest, uploadDir: string, m
     part.file.resume();
     throw new AppError('invalid_input', 'upload a .zip, .tar, .tar.gz or .tgz archive');
   }
-  await mkdir(uploadDir, { recursive: true });
+  await ensurePrivateDir(uploadDir);
   const target = path.join(uploadDir, `${Date.now()}-${randomBytes(6).toString('hex')}${ext}`);
-  await pipeline(part.file, createWriteStream(target, { flags: 'wx' }));
+  await pipeline(part.file, createWriteStream(target, { flags: 'wx', mode: PRIVATE_FILE_MODE }));
+  await chmod(target, PRIVATE_FILE_MODE);
   if (part.file.truncated) {
     await rm(target, { force: true });
     throw new AppError(
@@ -89,7 +92,10 @@ async function saveUploadedArchive(request: FastifyRequest, uploadDir: string, m
   return { path: target, label: name };
 }
 
-/** Batch jobs: POST /api/jobs/average, GET /api/jobs, GET /api/jobs/:id(/result.json), DELETE /api/jobs/:id. */
+/**
+ * Batch jobs: POST /api/jobs/average, GET /api/jobs, GET /api/jobs/:id(/result.json),
+ * POST /api/jobs/:id/cancel, DELETE /api/jobs/:id.
+ */
 export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const averages = () => {
@@ -206,8 +212,8 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
     },
   );
 
-  r.delete(
-    '/api/jobs/:id',
+  r.post(
+    '/api/jobs/:id/cancel',
     {
       schema: {
         summary: 'Cancel a job (its remaining chunks are dropped); a finished job is left as it is',
@@ -220,6 +226,30 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
       const a = averages();
       const job = await cancelAverageJob(a, request.params.id);
       return averageJobView(job, a.clock.now());
+    },
+  );
+
+  r.delete(
+    '/api/jobs/:id',
+    {
+      schema: {
+        summary:
+          'Delete a finished job with its uploaded archive and the data set photos nothing else uses (409 while it runs: cancel it first)',
+        tags: ['jobs'],
+        params: idParams,
+        response: { 204: z.null(), 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const a = averages();
+      const deleted = await deleteAverageJob(a, request.params.id);
+      await deps.audit.record({
+        actor: auditActorOf(principalOf(request)),
+        action: 'average.deleted',
+        target: { type: 'average_job', id: deleted.id },
+        details: { blobs: deleted.blobs, archive: deleted.archive },
+      });
+      return reply.status(204).send(null);
     },
   );
 }
