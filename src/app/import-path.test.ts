@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ describe('import paths', () => {
   let roots: ImportRoots;
 
   beforeAll(async () => {
-    const base = mkdtempSync(join(tmpdir(), 'faceflow-import-'));
+    const base = realpathSync(mkdtempSync(join(tmpdir(), 'faceflow-import-')));
     root = join(base, 'root');
     outside = join(base, 'outside');
     mkdirSync(join(root, 'a', 'b'), { recursive: true });
@@ -61,5 +62,47 @@ describe('import paths', () => {
       [join(real, 'a', 'evil.jpg'), 'forbidden_path'],
     ]);
     await expect(listImportFiles(real, roots, 1)).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('gives one reason for a link out of the roots, whether its target exists or not', async () => {
+    symlinkSync(join(outside, 'secret.jpg'), join(root, 'out-existing.jpg'));
+    symlinkSync(join(outside, 'missing.jpg'), join(root, 'out-missing.jpg'));
+    const refusal = (path: string) =>
+      resolveImportPath(path, roots).then(
+        () => null,
+        (error: AppError) => [error.code, error.message],
+      );
+    const existing = await refusal('out-existing.jpg');
+    expect(existing?.[0]).toBe('forbidden_path');
+    expect(await refusal('out-missing.jpg')).toEqual(existing);
+  });
+
+  it('refuses a FIFO or a device before opening it, as the path and inside a folder', async () => {
+    const specials = join(root, 'specials');
+    mkdirSync(specials);
+    writeFileSync(join(specials, 'a.jpg'), 'x');
+    execFileSync('mkfifo', [join(specials, 'b.jpg')]);
+    symlinkSync('/dev/zero', join(specials, 'c.jpg'));
+    const real = await resolveImportPath('specials/b.jpg', roots);
+    await expect(listImportFiles(real, roots, 100)).rejects.toMatchObject({ code: 'invalid_image' });
+    await expect(resolveImportPath('specials/c.jpg', roots)).rejects.toMatchObject({
+      code: 'forbidden_path',
+    });
+    const entries = await listImportFiles(specials, roots, 100);
+    expect(entries.map((e) => [e.path, 'error' in e ? e.error.code : 'file'])).toEqual([
+      [join(specials, 'a.jpg'), 'file'],
+      [join(specials, 'b.jpg'), 'invalid_image'],
+      [join(specials, 'c.jpg'), 'forbidden_path'],
+    ]);
+  });
+
+  it('lists each real file once through link loops', { timeout: 5000 }, async () => {
+    const loop = join(root, 'loop');
+    mkdirSync(loop);
+    writeFileSync(join(loop, 'a.jpg'), 'x');
+    symlinkSync('.', join(loop, 'l1'));
+    symlinkSync('.', join(loop, 'l2'));
+    symlinkSync('a.jpg', join(loop, 'same.jpg'));
+    expect(await listImportFiles(loop, roots, 100)).toEqual([{ path: join(loop, 'a.jpg') }]);
   });
 });

@@ -1,37 +1,23 @@
-import type { Dirent } from 'node:fs';
-import { readdir, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import { AppError } from '../core/errors.ts';
+import {
+  confinePath,
+  type ImportRoots,
+  isWithin,
+  missingInsideRoots,
+  NOT_REGULAR,
+  OUTSIDE_ROOTS,
+} from './confine-path.ts';
+import { walkFolder } from './file-entry.ts';
 
-function within(child: string, root: string): boolean {
-  const rel = relative(root, child);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
-}
-
-export interface ImportRoots {
-  /** The configured roots as given (absolute). */
-  configured: string[];
-  /** Their real paths (symlinks resolved). */
-  real: string[];
-}
-
-export async function resolveImportRoots(roots: string[]): Promise<ImportRoots> {
-  const configured = roots.map((r) => resolve(r));
-  const real: string[] = [];
-  for (const root of configured) {
-    try {
-      real.push(await realpath(root));
-    } catch {
-      // a root that does not exist (yet) admits nothing
-    }
-  }
-  return { configured, real };
-}
+export { type ImportRoots, resolveImportRoots } from './confine-path.ts';
 
 /**
  * Resolves a client-supplied path to a real path inside one of the import roots, or throws:
- * `forbidden_path` for `..`, paths outside every root, and symlinks that leave the roots
- * (decided before anything is opened); `not_found` for a missing path inside a root.
+ * `forbidden_path` for `..`, paths outside every root, and symlinks that leave the roots or lead
+ * nowhere (decided before anything is opened, with one reason whether the outside target exists or
+ * not); `not_found` for a path missing inside a root.
  */
 export async function resolveImportPath(input: string, roots: ImportRoots): Promise<string> {
   if (roots.configured.length === 0)
@@ -41,81 +27,42 @@ export async function resolveImportPath(input: string, roots: ImportRoots): Prom
   if (input.split(/[\\/]+/).includes('..'))
     throw new AppError('forbidden_path', 'path must not contain `..` segments');
   const absolute = isAbsolute(input) ? resolve(input) : resolve(roots.configured[0] as string, input);
-  const lexicallyInside = [...roots.configured, ...roots.real].some((root) => within(absolute, root));
+  const lexicallyInside = [...roots.configured, ...roots.real].some((root) => isWithin(absolute, root));
   if (!lexicallyInside) throw new AppError('forbidden_path', 'path is outside the configured IMPORT_ROOTS');
-  let real: string;
-  try {
-    real = await realpath(absolute);
-  } catch (error) {
-    throw new AppError('not_found', 'no such file or folder under IMPORT_ROOTS', { cause: error });
-  }
-  assertInsideRealRoots(real, roots);
-  return real;
-}
-
-function assertInsideRealRoots(real: string, roots: ImportRoots): void {
-  if (!roots.real.some((root) => within(real, root)))
-    throw new AppError('forbidden_path', 'path leads outside IMPORT_ROOTS (through a symbolic link)');
+  const real = await confinePath(absolute, roots);
+  if (real !== null) return real;
+  if (await missingInsideRoots(absolute, roots))
+    throw new AppError('not_found', 'no such file or folder under IMPORT_ROOTS');
+  throw new AppError('forbidden_path', `path is ${OUTSIDE_ROOTS}`);
 }
 
 export type ImportEntry = { path: string } | { path: string; error: AppError };
 
 /**
- * Lists the files under a real path (the file itself, or a folder recursively, in name order).
- * Symlinks are followed only when their target stays inside the roots; others are listed as
- * `forbidden_path` errors without being opened.
+ * Lists the files under a real path (the file itself, or a folder recursively, in name order, each
+ * real file once). Symlinks are followed only when their target stays inside the roots; others are
+ * listed as `forbidden_path` errors, and FIFOs, sockets and devices as `invalid_image`, without
+ * being opened. A path that is neither a regular file nor a folder is refused outright.
  */
 export async function listImportFiles(
   real: string,
   roots: ImportRoots,
   maxFiles: number,
 ): Promise<ImportEntry[]> {
+  const info = await stat(real);
+  if (info.isFile()) return [{ path: real }];
+  if (!info.isDirectory()) throw new AppError('invalid_image', `${NOT_REGULAR} or folder`);
   const out: ImportEntry[] = [];
-  const visited = new Set<string>();
-  async function walk(dir: string): Promise<void> {
-    if (visited.has(dir)) return;
-    visited.add(dir);
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') {
-        out.push({ path: dir });
-        return;
-      }
-      throw error;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      if (out.length >= maxFiles)
-        throw new AppError(
-          'invalid_input',
-          `the folder holds more than ${maxFiles} files; import sub-folders one by one`,
-        );
-      const path = join(dir, entry.name);
-      if (entry.isSymbolicLink()) {
-        let target: string;
-        try {
-          target = await realpath(path);
-          assertInsideRealRoots(target, roots);
-        } catch (error) {
-          out.push({
-            path,
-            error:
-              error instanceof AppError
-                ? error
-                : new AppError('not_found', 'broken symbolic link', { cause: error }),
-          });
-          continue;
-        }
-        await walk(target);
-      } else if (entry.isDirectory()) {
-        await walk(path);
-      } else if (entry.isFile()) {
-        out.push({ path });
-      }
-    }
+  for await (const entry of walkFolder(real, roots)) {
+    if (out.length >= maxFiles)
+      throw new AppError(
+        'invalid_input',
+        `the folder holds more than ${maxFiles} files; import sub-folders one by one`,
+      );
+    if ('real' in entry) out.push({ path: entry.real });
+    else if (entry.refused === 'outside_or_missing')
+      out.push({ path: entry.path, error: new AppError('forbidden_path', OUTSIDE_ROOTS) });
+    else out.push({ path: entry.path, error: new AppError('invalid_image', NOT_REGULAR) });
   }
-  await walk(real);
   return out;
 }

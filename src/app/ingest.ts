@@ -1,4 +1,3 @@
-import { open } from 'node:fs/promises';
 import { AppError, type ErrorInfo, toErrorInfo } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { ImageStatus } from '../core/image-status.ts';
@@ -8,6 +7,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { ImageCodec } from '../ports/image-decoder.ts';
 import type { ImageStore } from '../ports/image-store.ts';
+import { readRegularFile } from './confine-path.ts';
 import { type ImportRoots, listImportFiles, resolveImportPath } from './import-path.ts';
 
 export interface IngestDeps {
@@ -106,15 +106,9 @@ export async function ingestMany(
   return result;
 }
 
-async function readLimited(path: string, maxBytes: number): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const { size } = await handle.stat();
-    checkUploadSize(size, maxBytes);
-    return new Uint8Array(await handle.readFile());
-  } finally {
-    await handle.close();
-  }
+/** Reads an imported file: a regular file only (never blocks on a FIFO or device), within the size limit. */
+function readLimited(path: string, maxBytes: number): Promise<Uint8Array> {
+  return readRegularFile(path, (size) => checkUploadSize(size, maxBytes));
 }
 
 /**

@@ -1,6 +1,6 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { entryKind } from '../app/file-entry.ts';
+import { realpath, stat } from 'node:fs/promises';
+import { readRegularFile } from '../app/confine-path.ts';
+import { walkFolder } from '../app/file-entry.ts';
 import { AppError } from '../core/errors.ts';
 import { isImagePath } from '../core/image-path.ts';
 
@@ -14,35 +14,31 @@ async function statOrThrow(target: string) {
   }
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    const kind = await entryKind(entry, full);
-    if (kind === 'dir') await walk(full, out);
-    else if (kind === 'file' && isImagePath(entry.name)) out.push(full);
-  }
-}
-
 /**
  * Expands a path into photo files: a file is taken as it is (whatever its extension, so that a
- * non-image gets a clear decoding error), a folder is searched recursively for image extensions.
+ * non-image gets a clear decoding error), a folder is searched recursively for image extensions
+ * (each real file once, link loops harmless; FIFOs, sockets and devices in it are passed over).
+ * A path that is neither a regular file nor a folder is refused before anything opens it.
  */
 export async function listImages(target: string): Promise<string[]> {
   const info = await statOrThrow(target);
   if (info.isFile()) return [target];
-  if (!info.isDirectory()) throw new AppError('invalid_input', `${target} is neither a file nor a folder`);
+  if (!info.isDirectory())
+    throw new AppError('invalid_image', `${target} is not a regular file or a folder (a FIFO or device?)`);
   const out: string[] = [];
-  await walk(target, out);
+  for await (const entry of walkFolder(await realpath(target), null, target))
+    if ('real' in entry && isImagePath(entry.path)) out.push(entry.path);
   if (out.length === 0) throw new AppError('no_images', `no images found in ${target}`);
   return out;
 }
 
+/** Reads a photo (or another input file) named on the command line: a regular file only, never a FIFO or device. */
 export async function readImageFile(file: string): Promise<Uint8Array> {
   try {
-    return await readFile(file);
+    return await readRegularFile(file);
   } catch (error) {
+    if (error instanceof AppError)
+      throw new AppError(error.code, `cannot read ${file}: ${error.message}`, { cause: error });
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a folder' : 'no such file';

@@ -57,6 +57,8 @@ export async function runAverage(
       clock: infra.clock,
       log: logger,
       maxEntryBytes: options.maxEntryBytes,
+      // the data set is a path the CLI's own user named: not confined, still regular files only
+      datasetRoots: null,
     };
     // workers first: the job's clock (photos/s) starts once the engine is up
     if (options.workers > 0) {

@@ -1,9 +1,10 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { SharpImageCodec } from '../adapters/images-sharp/image-codec.sharp.ts';
 import { GalleryCache } from '../app/gallery-cache.ts';
-import { resolveImportRoots } from '../app/import-path.ts';
+import { type ImportRoots, resolveImportRoots } from '../app/import-path.ts';
 import { OutboxRelay } from '../app/outbox-relay.ts';
 import type { HardeningConfig } from '../config/hardening.config.ts';
 import { DEFAULT_MAX_PIXELS } from '../engine/index.ts';
@@ -98,6 +99,19 @@ export interface HttpApi {
   auth: HttpAuth;
 }
 
+/**
+ * Where average jobs' data sets may lie: the import roots (paths a client names) and the folder the
+ * server saves uploaded archives in (created now, so that its real path is known).
+ */
+async function datasetRoots(importRoots: ImportRoots, uploadDir: string): Promise<ImportRoots> {
+  await mkdir(uploadDir, { recursive: true });
+  const uploads = await resolveImportRoots([uploadDir]);
+  return {
+    configured: [...importRoots.configured, ...uploads.configured],
+    real: [...importRoots.real, ...uploads.real],
+  };
+}
+
 /** The HTTP API of `all` and `api`: ingest, people, identify, events, average jobs, web UI. */
 export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
   const { config, infra, events, engine, logger } = parts;
@@ -109,6 +123,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
   const codec = new SharpImageCodec(decodeForCodec, DEFAULT_MAX_PIXELS);
   const nudge = () => relay.nudge();
   const importRoots = await resolveImportRoots(config.IMPORT_ROOTS);
+  const uploadDir = join(config.DATA_DIR, 'imports');
   const averageDeps = parts.averages
     ? {
         averages: parts.averages,
@@ -119,7 +134,8 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
         log: logger.child({ component: 'average' }),
         maxEntryBytes: config.MAX_UPLOAD_BYTES,
         importRoots,
-        uploadDir: join(config.DATA_DIR, 'imports'),
+        uploadDir,
+        datasetRoots: await datasetRoots(importRoots, uploadDir),
       }
     : null;
   const app = await buildHttpServer({

@@ -60,6 +60,7 @@ describe('faceflow average: a worker that dies between two steps of a chunk', ()
       clock: infra.clock,
       log: pino({ level: 'silent' }),
       maxEntryBytes: 1024 * 1024,
+      datasetRoots: null,
     };
     closeAll = async () => {
       await store.close();

@@ -1,4 +1,5 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -69,5 +70,33 @@ describe('faceflow CLI: bad input gives a typed error and a non-zero exit', () =
     const result = await runCli(['compare', 'a.jpg', 'b.jpg', '--tolerance', 'banana']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/--tolerance must be a number/);
+  });
+
+  it('a FIFO or a device is refused at once with a one-line message, never opened for reading', {
+    timeout: 60_000,
+  }, async () => {
+    const fifo = path.join(dir, 'pipe.jpg');
+    execFileSync('mkfifo', [fifo]);
+    await symlink('/dev/zero', path.join(dir, 'zero.jpg'));
+    const fifoList = path.join(dir, 'pipe-list.txt');
+    execFileSync('mkfifo', [fifoList]);
+    const photo = path.join(dir, 'locked.jpg');
+    const runs: Array<[string, string[]]> = [
+      ['detect FIFO', ['detect', fifo, '--cpus', '1']],
+      ['detect /dev/zero', ['detect', path.join(dir, 'zero.jpg'), '--cpus', '1']],
+      ['compare FIFO', ['compare', fifo, photo, '--cpus', '1']],
+      ['compare /dev/zero', ['compare', path.join(dir, 'zero.jpg'), photo, '--cpus', '1']],
+      ['eval --pairs FIFO', ['eval', '--pairs', fifoList, '--root', dir, '--cpus', '1']],
+      ['average FIFO list', ['average', fifoList, '--workers', '0']],
+    ];
+    const results = await Promise.all(
+      runs.map(([, args]) => runCli(args, { env: { DATA_DIR: path.join(dir, 'data') }, timeoutMs: 20_000 })),
+    );
+    for (const [[name], result] of runs.map((run, i) => [run, results[i]] as const)) {
+      expect({ name, code: result?.code }).toEqual({ name, code: expect.any(Number) });
+      expect(result?.code, name).not.toBe(0);
+      const lines = result?.stderr.trim().split('\n') ?? [];
+      expect(lines, name).toEqual([expect.stringMatching(/^faceflow: .*\((invalid_image|invalid_input)\)$/)]);
+    }
   });
 });

@@ -15,6 +15,8 @@ export function runCli(
     cwd?: string;
     env?: NodeJS.ProcessEnv /** Written to stdin, which is then closed. */;
     input?: string;
+    /** Kill the process after this long (its `code` is then null): for a command that might hang. */
+    timeoutMs?: number;
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -22,6 +24,8 @@ export function runCli(
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      timeout: options.timeoutMs,
+      killSignal: 'SIGKILL',
     });
     if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = '';

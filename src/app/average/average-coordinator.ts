@@ -12,6 +12,7 @@ import type { Clock } from '../../ports/clock.ts';
 import type { EventBus } from '../../ports/event-bus.ts';
 import type { JobQueue } from '../../ports/job-queue.ts';
 import type { Logger } from '../../ports/logger.ts';
+import type { ImportRoots } from '../confine-path.ts';
 import { finishIfComplete, publishJobEvent, queueNextChunks } from './average-chunk.ts';
 
 export { AVERAGE_CHUNK_PRIORITY, DEFAULT_WINDOW } from './average-chunk.ts';
@@ -27,6 +28,12 @@ export interface AverageCoordinatorDeps {
   log: Logger;
   /** Entries larger than this are skipped as `too_large`. */
   maxEntryBytes: number;
+  /**
+   * Where a job's data set and everything it leads to must lie (symlinks resolved): the import
+   * roots, plus the folder uploaded archives are saved in. Null only where the data set is named by
+   * the local user (the CLI); see `DatasetOptions.roots`.
+   */
+  datasetRoots: ImportRoots | null;
 }
 
 export const DEFAULT_CHUNK_SIZE = 16;
@@ -91,7 +98,11 @@ export async function prepareAverageJob(
   };
 
   try {
-    for await (const item of readDataset(job.source.path, { maxEntryBytes: deps.maxEntryBytes })) {
+    const reading = readDataset(job.source.path, {
+      maxEntryBytes: deps.maxEntryBytes,
+      roots: deps.datasetRoots,
+    });
+    for await (const item of reading) {
       if (item.kind === 'rejected') {
         rejectedCount++;
         if (rejected.length < MAX_REJECTED_KEPT) rejected.push({ entry: item.entry, reason: item.reason });

@@ -1,18 +1,25 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArchiveEntry, makeTar, makeZip } from '../../../test/support/archives.ts';
 import { AppError } from '../../core/errors.ts';
+import { type ImportRoots, OUTSIDE_ROOTS, resolveImportRoots } from '../confine-path.ts';
 import { type DatasetItem, readDataset, unsafeEntryName } from './dataset-reader.ts';
 
 const jpeg = (n: number) => new Uint8Array([0xff, 0xd8, 0xff, 0xe0, n, n, n, n]);
 const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2]);
 
-async function collect(target: string, maxEntryBytes = 1024): Promise<DatasetItem[]> {
+async function collect(
+  target: string,
+  maxEntryBytes = 1024,
+  roots: ImportRoots | null = null,
+): Promise<DatasetItem[]> {
   const out: DatasetItem[] = [];
-  for await (const item of readDataset(target, { maxEntryBytes })) out.push(item);
+  for await (const item of readDataset(target, { maxEntryBytes, roots })) out.push(item);
   return out;
 }
 
@@ -140,5 +147,150 @@ describe('readDataset', () => {
     expect(unsafeEntryName('a\\..\\b.jpg')).not.toBeNull();
     expect(unsafeEntryName('C:\\x.jpg')).not.toBeNull();
     expect(unsafeEntryName('/x.jpg')).not.toBeNull();
+  });
+});
+
+describe('readDataset confined to the import roots', () => {
+  let base: string;
+  let root: string;
+  let outside: string;
+  let roots: ImportRoots;
+  let secret: Uint8Array;
+  const confined = (target: string) => collect(target, 1_000_000, roots);
+  /** Every entry, with its message for refusals (the words a client would see). */
+  const detail = (items: DatasetItem[]) =>
+    items.map((i) =>
+      i.kind === 'photo' ? `photo ${i.entry}` : `${i.kind} ${i.entry} ${i.reason} ${i.message}`,
+    );
+
+  beforeAll(async () => {
+    base = await realpath(await mkdtemp(path.join(tmpdir(), 'faceflow-confined-')));
+    root = path.join(base, 'root');
+    outside = path.join(base, 'outside');
+    await mkdir(root);
+    await mkdir(outside);
+    // real photos, so that a leak would be a photo in the average
+    secret = new Uint8Array(
+      await sharp({ create: { width: 24, height: 24, channels: 3, background: '#a03030' } })
+        .jpeg()
+        .toBuffer(),
+    );
+    await writeFile(path.join(outside, 'secret-1.jpg'), secret);
+    await writeFile(path.join(outside, 'secret-2.jpg'), secret);
+    roots = await resolveImportRoots([root]);
+  });
+  afterAll(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('does not follow a link in a folder to a folder or photo outside the roots, and says why without a path', async () => {
+    const set = path.join(root, 'linked');
+    await mkdir(set);
+    await writeFile(path.join(set, 'a.jpg'), jpeg(1));
+    await symlink(outside, path.join(set, 'b-out'));
+    await symlink(path.join(outside, 'secret-1.jpg'), path.join(set, 'c-out.jpg'));
+    await symlink(path.join(outside, 'no-such.jpg'), path.join(set, 'd-dangling.jpg'));
+    const items = await confined(set);
+    expect(detail(items)).toEqual([
+      'photo a.jpg',
+      `rejected b-out unsafe_path ${OUTSIDE_ROOTS}`,
+      `rejected c-out.jpg unsafe_path ${OUTSIDE_ROOTS}`,
+      `rejected d-dangling.jpg unsafe_path ${OUTSIDE_ROOTS}`,
+    ]);
+    expect(JSON.stringify(items)).not.toContain(outside);
+    // a data set that is itself a link out of the roots is refused as a whole
+    await symlink(outside, path.join(root, 'all-out'));
+    await expect(confined(path.join(root, 'all-out'))).rejects.toMatchObject({ code: 'forbidden_path' });
+  });
+
+  it('refuses list entries outside the roots with the same reason whether they exist or not', async () => {
+    const list = path.join(root, 'list.txt');
+    await writeFile(path.join(root, 'in.jpg'), jpeg(2));
+    await writeFile(
+      list,
+      [
+        'in.jpg',
+        path.join(outside, 'secret-1.jpg'),
+        path.join(outside, 'missing.jpg'),
+        '../outside/secret-2.jpg',
+        '../outside/missing-2.jpg',
+        'not-here.jpg',
+      ].join('\n'),
+    );
+    const items = await confined(list);
+    expect(items.filter((i) => i.kind === 'photo').map((i) => i.entry)).toEqual(['in.jpg']);
+    const refused = items.slice(1, 5);
+    expect(refused.map((i) => i.kind === 'rejected' && [i.reason, i.message])).toEqual(
+      Array(4).fill(['unsafe_path', OUTSIDE_ROOTS]),
+    );
+    // missing inside the roots may be told as such: it says nothing of the outside
+    expect(detail(items.slice(5))).toEqual(['skip not-here.jpg unreadable no such file']);
+  });
+
+  it('counts each photo once through a `self -> .` link', async () => {
+    const set = path.join(root, 'loop');
+    await mkdir(path.join(set, 'sub'), { recursive: true });
+    await writeFile(path.join(set, 'a.jpg'), jpeg(3));
+    await writeFile(path.join(set, 'sub', 'b.jpg'), jpeg(4));
+    await symlink('.', path.join(set, 'self'));
+    await symlink('..', path.join(set, 'sub', 'up'));
+    expect(brief(await confined(set))).toEqual(['photo a.jpg', `photo ${path.join('sub', 'b.jpg')}`]);
+    // the same without roots (the CLI)
+    expect(brief(await collect(set))).toEqual(['photo a.jpg', `photo ${path.join('sub', 'b.jpg')}`]);
+  });
+
+  it('finishes a folder with two links back to itself', { timeout: 5000 }, async () => {
+    const set = path.join(root, 'twin-loops');
+    await mkdir(set);
+    await writeFile(path.join(set, 'a.jpg'), jpeg(5));
+    await symlink('.', path.join(set, 'l1'));
+    await symlink('.', path.join(set, 'l2'));
+    const other = path.join(root, 'pair');
+    await mkdir(path.join(other, 'x'), { recursive: true });
+    await mkdir(path.join(other, 'y'));
+    await symlink('../y', path.join(other, 'x', 'to-y'));
+    await symlink('../x', path.join(other, 'y', 'to-x'));
+    await writeFile(path.join(other, 'y', 'c.jpg'), jpeg(6));
+    expect(brief(await confined(set))).toEqual(['photo a.jpg']);
+    expect(brief(await collect(set))).toEqual(['photo a.jpg']);
+    expect(brief(await confined(other))).toEqual([`photo ${path.join('x', 'to-y', 'c.jpg')}`]);
+  });
+
+  it('refuses FIFOs and devices without opening them, in folders, lists, and as the data set', {
+    timeout: 5000,
+  }, async () => {
+    const set = path.join(root, 'specials');
+    await mkdir(set);
+    await writeFile(path.join(set, 'a.jpg'), jpeg(7));
+    execFileSync('mkfifo', [path.join(set, 'b-fifo.jpg')]);
+    await symlink('/dev/zero', path.join(set, 'c-zero.jpg'));
+    expect(detail(await confined(set))).toEqual([
+      'photo a.jpg',
+      'rejected b-fifo.jpg not_a_file not a regular file',
+      `rejected c-zero.jpg unsafe_path ${OUTSIDE_ROOTS}`,
+    ]);
+    // without roots (the CLI) the device is still never read
+    expect(brief(await collect(set))).toEqual([
+      'photo a.jpg',
+      'rejected b-fifo.jpg not_a_file',
+      'rejected c-zero.jpg not_a_file',
+    ]);
+    const list = path.join(root, 'specials.txt');
+    await writeFile(list, 'specials/a.jpg\nspecials/b-fifo.jpg\n/dev/zero\n');
+    expect(brief(await confined(list))).toEqual([
+      'photo specials/a.jpg',
+      'rejected specials/b-fifo.jpg not_a_file',
+      'rejected /dev/zero unsafe_path',
+    ]);
+    expect(brief(await collect(list))).toEqual([
+      'photo specials/a.jpg',
+      'rejected specials/b-fifo.jpg not_a_file',
+      'skip /dev/zero not_an_image',
+    ]);
+    for (const name of ['fifo-list.txt', 'fifo-set.zip', 'fifo-set.tar.gz']) {
+      execFileSync('mkfifo', [path.join(root, name)]);
+      await expect(confined(path.join(root, name)), name).rejects.toMatchObject({ code: 'invalid_input' });
+      await expect(collect(path.join(root, name)), name).rejects.toMatchObject({ code: 'invalid_input' });
+    }
   });
 });

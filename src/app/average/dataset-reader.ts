@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { close, createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -10,11 +10,21 @@ import { AppError } from '../../core/errors.ts';
 import { isImagePath } from '../../core/image-path.ts';
 import { sniffMediaType } from '../../core/media-type.ts';
 import type { RejectedEntry } from '../../ports/average-job-store.ts';
-import { entryKind } from '../file-entry.ts';
+import {
+  confinePath,
+  type ImportRoots,
+  missingInsideRoots,
+  NOT_REGULAR,
+  OUTSIDE_ROOTS,
+  openRegularFd,
+  readRegularFile,
+} from '../confine-path.ts';
+import { walkFolder } from '../file-entry.ts';
 
 /**
  * One entry of a data set, read one at a time (only the current entry's bytes are in memory):
- * a photo's bytes, an entry skipped with a reason, or an entry refused outright (zip-slip, links).
+ * a photo's bytes, an entry skipped with a reason, or an entry refused outright (zip-slip, links
+ * leaving the roots, FIFOs and devices).
  */
 export type DatasetItem =
   | { kind: 'photo'; entry: string; bytes: Uint8Array }
@@ -26,10 +36,45 @@ export type DatasetKind = 'folder' | 'tar' | 'tar.gz' | 'zip' | 'list';
 export interface DatasetOptions {
   /** Entries larger than this are skipped as `too_large` without being read into memory. */
   maxEntryBytes: number;
+  /**
+   * Where the data set, its folder entries and its list file's entries must lie (symlinks resolved);
+   * anything else is refused with one reason whether it exists or not. Null or absent: no
+   * confinement (the CLI reads what its own user names), yet still loop-safe and regular files only.
+   */
+  roots?: ImportRoots | null;
 }
 
-/** What a path holds, from its name (archives, list files) or its type (folders). */
-export async function datasetKind(target: string): Promise<DatasetKind> {
+const outside = (entry: string): DatasetItem => ({
+  kind: 'rejected',
+  entry,
+  reason: 'unsafe_path',
+  message: OUTSIDE_ROOTS,
+});
+
+const notRegular = (entry: string): DatasetItem => ({
+  kind: 'rejected',
+  entry,
+  reason: 'not_a_file',
+  message: NOT_REGULAR,
+});
+
+/**
+ * The real path of a data set (symlinks resolved, inside the roots when there are roots), or a
+ * `forbidden_path` / `not_found` error that says nothing of what lies outside the roots.
+ */
+async function resolveTarget(target: string, roots: ImportRoots | null): Promise<string> {
+  const real = roots ? await confinePath(target, roots) : await realpath(target).catch(() => null);
+  if (real !== null) return real;
+  if (roots && !(await missingInsideRoots(target, roots)))
+    throw new AppError('forbidden_path', `the data set is ${OUTSIDE_ROOTS}`);
+  throw new AppError('not_found', `cannot read the data set ${target}: no such file or folder`);
+}
+
+/**
+ * What a path holds, from its name (archives, list files; `name` when the path is a resolved link)
+ * or its type (folders). FIFOs, sockets and devices are refused.
+ */
+export async function datasetKind(target: string, name = target): Promise<DatasetKind> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(target);
@@ -39,14 +84,19 @@ export async function datasetKind(target: string): Promise<DatasetKind> {
     });
   }
   if (info.isDirectory()) return 'folder';
-  const lower = target.toLowerCase();
+  if (!info.isFile())
+    throw new AppError(
+      'invalid_input',
+      `${name}: a data set is a folder or a regular file, not a FIFO, socket or device`,
+    );
+  const lower = name.toLowerCase();
   if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz')) return 'tar.gz';
   if (lower.endsWith('.tar')) return 'tar';
   if (lower.endsWith('.zip')) return 'zip';
   if (lower.endsWith('.txt') || lower.endsWith('.lst') || lower.endsWith('.list')) return 'list';
   throw new AppError(
     'invalid_input',
-    `${target}: a data set is a folder, a .tar, .tar.gz or .zip archive, or a .txt file listing photo paths`,
+    `${name}: a data set is a folder, a .tar, .tar.gz or .zip archive, or a .txt file listing photo paths`,
   );
 }
 
@@ -81,53 +131,65 @@ const tooLarge = (entry: string, size: number, max: number): DatasetItem => ({
   message: `${size} bytes is more than the ${max} allowed`,
 });
 
+/** Reads one photo file (a real path, already confined): a regular file only, within the size limit. */
 async function* readFileEntry(
   file: string,
   entry: string,
   options: DatasetOptions,
 ): AsyncGenerator<DatasetItem> {
-  if (!isImagePath(file)) {
+  if (!isImagePath(entry)) {
     yield notAnImage(entry);
     return;
   }
+  let bytes: Uint8Array;
   try {
-    const info = await stat(file);
-    if (!info.isFile()) {
-      yield { kind: 'skip', entry, reason: 'unreadable', message: 'not a regular file' };
-      return;
-    }
-    if (info.size > options.maxEntryBytes) {
-      yield tooLarge(entry, info.size, options.maxEntryBytes);
-      return;
-    }
-    yield classify(entry, await readFile(file));
+    bytes = await readRegularFile(file, (size) => {
+      if (size > options.maxEntryBytes) throw new TooLarge(size);
+    });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    yield { kind: 'skip', entry, reason: 'unreadable', message: `cannot read: ${code}` };
+    if (error instanceof TooLarge) yield tooLarge(entry, error.size, options.maxEntryBytes);
+    else if (error instanceof AppError) yield notRegular(entry);
+    else {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      yield { kind: 'skip', entry, reason: 'unreadable', message: `cannot read: ${code}` };
+    }
+    return;
+  }
+  yield classify(entry, bytes);
+}
+
+class TooLarge extends Error {
+  constructor(readonly size: number) {
+    super('too large');
   }
 }
 
 async function* readFolder(root: string, options: DatasetOptions): AsyncGenerator<DatasetItem> {
-  async function* walk(dir: string): AsyncGenerator<DatasetItem> {
-    const entries = await readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      const kind = await entryKind(entry, full);
-      if (kind === 'dir') yield* walk(full);
-      else if (kind === 'file') yield* readFileEntry(full, path.relative(root, full), options);
-    }
+  for await (const found of walkFolder(root, options.roots ?? null)) {
+    const entry = path.relative(root, found.path);
+    if ('real' in found) yield* readFileEntry(found.real, entry, options);
+    else if (found.refused === 'outside_or_missing') yield outside(entry);
+    else yield notRegular(entry);
   }
-  yield* walk(root);
 }
 
 async function* readList(listFile: string, options: DatasetOptions): AsyncGenerator<DatasetItem> {
+  const roots = options.roots ?? null;
   const base = path.dirname(listFile);
-  const text = await readFile(listFile, 'utf8');
+  const text = new TextDecoder().decode(await readRegularFile(listFile));
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (line.length === 0 || line.startsWith('#')) continue;
-    yield* readFileEntry(path.resolve(base, line), line, options);
+    const listed = path.resolve(base, line);
+    if (roots) {
+      const real = await confinePath(listed, roots);
+      if (real !== null) yield* readFileEntry(real, line, options);
+      else if (await missingInsideRoots(listed, roots))
+        yield { kind: 'skip', entry: line, reason: 'unreadable', message: 'no such file' };
+      else yield outside(line);
+    } else {
+      yield* readFileEntry(listed, line, options);
+    }
   }
 }
 
@@ -151,7 +213,8 @@ async function readStream(stream: AsyncIterable<Uint8Array>, limit: number): Pro
 
 async function* readTar(file: string, gzip: boolean, options: DatasetOptions): AsyncGenerator<DatasetItem> {
   const extract = tarStream.extract();
-  const input = createReadStream(file);
+  const { fd, size: fileSize } = await openRegularFd(file);
+  const input = createReadStream('', { fd, autoClose: true });
   const failure: { error?: unknown } = {};
   const fail = (error: unknown) => {
     failure.error ??= error;
@@ -204,15 +267,19 @@ async function* readTar(file: string, gzip: boolean, options: DatasetOptions): A
     input.destroy();
   }
   if (failure.error) throw corrupt(file, failure.error);
-  if (entries === 0 && (await stat(file)).size > 0) throw corrupt(file, new Error('no tar entries found'));
+  if (entries === 0 && fileSize > 0) throw corrupt(file, new Error('no tar entries found'));
 }
 
-function openZip(file: string): Promise<yauzl.ZipFile> {
+async function openZip(file: string): Promise<yauzl.ZipFile> {
+  const { fd } = await openRegularFd(file);
   return new Promise((resolve, reject) =>
-    yauzl.open(
-      file,
+    yauzl.fromFd(
+      fd,
       { lazyEntries: true, decodeStrings: false, autoClose: true, validateEntrySizes: true },
-      (error, zip) => (error || !zip ? reject(error) : resolve(zip)),
+      (error, zip) => {
+        if (!error && zip) return resolve(zip);
+        close(fd, () => reject(error));
+      },
     ),
   );
 }
@@ -230,6 +297,7 @@ async function* readZip(file: string, options: DatasetOptions): AsyncGenerator<D
   try {
     zip = await openZip(file);
   } catch (error) {
+    if (error instanceof AppError) throw error;
     throw corrupt(file, error);
   }
   const next = (): Promise<yauzl.Entry | null> =>
@@ -312,22 +380,23 @@ async function* readZip(file: string, options: DatasetOptions): AsyncGenerator<D
  * Rejects with `invalid_input` for a corrupt archive, `not_found` for a missing path.
  */
 export async function* readDataset(target: string, options: DatasetOptions): AsyncGenerator<DatasetItem> {
-  const kind = await datasetKind(target);
+  const real = await resolveTarget(target, options.roots ?? null);
+  const kind = await datasetKind(real, target);
   switch (kind) {
     case 'folder':
-      yield* readFolder(target, options);
+      yield* readFolder(real, options);
       return;
     case 'list':
-      yield* readList(target, options);
+      yield* readList(real, options);
       return;
     case 'tar':
-      yield* readTar(target, false, options);
+      yield* readTar(real, false, options);
       return;
     case 'tar.gz':
-      yield* readTar(target, true, options);
+      yield* readTar(real, true, options);
       return;
     case 'zip':
-      yield* readZip(target, options);
+      yield* readZip(real, options);
       return;
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_CHUNK_SIZE } from '../../app/average/average-coordinator.ts';
 import { averageResultDocument } from '../../app/average/average-document.ts';
+import { datasetKind } from '../../app/average/dataset-reader.ts';
 import { loadWorkerConfig } from '../../config/roles.config.ts';
 import { AppError } from '../../core/errors.ts';
 import type { FaceSelection } from '../../core/face-selection.ts';
@@ -93,6 +94,8 @@ export function registerAverageCommand(program: Command): void {
       const { runAverage } = await import('../../roles/average.ts');
       const progress = createProgress('average', !options.json);
       const absolute = dataset ? path.resolve(dataset) : undefined;
+      // a missing path, a FIFO or a device is refused here, before a job is made for it
+      if (absolute) await datasetKind(absolute, dataset);
       let job: AverageJobRecord;
       try {
         job = await runAverage(config, {

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { readRegularFile } from '../../app/confine-path.ts';
 import { evaluatePairs, parsePairs } from '../../app/evaluate-pairs.ts';
 import { type EngineCliOptions, withEngine, withEngineOptions } from '../engine-session.ts';
 import { readImageFile } from '../image-files.ts';
@@ -28,7 +28,8 @@ export function registerEval(program: Command): void {
       evaluatePairs({
         engine,
         pairs,
-        readImage: (p) => readFile(path.join(options.root, p)),
+        // a missing photo still fails the run; a FIFO or device counts as an unreadable photo
+        readImage: (p) => readRegularFile(path.join(options.root, p)),
         onProgress: (done, total) => progress.tick(done, total),
       }),
     );
