@@ -171,7 +171,7 @@ export async function detectFaces(
 }
 
 /** face-api's Tiny Face Detector at growing input sizes, then with a margin, then (optionally) SSD. */
-async function tinyCascade(
+export async function tinyCascade(
   runtime: FaceRuntime,
   image: RawImage,
   options: DetectorOptions,
