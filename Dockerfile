@@ -3,14 +3,14 @@
 # recognizer | redeemer | migrate (the argument goes to `faceflow`, i.e. `node bin/faceflow.js`).
 
 # --- deps: production dependencies only. Native modules (better-sqlite3, sharp) install their
-# prebuilt binaries; the toolchain is here for when one has to be compiled. The face models and the
-# tfjs wasm binaries ship inside the npm packages, so node_modules is all the engine needs.
+# prebuilt binaries; the toolchain is here for when one has to be compiled. .npmrc tells
+# onnxruntime-node's install script not to download anything: its CPU binaries ship in the package.
 FROM node:20-slim AS deps
 WORKDIR /app
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev && npm cache clean --force
 
 # --- web: the UI is built once with the dev toolchain (Vite); only web/dist goes into the image.
@@ -19,7 +19,7 @@ WORKDIR /app
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci
 COPY web ./web
 RUN npm run build
@@ -34,6 +34,8 @@ COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --chown=root:root package.json ./
 COPY --chown=root:root bin ./bin
 COPY --chown=root:root src ./src
+# The face detector's ONNX weights (models/NOTICE.md); every other model ships inside an npm package.
+COPY --chown=root:root models ./models
 # The built UI only (no web sources, so the api role never tries to rebuild it).
 COPY --from=web --chown=root:root /app/web/dist ./web/dist
 # The code is owned by root and read-only to the app user; only DATA_DIR is writable.

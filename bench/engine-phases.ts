@@ -4,11 +4,16 @@
  *   engine <listFile> <threads>  faceflow engine pool; also scores the sample's pairs
  *   stress <listFile>            4-thread pool, memory worst case: faceless 2048-pixel photos (the
  *                                whole detector cascade runs on each) mixed with the demo and sample photos
+ *   group-baseline <listFile>    naive face-api (SSD MobileNet v1 at its defaults) on wider-dev's group
+ *                                photos, one thread: time per photo and detection scores
+ *   group <listFile>             the engine on the same photos, one thread
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { parseBoxes } from '../src/app/evaluate-detection.ts';
 import type { VerificationPair } from '../src/app/evaluate-pairs.ts';
+import { countPhoto, summarise } from '../src/core/detection-metrics.ts';
 import { euclideanDistance } from '../src/core/embedding.ts';
 import { selectFaces } from '../src/core/face-selection.ts';
 import { mapOrdered } from '../src/core/ordered-map.ts';
@@ -24,6 +29,8 @@ interface PhaseInput {
   photos: string[];
   pairs: VerificationPair[];
   demo: string[];
+  /** wider-dev's annotations (boxes.tsv) for the group phases. */
+  boxes?: string;
 }
 
 const [phase, listFile, threadsArg] = process.argv.slice(2);
@@ -173,10 +180,96 @@ async function stress() {
   };
 }
 
-const result =
-  phase === 'baseline'
-    ? await baseline()
-    : phase === 'stress'
-      ? await stress()
-      : await engine(Number(threadsArg));
+type Box = { left: number; top: number; width: number; height: number; score: number };
+/** Faces of one photo, and the seconds its detection stage took. */
+type Found = { boxes: Box[]; detectSeconds: number };
+
+/** Time per photo (whole pipeline and detection alone) and the detection report over wider-dev. */
+async function groupPhotos(find: (bytes: Buffer) => Promise<Found>) {
+  const boxes = parseBoxes(await readFile(input.boxes as string, 'utf8'));
+  const files = [...boxes.keys()];
+  const photos = await load(files, input.root);
+  await find(photos[0] as Buffer);
+  const counts = [];
+  let seconds = 0;
+  let detectSeconds = 0;
+  for (const [i, bytes] of photos.entries()) {
+    const started = performance.now();
+    const found = await find(bytes);
+    seconds += (performance.now() - started) / 1000;
+    detectSeconds += found.detectSeconds;
+    counts.push(countPhoto(boxes.get(files[i] as string) ?? [], found.boxes));
+  }
+  return {
+    ...summarise(counts),
+    secondsPerPhoto: seconds / photos.length,
+    detectSecondsPerPhoto: detectSeconds / photos.length,
+    peakRssMb: peakRssMb(),
+  };
+}
+
+/**
+ * face-api as shipped, SSD MobileNet v1 at its defaults (minConfidence 0.5): the detector alone is
+ * timed first, then the whole pipeline (detection again, landmarks, descriptors).
+ */
+async function groupBaseline() {
+  const runtime = await loadFaceRuntime();
+  const { tf, faceapi } = runtime;
+  restoreFaceApiForwardPasses(faceapi);
+  await loadSsdMobilenet(runtime);
+  const options = new faceapi.SsdMobilenetv1Options();
+  return groupPhotos(async (bytes) => {
+    const { image } = await decodeImage(bytes);
+    const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+    try {
+      const started = performance.now();
+      await faceapi.detectAllFaces(tensor, options);
+      const detectSeconds = (performance.now() - started) / 1000;
+      const found = await faceapi.detectAllFaces(tensor, options).withFaceLandmarks().withFaceDescriptors();
+      return {
+        boxes: found.map(({ detection: { box, score } }) => ({ ...boxOf(box), score })),
+        detectSeconds,
+      };
+    } finally {
+      tensor.dispose();
+    }
+  });
+}
+
+function boxOf(box: { x: number; y: number; width: number; height: number }) {
+  return { left: box.x, top: box.y, width: box.width, height: box.height };
+}
+
+async function group() {
+  const pool = await createFaceEngine({ threads: 1 });
+  try {
+    return await groupPhotos(async (bytes) => {
+      const before = pool.stageTotals().detect;
+      const analysis = await pool.analyze(bytes);
+      return {
+        boxes: analysis.faces.map(({ box, score }) => ({
+          left: box.left,
+          top: box.top,
+          width: box.right - box.left,
+          height: box.bottom - box.top,
+          score,
+        })),
+        detectSeconds: (pool.stageTotals().detect - before) / 1000,
+      };
+    });
+  } finally {
+    await pool.close();
+  }
+}
+
+const phases: Record<string, () => Promise<unknown>> = {
+  baseline,
+  stress,
+  engine: () => engine(Number(threadsArg)),
+  'group-baseline': groupBaseline,
+  group,
+};
+const run = phases[phase as string];
+if (!run) throw new Error(`unknown phase ${phase}`);
+const result = await run();
 process.stdout.write(`${JSON.stringify(result)}\n`);

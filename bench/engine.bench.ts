@@ -2,7 +2,8 @@
  * npm run bench:engine [-- --limit N] [-- --full]
  * Naive face-api baseline vs the faceflow engine (1 thread, all cores, and a 4-thread pool for
  * memory, also on its worst case) on a seeded lfw-dev sample plus face-api's 1920-pixel demo
- * photos, in one run.
+ * photos, and both on wider-dev's group photos (detection recall, false positives, time per photo),
+ * in one run.
  * Prints a table; writes bench/results/engine.json.
  */
 import { existsSync } from 'node:fs';
@@ -31,6 +32,19 @@ type Engine = {
     threshold: number;
     missedFacePairs: number;
   } | null;
+  peakRssMb: number;
+};
+
+type Group = {
+  photos: number;
+  largeFaces: number;
+  smallFaces: number;
+  recallLarge: number;
+  recallSmall: number;
+  falsePositivesPerPhoto: number;
+  precision: number;
+  secondsPerPhoto: number;
+  detectSecondsPerPhoto: number;
   peakRssMb: number;
 };
 
@@ -87,6 +101,27 @@ const four = await runPhase<Engine>(phases, [
 
 console.error('  engine, 4-thread pool, worst case for memory (faceless 2048-px photos)…');
 const stress = await runPhase<Stress>(phases, ['stress', await write('stress', sample.photos.slice(0, 200))]);
+
+const WIDER_DEV = path.resolve(LFW_DEV, '../wider-dev');
+let groupBase: Group | null = null;
+let group: Group | null = null;
+if (existsSync(path.join(WIDER_DEV, 'boxes.tsv'))) {
+  const groupList = path.join(dir, 'group.json');
+  await writeFile(
+    groupList,
+    JSON.stringify({
+      root: WIDER_DEV,
+      photos: [],
+      pairs: [],
+      demo: [],
+      boxes: path.join(WIDER_DEV, 'boxes.tsv'),
+    }),
+  );
+  console.error('  group photos (wider-dev): naive face-api SSD, 1 thread…');
+  groupBase = await runPhase<Group>(phases, ['group-baseline', groupList]);
+  console.error('  group photos (wider-dev): engine, 1 thread…');
+  group = await runPhase<Group>(phases, ['group', groupList]);
+} else console.error(`  (no ${WIDER_DEV}: group-photo rows skipped)`);
 
 const ms = (x: number) => x.toFixed(1);
 const rows = [
@@ -173,6 +208,35 @@ const scaling = all.imagesPerSecond / one.imagesPerSecond;
 console.log(
   `speed-up all cores vs baseline: ${speedup.toFixed(2)}×   scaling 1 → ${all.threads} threads: ${scaling.toFixed(2)}×   4-thread pool peak RSS: ${four.peakRssMb} MiB (worst case ${stress.peakRssMb} MiB)`,
 );
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+if (groupBase && group) {
+  console.log(
+    table(
+      [
+        'group photos (wider-dev, 1 thread)',
+        'photos',
+        'recall ≥ 40 px',
+        'recall 20–40 px',
+        'FP/photo',
+        'precision',
+        's/photo',
+        '× baseline time',
+      ],
+      [groupBase, group].map((g, i) => [
+        i === 0 ? 'naive face-api (SSD MobileNet v1, minConfidence 0.5)' : 'faceflow engine',
+        g.photos,
+        pct(g.recallLarge),
+        pct(g.recallSmall),
+        g.falsePositivesPerPhoto.toFixed(3),
+        pct(g.precision),
+        g.detectSecondsPerPhoto.toFixed(3),
+        (g.detectSecondsPerPhoto / groupBase.detectSecondsPerPhoto).toFixed(2),
+        g.secondsPerPhoto.toFixed(3),
+        (g.secondsPerPhoto / groupBase.secondsPerPhoto).toFixed(2),
+      ]),
+    ),
+  );
+}
 const file = await writeResult('engine', {
   date: new Date().toISOString(),
   sample: { photos: sample.photos.length, pairs: sample.pairs.length, full, seed: 42 },
@@ -205,9 +269,10 @@ const file = await writeResult('engine', {
   auc: v?.auc ?? null,
   threshold: v?.threshold ?? null,
   missedFaceRate: all.missed / all.images,
+  groupPhotos: group && groupBase && { baseline: groupBase, engine: group },
   config: {
     ...DEFAULT_ANALYZER_OPTIONS,
-    model: `${MODEL_NAME}: face-api tiny detector + 68 landmarks + ResNet-34 128-d fused with Human's FaceRes 1024-d, tfjs WASM SIMD`,
+    model: `${MODEL_NAME}: YuNet detector (ONNX Runtime) + face-api 68 landmarks + ResNet-34 128-d fused with Human's FaceRes 1024-d, tfjs WASM SIMD`,
   },
 });
 console.log(`results: ${path.relative(process.cwd(), file)}`);

@@ -4,7 +4,7 @@ import { type AnalyzerOptions, DEFAULT_ANALYZER_OPTIONS } from './face-analyzer.
 /** face-api's 128-d ResNet descriptor fused with Human's 1024-d FaceRes descriptor (1152 values). */
 export const MODEL_NAME = 'faceapi-resnet128+faceres1024';
 /** Bump when anything that changes embeddings changes (weights, alignment, augmentation, fusion). */
-export const PIPELINE_VERSION = 'tmpl0.9-refine-flip+faceres-tmpl0.8-centred-w0.28';
+export const PIPELINE_VERSION = 'yunet-tmpl0.9-refine-flip+faceres-tmpl0.8-centred-w0.28';
 /** Embedding length of the face-api descriptor alone. */
 const FACE_API_DIMENSIONS = 128;
 /** Embedding length of the default engine: 128 face-api values followed by 1024 FaceRes values. */

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import sharp, { type Region } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMBEDDING_DIMENSIONS, type EnginePool } from '../../src/engine/index.ts';
 import { startTestEngine } from '../support/engine.ts';
@@ -48,6 +49,58 @@ describe('engine: detection on real photos', () => {
       const analysis = await engine.analyze(bytes);
       expect(analysis.faces).toEqual([]);
     }
+  });
+
+  it('finds no face in photos of background only: a staircase, a wall, railings', async () => {
+    // Regions of the demo photos without a face (the staircase and railings once gave a false box).
+    const regions: Array<[string, Region]> = [
+      ['sample5', { left: 0, top: 0, width: 300, height: 700 }],
+      ['sample5', { left: 1650, top: 0, width: 270, height: 800 }],
+      ['sample1', { left: 0, top: 900, width: 500, height: 380 }],
+    ];
+    for (const [name, region] of regions) {
+      const bytes = await sharp(path.join(DEMO_PHOTOS, `${name}.jpg`))
+        .extract(region)
+        .jpeg()
+        .toBuffer();
+      const analysis = await engine.analyze(bytes);
+      expect(analysis.faces, `${name} ${JSON.stringify(region)}`).toEqual([]);
+    }
+  });
+
+  it('finds a face at the documented minimum size (20–24 px tall) in a larger photo', async () => {
+    // The largest face of sample1, scaled down with its surroundings until it is 24 px tall, on a
+    // 640×480 grey photo.
+    const source = await engine.analyze(await readFile(path.join(DEMO_PHOTOS, 'sample1.jpg')));
+    const big = [...source.faces].sort((a, b) => b.box.bottom - b.box.top - (a.box.bottom - a.box.top))[0];
+    if (!big) throw new Error('sample1 has no face');
+    const height = big.box.bottom - big.box.top;
+    const side = Math.round(height * 3);
+    const meta = await sharp(path.join(DEMO_PHOTOS, 'sample1.jpg')).metadata();
+    const left = Math.max(
+      0,
+      Math.min((meta.width ?? 0) - side, Math.round((big.box.left + big.box.right) / 2 - side / 2)),
+    );
+    const top = Math.max(
+      0,
+      Math.min((meta.height ?? 0) - side, Math.round((big.box.top + big.box.bottom) / 2 - side / 2)),
+    );
+    const target = 24;
+    const small = await sharp(path.join(DEMO_PHOTOS, 'sample1.jpg'))
+      .extract({ left, top, width: side, height: side })
+      .resize(Math.round((side * target) / height))
+      .toBuffer();
+    const photo = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#808080' } })
+      .composite([{ input: small, left: 300, top: 200 }])
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const analysis = await engine.analyze(photo);
+    expect(analysis.faces).toHaveLength(1);
+    const [face] = analysis.faces;
+    if (!face) throw new Error('no face');
+    expect(face.box.bottom - face.box.top).toBeGreaterThanOrEqual(16);
+    expect(face.box.bottom - face.box.top).toBeLessThanOrEqual(40);
+    expect(face.quality.verdict).toBe('small');
   });
 
   it('returns an aligned 150×150 crop when asked', async () => {

@@ -1,6 +1,8 @@
+import type { Point } from '../../core/face.ts';
 import type { RawImage } from '../decode/raw-image.ts';
 import { resampleSquare } from '../decode/resample.ts';
 import { type FaceRuntime, loadSsdMobilenet } from '../runtime/tfjs-runtime.ts';
+import { runYunet, type YunetFace } from './yunet-detector.ts';
 
 /** A face found by a detector, in pixels of the decoded image. */
 export interface Detection {
@@ -9,26 +11,50 @@ export interface Detection {
   width: number;
   height: number;
   score: number;
+  /** YuNet's five keypoints (eyes, nose tip, mouth corners), absent for the tiny detector's faces. */
+  keypoints?: Point[];
 }
 
 export interface DetectorOptions {
-  /** Minimum confidence of the tiny detector. */
+  /** YuNet: a face with at least this score is kept without a second look. */
+  sureScore: number;
+  /** YuNet: candidates from this score up get a second look (below it they are dropped). */
   minScore: number;
+  /** YuNet's score on the second look (the face scaled to about 64 px) that confirms a candidate below `sureScore`. */
+  secondLookScore: number;
+  /**
+   * The second-look score every face at least 40 px tall needs, whatever its first score: scaled
+   * down to 64 px a real face stays clear, while a background pattern that looked like one at full
+   * size rarely does.
+   */
+  largeSecondLookScore: number;
+  /** Boxes shorter than this (photo pixels) are dropped: too small to hold a face worth reporting. */
+  minFaceHeight: number;
+  /** Minimum confidence of the tiny detector (the fallback cascade). */
+  tinyMinScore: number;
   /** Minimum confidence of the SSD MobileNet last resort. */
   fallbackMinScore: number;
-  /** false disables the fallbacks (larger tiny sizes, a margin, and SSD when `ssd` is on). */
+  /** false: YuNet on the photo only (no margin, no tiny-detector cascade, no SSD). */
   fallback: boolean;
   /**
-   * SSD MobileNet v1 as the last resort after every tiny-detector attempt. Off by default: on the
-   * 3,922 lfw-dev and 400 ORL photos it never found a face the tiny cascade had missed, yet it costs
-   * about 0.7 s for every photo without a face, and its weights and activations about 60 MB of each
-   * thread's WASM heap. Its weights load on first use.
+   * SSD MobileNet v1 as the very last resort. Off by default: on the 3,922 lfw-dev and 400 ORL photos
+   * it never found a face the cascade had missed, yet it costs about 0.7 s for every photo without a
+   * face, and its weights and activations about 60 MB of each thread's WASM heap.
    */
   ssd: boolean;
 }
 
+/**
+ * Calibrated on wider-dev's even-numbered photos (in images.tsv order) and checked on the odd ones
+ * (ADR 0002, "Detection on group photos").
+ */
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
-  minScore: 0.3,
+  sureScore: 0.8,
+  minScore: 0.6,
+  secondLookScore: 0.3,
+  largeSecondLookScore: 0.5,
+  minFaceHeight: 16,
+  tinyMinScore: 0.3,
   fallbackMinScore: 0.5,
   fallback: true,
   ssd: false,
@@ -52,16 +78,103 @@ export function detectorInputSizes(width: number, height: number): number[] {
   return [...new Set([first, roundSize(first * 1.4), roundSize(first * 2)])];
 }
 
+/** The square [x0, x0+side)² of the image (zero outside it) resampled to out×out RGB bytes. */
+function squareView(image: RawImage, x0: number, y0: number, side: number, out: number): RawImage {
+  const whole = { x: 0, y: 0, width: image.width, height: image.height };
+  const floats = resampleSquare(image, whole, Math.round(x0), Math.round(y0), Math.round(side), out);
+  const data = new Uint8Array(floats.length);
+  for (let i = 0; i < floats.length; i++) data[i] = Math.round(floats[i] as number);
+  return { width: out, height: out, data };
+}
+
+/** Side of the second look's square, and how many times the face's box fits across it. */
+const SECOND_LOOK_SIZE = 160;
+const SECOND_LOOK_CONTEXT = 2.5;
+
 /**
- * Finds faces with face-api's Tiny Face Detector at an input size chosen from the photo size; when
- * it finds nothing, it looks again at larger input sizes, then with a margin around the photo, and
- * finally (when `ssd` is on) with SSD MobileNet v1.
+ * A second look at a candidate: the square around it (2.5× the box) scaled so the face is about
+ * 64 px, where YuNet is at its most reliable; the best score of a face found near the centre.
+ */
+async function secondLook(runtime: FaceRuntime, image: RawImage, face: YunetFace): Promise<number> {
+  const side = Math.max(face.width, face.height) * SECOND_LOOK_CONTEXT;
+  const cx = face.x + face.width / 2;
+  const cy = face.y + face.height / 2;
+  const view = squareView(image, cx - side / 2, cy - side / 2, side, SECOND_LOOK_SIZE);
+  const again = await runYunet(runtime.yunet, view, 0.05);
+  const centre = SECOND_LOOK_SIZE / 2;
+  const near = again.filter(
+    (f) =>
+      Math.abs(f.x + f.width / 2 - centre) < SECOND_LOOK_SIZE / 8 &&
+      Math.abs(f.y + f.height / 2 - centre) < SECOND_LOOK_SIZE / 8,
+  );
+  return near.reduce((best, f) => Math.max(best, f.score), 0);
+}
+
+/** YuNet over a view of the photo; boxes mapped back to photo pixels by `k` and the view's origin. */
+async function yunetFaces(
+  runtime: FaceRuntime,
+  image: RawImage,
+  options: DetectorOptions,
+  margin: number,
+): Promise<Detection[]> {
+  let view = image;
+  let k = 1;
+  let x0 = 0;
+  let y0 = 0;
+  if (margin > 0) {
+    // Tightly cropped portraits (the face touches the borders, as in the ORL set) are found once the
+    // photo sits in a black margin; the padded square is looked at no larger than 640 px.
+    const side = Math.max(image.width, image.height) * (1 + 2 * margin);
+    x0 = -Math.round((side - image.width) / 2);
+    y0 = -Math.round((side - image.height) / 2);
+    const out = Math.min(MARGIN_VIEW_MAX, Math.round(side));
+    view = squareView(image, x0, y0, side, out);
+    k = Math.round(side) / out;
+  }
+  const candidates = await runYunet(runtime.yunet, view, options.minScore);
+  const found: Detection[] = [];
+  for (const face of candidates) {
+    if (face.height * k < options.minFaceHeight) continue;
+    if (face.height * k >= LARGE_FACE) {
+      if ((await secondLook(runtime, view, face)) < options.largeSecondLookScore) continue;
+    } else if (face.score < options.sureScore) {
+      if ((await secondLook(runtime, view, face)) < options.secondLookScore) continue;
+    }
+    const mapped = clipDetection({ box: face, score: face.score }, k, x0, y0, image.width, image.height);
+    mapped.keypoints = face.keypoints.map((p) => ({ x: x0 + p.x * k, y: y0 + p.y * k }));
+    found.push(mapped);
+  }
+  return found;
+}
+
+const MARGIN_VIEW_MAX = 640;
+/** Faces at least this tall (photo pixels) are looked at twice, whatever their first score. */
+const LARGE_FACE = 40;
+
+/**
+ * Finds every face of a photo: YuNet at the photo's own resolution (faces from about 20 px tall),
+ * each candidate below `sureScore` confirmed by a second look; when nothing is found, YuNet again
+ * with a margin around the photo, then face-api's Tiny Face Detector cascade (larger input sizes, a
+ * margin, and SSD MobileNet when `ssd` is on).
  * Never invents a box: a photo without faces gives an empty list.
  */
 export async function detectFaces(
   runtime: FaceRuntime,
   image: RawImage,
   options: DetectorOptions = DEFAULT_DETECTOR_OPTIONS,
+): Promise<Detection[]> {
+  const first = await yunetFaces(runtime, image, options, 0);
+  if (first.length > 0 || !options.fallback) return first;
+  const framed = await yunetFaces(runtime, image, options, TIGHT_CROP_MARGIN);
+  if (framed.length > 0) return framed;
+  return tinyCascade(runtime, image, options);
+}
+
+/** face-api's Tiny Face Detector at growing input sizes, then with a margin, then (optionally) SSD. */
+export async function tinyCascade(
+  runtime: FaceRuntime,
+  image: RawImage,
+  options: DetectorOptions,
 ): Promise<Detection[]> {
   const { faceapi } = runtime;
   const sizes = detectorInputSizes(image.width, image.height);
@@ -88,7 +201,7 @@ export async function detectFaces(
   const tiny = (inputSize: number) => (input: ReturnType<FaceRuntime['tf']['tensor3d']>) =>
     faceapi.nets.tinyFaceDetector.locateFaces(
       input,
-      new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: options.minScore }),
+      new faceapi.TinyFaceDetectorOptions({ inputSize, scoreThreshold: options.tinyMinScore }),
     );
   const ssd = async (input: ReturnType<FaceRuntime['tf']['tensor3d']>) =>
     (await loadSsdMobilenet(runtime)).locateFaces(
@@ -96,21 +209,16 @@ export async function detectFaces(
       new faceapi.SsdMobilenetv1Options({ minConfidence: options.fallbackMinScore, maxResults: 100 }),
     );
   const attempts: Array<() => Promise<Detection[]>> = sizes.map((size) => () => run(size, tiny(size)));
-  if (options.fallback) {
-    // Tightly cropped portraits (the face touches the borders, as in the ORL set) are found once
-    // the photo gets a margin around it; SSD MobileNet, when enabled, is the last resort.
-    attempts.push(() => run(sizes[0] as number, tiny(sizes[0] as number), TIGHT_CROP_MARGIN));
-    if (options.ssd) {
-      attempts.push(() => run(SSD_INPUT_SIZE, ssd));
-      attempts.push(() => run(SSD_INPUT_SIZE, ssd, TIGHT_CROP_MARGIN));
-    }
+  attempts.push(() => run(sizes[0] as number, tiny(sizes[0] as number), TIGHT_CROP_MARGIN));
+  if (options.ssd) {
+    attempts.push(() => run(SSD_INPUT_SIZE, ssd));
+    attempts.push(() => run(SSD_INPUT_SIZE, ssd, TIGHT_CROP_MARGIN));
   }
-  let found: Detection[] = [];
-  for (const attempt of options.fallback ? attempts : attempts.slice(0, 1)) {
-    found = await attempt();
-    if (found.length > 0) break;
+  for (const attempt of attempts) {
+    const found = (await attempt()).filter((d) => d.height >= options.minFaceHeight && d.width >= 4);
+    if (found.length > 0) return found;
   }
-  return found.filter((d) => d.width >= 4 && d.height >= 4);
+  return [];
 }
 
 type FaceBoxes = Array<{ box: { x: number; y: number; width: number; height: number }; score: number }>;

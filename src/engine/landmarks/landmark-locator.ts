@@ -112,6 +112,22 @@ async function landmarkBatch(
   }
 }
 
+/**
+ * How a YuNet box relates to the framing the landmark network works best from (the Tiny Face
+ * Detector's, which the alignment was tuned on): measured over the first photo of 400 lfw-dev people,
+ * the tiny detector's box is 1.43× as wide, starts 0.243 box-widths further left and 0.11 box-heights
+ * lower, and is as tall (medians; the means agree to 0.002).
+ */
+const YUNET_TO_LANDMARK_FRAME = { dx: -0.243, dy: 0.11, width: 1.43, height: 1.01 } as const;
+
+/** The first landmark pass's input box for a detection. */
 export function detectionRect(d: Detection): CropRect {
-  return { x: d.x, y: d.y, width: d.width, height: d.height };
+  if (!d.keypoints) return { x: d.x, y: d.y, width: d.width, height: d.height };
+  const f = YUNET_TO_LANDMARK_FRAME;
+  return {
+    x: d.x + f.dx * d.width,
+    y: d.y + f.dy * d.height,
+    width: d.width * f.width,
+    height: d.height * f.height,
+  };
 }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { installLeanForwardPasses } from '../lean/index.ts';
+import { loadOnnxModel, type OnnxModel, repositoryModelPath } from './onnx-runtime.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -20,7 +21,12 @@ export interface FaceRuntime {
   /** Human's FaceRes network (HSE FaceRec, MobileNet on VGGFace2): the second descriptor. */
   faceRes: GraphModel;
   humanVersion: string;
+  /** YuNet (libfacedetection), the face detector, on ONNX Runtime's CPU kernels. */
+  yunet: OnnxModel;
 }
+
+/** The detector's weights under models/ (Apache-2.0, see models/NOTICE.md). */
+export const YUNET_MODEL_FILE = 'yunet_n_dynamic.onnx';
 
 let loading: Promise<FaceRuntime> | undefined;
 
@@ -91,10 +97,11 @@ async function load(): Promise<FaceRuntime> {
   ]);
   installLeanForwardPasses(tf, faceapi);
   const faceRes = await loadGraphModelFromDisk(tfjs, faceResModelPath());
+  const yunet = await loadOnnxModel(repositoryModelPath(YUNET_MODEL_FILE));
   const faceApiVersion = (require('@vladmandic/face-api/package.json') as { version: string }).version;
   const humanPackage = await readFile(path.join(humanPackageDir(), 'package.json'), 'utf8');
   const humanVersion = (JSON.parse(humanPackage) as { version: string }).version;
-  return { tf, faceapi, faceApiVersion, faceRes, humanVersion };
+  return { tf, faceapi, faceApiVersion, faceRes, humanVersion, yunet };
 }
 
 let loadingSsd: Promise<FaceApi['nets']['ssdMobilenetv1']> | undefined;
@@ -112,7 +119,7 @@ export function loadSsdMobilenet(runtime: FaceRuntime): Promise<FaceApi['nets'][
   return loadingSsd;
 }
 
-/** Loads tfjs (WASM + SIMD backend) and the face models once per thread (SSD MobileNet on demand). */
+/** Loads tfjs (WASM + SIMD backend), ONNX Runtime and the face models once per thread (SSD MobileNet on demand). */
 export function loadFaceRuntime(): Promise<FaceRuntime> {
   loading ??= load();
   return loading;
