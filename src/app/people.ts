@@ -1,4 +1,5 @@
 import { AppError } from '../core/errors.ts';
+import { dominantFace } from '../core/face-selection.ts';
 import { validatePersonName } from '../core/person-name.ts';
 import type { Principal } from '../core/principal.ts';
 import { type AuditLog, auditActorOf } from '../ports/audit-log.ts';
@@ -139,13 +140,15 @@ export async function enrollFromPhoto(
 ): Promise<EnrollResult> {
   await requirePerson(deps.store, personId);
   const analysis = await deps.engine.analyze(bytes, { priority: 'interactive' });
-  if (analysis.faces.length !== 1) {
+  const face = dominantFace(analysis.faces);
+  if (!face) {
     throw new AppError(
       'no_face',
-      `an enrollment photo must show exactly one face; this one shows ${analysis.faces.length}`,
+      analysis.faces.length === 0
+        ? 'an enrollment photo must show a face; none was found in this one'
+        : `an enrollment photo must show one main face; this one shows ${analysis.faces.length} faces of similar size (crop it to the person)`,
     );
   }
-  const face = analysis.faces[0] as (typeof analysis.faces)[number];
   const { enrolledId } = await deps.store.enroll(
     personId,
     face.embedding,

@@ -23,3 +23,22 @@ export function selectFaces(
   }
   return best ? [best] : [];
 }
+
+/**
+ * How much larger (in box area) the main face of an enrolment photo must be than any other face in
+ * it. A group photo's bystanders are smaller; two faces of about the same size leave it open whom the
+ * photo is of.
+ */
+export const DOMINANT_FACE_AREA_RATIO = 2;
+
+/**
+ * The face a photo is *of*: its only face, or its largest face when every other face is at most half
+ * its area (people behind the subject, a face on a poster). Null when there is no face, or when two
+ * faces are too close in size to tell.
+ */
+export function dominantFace(faces: readonly DetectedFace[]): DetectedFace | null {
+  if (faces.length <= 1) return faces[0] ?? null;
+  const bySize = [...faces].sort((a, b) => boxArea(b.box) - boxArea(a.box));
+  const [first, second] = bySize as [DetectedFace, DetectedFace];
+  return boxArea(first.box) >= DOMINANT_FACE_AREA_RATIO * boxArea(second.box) ? first : null;
+}

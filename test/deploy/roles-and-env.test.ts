@@ -81,7 +81,8 @@ describe('the Dockerfile', () => {
     const runs = dockerArgs('RUN').join('\n');
     expect(runs).toMatch(/npm ci --omit=dev/);
     expect(runs).not.toMatch(/npm (install|i)\b/);
-    expect(dockerArgs('COPY')).toContain('package.json package-lock.json ./');
+    // .npmrc tells onnxruntime-node's install script not to download (its CPU binaries ship in the package).
+    expect(dockerArgs('COPY')).toContain('package.json package-lock.json .npmrc ./');
   });
 
   it('runs as a numeric non-root user in the final stage, with a HEALTHCHECK', () => {

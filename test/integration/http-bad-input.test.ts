@@ -153,7 +153,7 @@ describeWithFaces('HTTP API: bad input gets a clear error and stores nothing', (
     expect(renamed.status).toBe(400);
   });
 
-  it('rejects an enrollment photo without exactly one face, and an identify request that is not an image', async () => {
+  it('rejects an enrollment photo without a main face, and an identify request that is not an image', async () => {
     const person = await server.api.json<{ id: string }>('POST', '/api/people', { name: 'Enrollee' });
     const noFace = await server.api.upload<ErrorJson>(`/api/people/${person.body.id}/faces`, [
       { name: 'grey.pgm', bytes: new TextEncoder().encode('P5\n4 4\n255\n0000000000000000') },

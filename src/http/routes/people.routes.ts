@@ -156,7 +156,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
     {
       schema: {
         summary:
-          'Enroll a face: upload a photo with exactly one face (multipart), or JSON {"faceId"} of a stored face',
+          'Enroll a face: upload a photo with one main face (multipart), or JSON {"faceId"} of a stored face',
         tags,
         params: idParams,
         consumes: ['multipart/form-data', 'application/json'],

@@ -16,7 +16,7 @@ interface EnrolAttempt {
   message?: string;
 }
 
-/** Enrol dropped photos one after the other (each must show exactly one face). */
+/** Enrol dropped photos one after the other (each must show one main face). */
 function useEnrolment(personId: string) {
   const client = useQueryClient();
   const [attempts, setAttempts] = useState<EnrolAttempt[]>([]);
@@ -123,7 +123,7 @@ export function PersonPage({ id }: { id: string }) {
           <h2 id="enrol-heading">Enrol</h2>
           <DropZone
             label={`Drop photos of ${p.name} here to enrol them`}
-            hint="Each photo must show exactly one face. Photos already in faceflow: open the photo and name the face."
+            hint="Each photo must show one main face (others at most half its size). Photos already in faceflow: open the photo and name the face."
             onFiles={(files) => void enrol(files)}
             testId="enrol-drop"
           />
