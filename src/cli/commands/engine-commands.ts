@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerCompare } from './compare-command.ts';
 import { registerDetect } from './detect-command.ts';
 import { registerEval } from './eval-command.ts';
+import { registerEvalIdentify } from './eval-identify-command.ts';
 import { registerIdentify } from './identify-command.ts';
 
 export function registerEngineCommands(program: Command): void {
@@ -9,4 +10,5 @@ export function registerEngineCommands(program: Command): void {
   registerDetect(program);
   registerCompare(program);
   registerEval(program);
+  registerEvalIdentify(program);
 }
