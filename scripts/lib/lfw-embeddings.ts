@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { embedCentreFaces } from '../../src/app/embed-photos.ts';
+import { readPeopleFolders } from '../../src/cli/people-folders.ts';
 import type { ModelInfo } from '../../src/core/face.ts';
 import { createFaceEngine } from '../../src/engine/index.ts';
 import { modelInfo } from '../../src/engine/model-info.ts';
@@ -16,26 +17,6 @@ import { modelInfo } from '../../src/engine/model-info.ts';
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const LFW_DEV = path.resolve(REPO_ROOT, '../shared/faces/lfw-dev');
 const CACHE_DIR = path.join(REPO_ROOT, 'scratch/open-set');
-
-export interface PersonPhotos {
-  person: string;
-  /** Paths relative to lfw-dev, sorted by file name. */
-  photos: string[];
-}
-
-/** Every person folder of `root`, sorted by name, with their photos sorted by file name. */
-export async function listPeople(root: string): Promise<PersonPhotos[]> {
-  const folders = (await readdir(root, { withFileTypes: true }))
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort();
-  const people: PersonPhotos[] = [];
-  for (const person of folders) {
-    const files = (await readdir(path.join(root, person))).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
-    people.push({ person, photos: files.map((f) => `${person}/${f}`) });
-  }
-  return people;
-}
 
 export interface CachedEmbeddings {
   model: Pick<ModelInfo, 'name' | 'version' | 'dimensions'>;
@@ -95,7 +76,7 @@ export async function lfwDevEmbeddings(
       return cached;
     }
   }
-  const people = await listPeople(LFW_DEV);
+  const people = await readPeopleFolders(LFW_DEV);
   const paths = people.flatMap((p) => p.photos);
   const engine = await createFaceEngine({ threads: options.threads ?? 2 });
   try {

@@ -10,6 +10,7 @@ import {
   type OpenSetCalibration,
   policyOf,
 } from './open-set.ts';
+import { fitImpostorTail } from './open-set-fit.ts';
 
 const calibration: OpenSetCalibration = {
   modelName: 'm',
@@ -149,5 +150,18 @@ describe('Gallery.decide', () => {
 
   it('answers empty_gallery on an empty gallery', () => {
     expect(new Gallery(model).decide(v(1, 0, 0), calibrated).operatingPoint.reason).toBe('empty_gallery');
+  });
+});
+
+describe('fitImpostorTail', () => {
+  it('recovers a normal distribution of distances from its lower tail', () => {
+    // Impostor distances ~ Normal(1.3, 0.1): probit(FMR(d)) = (d − 1.3) / 0.1 = −13 + 10·d.
+    const n = 200_000;
+    const sorted = Float64Array.from({ length: n }, (_, i) => 1.3 + 0.1 * normalQuantile((i + 0.5) / n));
+    const fit = fitImpostorTail(sorted);
+    expect(fit.slope).toBeCloseTo(10, 1);
+    expect(fit.intercept).toBeCloseTo(-13, 1);
+    expect(fit.points[0]?.fmr).toBeCloseTo(0.01, 10);
+    expect(() => fitImpostorTail(sorted.slice(0, 1000))).toThrow(RangeError);
   });
 });
