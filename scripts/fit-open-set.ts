@@ -19,6 +19,7 @@
  * `--write` rewrites src/engine/open-set-calibration.data.ts with the fitted calibration.
  * Nothing printed here is an embedding: only distances and rates.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { seededRandom } from '../bench/lib/lfw-sample.ts';
@@ -29,6 +30,7 @@ import { Gallery } from '../src/core/gallery.ts';
 import { identificationReport, type ScoredProbe } from '../src/core/identification-metrics.ts';
 import { normalQuantile } from '../src/core/normal-quantile.ts';
 import { type MatchPolicy, type OpenSetCalibration, policyThreshold } from '../src/core/open-set.ts';
+import { evaluateOpenSet } from '../src/core/open-set-evaluation.ts';
 import {
   calibrationFromTail,
   cautiousTail,
@@ -244,6 +246,28 @@ for (const r of [evaluateHalf('FIT', part(true)), evaluateHalf('CHECK', part(fal
     );
 }
 
+// The whole protocol (what `faceflow eval-identify --root ../shared/faces/lfw-dev` prints), from the cache.
+const whole = evaluateOpenSet(full, embeddingOf, model, policy);
+console.log(
+  `\nALL of lfw-dev: ${whole.galleryPeople} enrolled, ${whole.mated} mated, ${whole.nonMated} non-mated probes`,
+);
+console.log(`  rank-1 ${pct(whole.rank1)}`);
+console.log(
+  `  operating point at ${whole.galleryPeople} people (threshold ${whole.threshold.toFixed(4)}): FPIR ${pct(whole.fpir)}, FNIR ${pct(whole.fnir)}`,
+);
+console.log(`  sweep: FNIR @ FPIR 1 % ${pct(whole.fnirAtFpir1e2)}, @ FPIR 0.1 % ${pct(whole.fnirAtFpir1e3)}`);
+for (const g of whole.subGalleries)
+  console.log(
+    `  FPIR with the first ${g.people} enrolled (threshold ${g.threshold.toFixed(4)}): ${pct(g.fpir)}`,
+  );
+const fixed = evaluateOpenSet(full, embeddingOf, model, {
+  kind: 'fixed',
+  threshold: DEFAULT_MATCH_THRESHOLD,
+});
+console.log(
+  `  before (fixed 1:1 threshold ${DEFAULT_MATCH_THRESHOLD}): FPIR ${pct(fixed.fpir)}, FNIR ${pct(fixed.fnir)}`,
+);
+
 if (flag('--write')) {
   const file = path.join(REPO_ROOT, 'src/engine/open-set-calibration.data.ts');
   const round = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -264,6 +288,14 @@ if (flag('--write')) {
       `export const OPEN_SET_CALIBRATIONS: readonly OpenSetCalibration[] = [${JSON.stringify(body, null, 2)}];`,
       '',
     ].join('\n'),
+  );
+  // Keep the generated module in the repository's style, so a refit's diff shows only new numbers.
+  spawnSync(
+    process.execPath,
+    [path.join(REPO_ROOT, 'node_modules/@biomejs/biome/bin/biome'), 'format', '--write', file],
+    {
+      stdio: 'ignore',
+    },
   );
   console.log(`\nwrote ${path.relative(REPO_ROOT, file)}`);
 }
