@@ -39,8 +39,10 @@ async function expectedModelKey(): Promise<string | null> {
   }
 }
 
-function cacheBase(modelKey: string): string {
-  return path.join(CACHE_DIR, `lfw-dev-${createHash('sha256').update(modelKey).digest('hex').slice(0, 16)}`);
+function cacheBase(modelKey: string, root: string): string {
+  const key = root === LFW_DEV ? modelKey : `${modelKey}\n${root}`;
+  const name = root === LFW_DEV ? 'lfw-dev' : path.basename(root);
+  return path.join(CACHE_DIR, `${name}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`);
 }
 
 async function readCache(base: string): Promise<CachedEmbeddings | null> {
@@ -61,22 +63,23 @@ async function readCache(base: string): Promise<CachedEmbeddings | null> {
 }
 
 /**
- * The embeddings of every lfw-dev photo for the current model: read from the cache, or computed
+ * The embeddings of every photo of `root` (default lfw-dev; one folder per person) for the current model: read from the cache, or computed
  * with `threads` engine threads and cached (`refresh` recomputes).
  */
 export async function lfwDevEmbeddings(
-  options: { threads?: number; refresh?: boolean; log?: (line: string) => void } = {},
+  options: { root?: string; threads?: number; refresh?: boolean; log?: (line: string) => void } = {},
 ): Promise<CachedEmbeddings> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const root = options.root ?? LFW_DEV;
   const key = await expectedModelKey();
   if (key !== null && !options.refresh) {
-    const cached = await readCache(cacheBase(key));
+    const cached = await readCache(cacheBase(key, root));
     if (cached) {
       log(`embeddings: cached (${cached.byPath.size} photos, ${key})`);
       return cached;
     }
   }
-  const people = await readPeopleFolders(LFW_DEV);
+  const people = await readPeopleFolders(root);
   const paths = people.flatMap((p) => p.photos);
   const engine = await createFaceEngine({ threads: options.threads ?? 2 });
   try {
@@ -85,7 +88,7 @@ export async function lfwDevEmbeddings(
     const { model, embeddings } = await embedCentreFaces({
       engine,
       paths,
-      readImage: (p) => readFile(path.join(LFW_DEV, p)),
+      readImage: (p) => readFile(path.join(root, p)),
       onProgress: (done, total) => {
         if (Date.now() - lastLog < 30_000 && done < total) return;
         lastLog = Date.now();
@@ -98,7 +101,7 @@ export async function lfwDevEmbeddings(
     embeddings.forEach((e, i) => {
       if (e) flat.set(e, i * dims);
     });
-    const base = cacheBase(`${model.name}@${model.version}`);
+    const base = cacheBase(`${model.name}@${model.version}`, root);
     await mkdir(CACHE_DIR, { recursive: true });
     await writeFile(`${base}.f32.tmp`, new Uint8Array(flat.buffer));
     await rename(`${base}.f32.tmp`, `${base}.f32`);
