@@ -70,7 +70,7 @@ export function cautiousTail(
   const at = (fmr: number) => {
     const z = normalQuantile(fmr);
     const ds = fits.map((f) => (z - f.intercept) / f.slope).sort((a, b) => a - b);
-    return { fmr, distance: ds[Math.floor((1 - confidence) * (ds.length - 1))] as number };
+    return { fmr, distance: ds[Math.floor((1 - confidence) * (ds.length - 1) + 1e-9)] as number };
   };
   return fitTailLine([at(1e-2), at(1e-6)]);
 }

@@ -10,7 +10,7 @@ import {
   type OpenSetCalibration,
   policyOf,
 } from './open-set.ts';
-import { fitImpostorTail } from './open-set-fit.ts';
+import { cautiousTail, fitImpostorTail } from './open-set-fit.ts';
 
 const calibration: OpenSetCalibration = {
   modelName: 'm',
@@ -163,5 +163,20 @@ describe('fitImpostorTail', () => {
     expect(fit.intercept).toBeCloseTo(-13, 1);
     expect(fit.points[0]?.fmr).toBeCloseTo(0.01, 10);
     expect(() => fitImpostorTail(sorted.slice(0, 1000))).toThrow(RangeError);
+  });
+});
+
+describe('cautiousTail', () => {
+  it('keeps the line that the chosen share of refits lie above, at both ends of the tail', () => {
+    // 101 refits of probit = −12 + 10·d shifted by −0.5 … +0.5 probit units.
+    const fits = Array.from({ length: 101 }, (_, i) => ({ intercept: -12 + (i - 50) / 100, slope: 10 }));
+    const line = cautiousTail(fits, 0.9);
+    // The 10th percentile of the distances is the refit shifted by +0.4 (larger intercept, smaller d).
+    expect(line.slope).toBeCloseTo(10, 6);
+    expect(line.intercept).toBeCloseTo(-11.6, 6);
+    const threshold = (f: { intercept: number; slope: number }) =>
+      (normalQuantile(1e-4) - f.intercept) / f.slope;
+    const below = fits.filter((f) => threshold(f) < threshold(line) - 1e-12).length;
+    expect(below).toBeLessThanOrEqual(10);
   });
 });

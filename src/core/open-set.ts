@@ -19,7 +19,9 @@ export interface OpenSetCalibration {
   targetFpir: number;
   /**
    * Lower tail of the impostor distance distribution: probit(FMR(d)) ≈ intercept + slope·d, where
-   * FMR(d) is the share of impostor comparisons (two different people) at distance ≤ d.
+   * FMR(d) is the share of impostor comparisons (two different people) at distance ≤ d. The stored
+   * line is a cautious one (a bootstrap bound over people, core/open-set-fit.ts), so that it also
+   * holds for people other than those it was fitted on.
    */
   impostorTail: { intercept: number; slope: number };
   /** Never accept beyond this distance (a small gallery must not make the decision looser than 1:1). */
