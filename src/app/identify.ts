@@ -1,4 +1,5 @@
 import type { Box } from '../core/face.ts';
+import { type MatchPolicy, type OperatingPoint, policyOf, policyThreshold } from '../core/open-set.ts';
 import type { PersonRef } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import type { ImageStore } from '../ports/image-store.ts';
@@ -7,28 +8,38 @@ import type { GalleryCache } from './gallery-cache.ts';
 export interface IdentifiedFace {
   box: Box;
   score: number;
-  /** The nearest person within the threshold, or null for an unknown face. */
+  /** The nearest person when the decision accepts them, or null for an unknown face. */
   match: (PersonRef & { distance: number }) | null;
-  /** The nearest people, within the threshold or not. */
+  /** The nearest people, accepted or not. */
   candidates: (PersonRef & { distance: number })[];
+  /** How the decision was taken: distances, margin, threshold used and the reason. */
+  operatingPoint: OperatingPoint;
 }
 
 export interface IdentifyResult {
   width: number;
   height: number;
   model: string;
+  /** The threshold applied at the current gallery size. */
   threshold: number;
   faces: IdentifiedFace[];
 }
 
 /** Synchronous identification: a photo in, every face with its best matches out; nothing is stored. */
 export async function identifyPhoto(
-  deps: { engine: FaceEngine; galleries: GalleryCache; store: ImageStore; threshold: number },
+  deps: {
+    engine: FaceEngine;
+    galleries: GalleryCache;
+    store: ImageStore;
+    match?: MatchPolicy;
+    threshold?: number;
+  },
   bytes: Uint8Array,
   candidates = 3,
 ): Promise<IdentifyResult> {
   const analysis = await deps.engine.analyze(bytes, { priority: 'interactive' });
   const { gallery } = await deps.galleries.current();
+  const policy = policyOf(deps, gallery.model.threshold);
   const names = new Map((await deps.store.listPeople()).map((p) => [p.id, p.name]));
   const ref = (m: { personId: string; distance: number }) => ({
     id: m.personId,
@@ -39,15 +50,16 @@ export async function identifyPhoto(
     width: analysis.width,
     height: analysis.height,
     model: `${analysis.model.name}@${analysis.model.version}`,
-    threshold: deps.threshold,
+    threshold: policyThreshold(policy, gallery.people.size),
     faces: analysis.faces.map((face) => {
       const nearest = gallery.size > 0 ? gallery.search(face.embedding, candidates, analysis.model) : [];
-      const best = nearest[0];
+      const decision = gallery.decide(face.embedding, policy, analysis.model);
       return {
         box: face.box,
         score: face.score,
-        match: best !== undefined && best.distance <= deps.threshold ? ref(best) : null,
+        match: decision.match ? ref(decision.match) : null,
         candidates: nearest.map(ref),
+        operatingPoint: decision.operatingPoint,
       };
     }),
   };

@@ -90,6 +90,29 @@ describe('processImage', () => {
     expect(counts.processed).toBe(1);
   });
 
+  it('names faces with the match policy: a calibrated threshold that tightens as people are enrolled', async () => {
+    // T(N) = (probit(0.01 / N) + 4.9263) / 50: 0.052 with one person enrolled, 0.047 with two.
+    const calibration = {
+      modelName: TEST_MODEL.name,
+      pipelineVersion: '1',
+      targetFpir: 0.01,
+      impostorTail: { intercept: -4.9263, slope: 50 },
+      maxThreshold: 0.5,
+      fittedOn: 'synthetic',
+    };
+    const d = { ...deps(() => [faceAlong(0, 0.05)]), match: { kind: 'calibrated' as const, calibration } };
+    const ann = await store.createPerson('Ann', now);
+    await store.enroll(ann.id, faceAlong(0).embedding, TEST_MODEL, null, now, null);
+    const alone = await newPhoto(d, 'ann alone');
+    await processImage(d, alone, 'w1');
+    expect((await store.getImage(alone))?.faces[0]?.person?.name).toBe('Ann');
+    const bob = await store.createPerson('Bob', now);
+    await store.enroll(bob.id, faceAlong(2).embedding, TEST_MODEL, null, now, null);
+    const crowded = await newPhoto(d, 'ann among two');
+    await processImage(d, crowded, 'w1');
+    expect((await store.getImage(crowded))?.faces[0]?.person).toBeNull();
+  });
+
   it('retries transient errors with exponential backoff, then fails with the error kept', async () => {
     const d = deps(() => new AppError('engine_failure', 'worker thread crashed', { retryable: true }));
     const id = await newPhoto(d, 'flaky');

@@ -1,4 +1,5 @@
 import { AppError, toErrorInfo } from '../core/errors.ts';
+import { type MatchPolicy, policyOf } from '../core/open-set.ts';
 import { decideAfterFailure, type RetryPolicy } from '../core/retry-policy.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -20,8 +21,10 @@ export interface ProcessImageDeps {
   log: Logger;
   observer: PipelineObserver;
   retry: RetryPolicy;
-  /** Open-set threshold (Euclidean distance) for naming a face. */
-  threshold: number;
+  /** How a face is named: the model's 1:N calibration or a fixed threshold (roles: defaultMatchPolicy). */
+  match?: MatchPolicy;
+  /** Older setting: a fixed threshold (Euclidean distance), used when `match` is absent. */
+  threshold?: number;
   leaseMs: number;
 }
 
@@ -76,9 +79,9 @@ export async function processImage(
     const bytes = await deps.blobs.get(image.sha256);
     const analysis = await deps.engine.analyze(bytes, { priority: 'batch' });
     const { gallery, version } = await deps.galleries.current();
+    const policy = policyOf(deps, gallery.model.threshold);
     const faces: NewFace[] = analysis.faces.map((face) => {
-      const match =
-        gallery.size > 0 ? gallery.identify(face.embedding, deps.threshold, analysis.model) : null;
+      const match = gallery.size > 0 ? gallery.decide(face.embedding, policy, analysis.model).match : null;
       return {
         box: face.box,
         landmarks: face.landmarks,

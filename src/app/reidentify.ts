@@ -1,3 +1,4 @@
+import { type MatchPolicy, policyOf } from '../core/open-set.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { ImageStore, RematchResult } from '../ports/image-store.ts';
@@ -11,13 +12,16 @@ export interface ReidentifyDeps {
   events: EventBus;
   clock: Clock;
   log: Logger;
-  threshold: number;
+  /** How a face is named (see ProcessImageDeps.match); `threshold` is the older fixed-threshold setting. */
+  match?: MatchPolicy;
+  threshold?: number;
   batchSize?: number;
 }
 
 /**
- * Re-matches every face flagged by an enroll or a delete against the current gallery: the best
- * match within the threshold wins, otherwise the face is unknown. Faces named by hand are never touched.
+ * Re-matches every face flagged by an enroll or a delete against the current gallery with the same
+ * decision as the worker (the 1:N calibration or a fixed threshold): the nearest person when accepted,
+ * otherwise the face is unknown. Faces named by hand are never touched.
  */
 export async function reidentify(deps: ReidentifyDeps, jobId: string): Promise<number> {
   const batchSize = deps.batchSize ?? 500;
@@ -28,10 +32,11 @@ export async function reidentify(deps: ReidentifyDeps, jobId: string): Promise<n
     if (candidates.length === 0) break;
     const { gallery } = await deps.galleries.current();
     const model = deps.galleries.model;
+    const policy = policyOf(deps, model.threshold);
     const results: RematchResult[] = candidates.map((c) => {
       if (c.modelName !== model.name || c.modelVersion !== model.version || gallery.size === 0)
         return { faceId: c.faceId, personId: null, distance: null };
-      const match = gallery.identify(c.embedding, deps.threshold);
+      const { match } = gallery.decide(c.embedding, policy);
       return { faceId: c.faceId, personId: match?.personId ?? null, distance: match?.distance ?? null };
     });
     const changed = await deps.store.applyRematch(results, deps.clock.now());

@@ -1,6 +1,7 @@
 import { euclideanDistanceAt } from './embedding.ts';
 import { AppError } from './errors.ts';
 import type { ModelInfo } from './face.ts';
+import { decideIdentity, type Identification, type MatchPolicy } from './open-set.ts';
 
 export interface GalleryMatch {
   personId: string;
@@ -80,6 +81,44 @@ export class Gallery {
     k = 1,
     model: Pick<ModelInfo, 'name' | 'version'> = this.model,
   ): GalleryMatch[] {
+    const matches = [...this.nearestPerPerson(embedding, model)].map(([personId, distance]) => ({
+      personId,
+      distance,
+    }));
+    matches.sort(byDistance);
+    return matches.slice(0, Math.max(0, k));
+  }
+
+  /**
+   * Open-set identification under `policy` (the model's 1:N calibration, or a fixed threshold): the
+   * nearest person or null, with the operating point of the decision (see core/open-set.ts).
+   */
+  decide(
+    embedding: Float32Array,
+    policy: MatchPolicy,
+    model: Pick<ModelInfo, 'name' | 'version'> = this.model,
+  ): Identification {
+    const perPerson = this.nearestPerPerson(embedding, model);
+    let first: GalleryMatch | undefined;
+    let second: GalleryMatch | undefined;
+    for (const [personId, distance] of perPerson) {
+      const m = { personId, distance };
+      if (first === undefined || byDistance(m, first) < 0) {
+        second = first;
+        first = m;
+      } else if (second === undefined || byDistance(m, second) < 0) {
+        second = m;
+      }
+    }
+    const nearest = [first, second].filter((m): m is GalleryMatch => m !== undefined);
+    return decideIdentity(nearest, perPerson.size, policy);
+  }
+
+  /** Each enrolled person's distance to `embedding` (their closest embedding). */
+  private nearestPerPerson(
+    embedding: Float32Array,
+    model: Pick<ModelInfo, 'name' | 'version'>,
+  ): Map<string, number> {
     this.assertFits(embedding, model);
     const dims = this.model.dimensions;
     const best = new Map<string, number>();
@@ -89,12 +128,13 @@ export class Gallery {
       const previous = best.get(owner);
       if (previous === undefined || distance < previous) best.set(owner, distance);
     }
-    const matches = [...best].map(([personId, distance]) => ({ personId, distance }));
-    matches.sort((a, b) => a.distance - b.distance || (a.personId < b.personId ? -1 : 1));
-    return matches.slice(0, Math.max(0, k));
+    return best;
   }
 
-  /** Open-set identification: the nearest person within `threshold`, or null for "unknown". */
+  /**
+   * The nearest person within a fixed `threshold`, or null for "unknown" (the model's 1:1 threshold
+   * by default). For 1:N identification with the model's calibration use `decide`.
+   */
   identify(
     embedding: Float32Array,
     threshold = this.model.threshold,
@@ -122,4 +162,8 @@ export class Gallery {
       );
     }
   }
+}
+
+function byDistance(a: GalleryMatch, b: GalleryMatch): number {
+  return a.distance - b.distance || (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0);
 }

@@ -11,8 +11,10 @@ const FACE_API_DIMENSIONS = 128;
 export const EMBEDDING_DIMENSIONS = FACE_API_DIMENSIONS + 1024;
 
 /**
- * Default open-set threshold (Euclidean distance between L2-normalised embeddings): the mean of the
- * ten fold thresholds of `faceflow eval` on lfw-dev/pairs.tsv for this model version (see docs/adr/0002).
+ * The model's 1:1 verification threshold (Euclidean distance between L2-normalised embeddings): the mean
+ * of the ten fold thresholds of `faceflow eval` on lfw-dev/pairs.tsv for this model version (see
+ * docs/adr/0002). Identification against many people uses the model's 1:N calibration instead
+ * (open-set-calibration.ts next to this file).
  */
 export const DEFAULT_MATCH_THRESHOLD = 0.525;
 /** The same for the face-api descriptor alone (`faceResTemplateScale: 0`), measured before the fusion. */

@@ -10,6 +10,7 @@ import type { IngestDeps } from '../app/ingest.ts';
 import type { PeopleDeps } from '../app/people.ts';
 import { AppError } from '../core/errors.ts';
 import { fileSystemProbe } from '../observability/fs-probe.ts';
+import type { MatchPolicy } from '../core/open-set.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
@@ -40,7 +41,10 @@ export interface HttpDeps {
   events: EventBus;
   engine: FaceEngine;
   galleries: GalleryCache;
-  threshold: number;
+  /** How identification decides (the model's 1:N calibration, or MATCH_THRESHOLD as a fixed threshold). */
+  match?: MatchPolicy;
+  /** Older setting: a fixed threshold, used when `match` is absent. */
+  threshold?: number;
   ingest: IngestDeps;
   people: PeopleDeps;
   /** Who did what (issue 7): written by the people and job routes, read at GET /api/audit. */

@@ -46,7 +46,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
   const averageStore = await openAverageStore(config);
   const engine = options.engine ?? (await inProcessEngine(config.ENGINE_THREADS));
   const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
-  const { app, relay, galleries, threshold, averageDeps, auth } = await buildHttpApi({
+  const { app, relay, galleries, match, averageDeps, auth } = await buildHttpApi({
     config,
     infra,
     events,
@@ -69,7 +69,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     log,
     observer: metrics.observer(),
     retry: { maxAttempts: config.MAX_ATTEMPTS, baseDelayMs: config.RETRY_BASE_MS, maxDelayMs: 10 * 60_000 },
-    threshold,
+    match,
     leaseMs: config.JOB_LEASE_MS,
     averages: averageStore.averages,
     queue,

@@ -7,7 +7,9 @@ import { GalleryCache } from '../app/gallery-cache.ts';
 import { type ImportRoots, resolveImportRoots } from '../app/import-path.ts';
 import { OutboxRelay } from '../app/outbox-relay.ts';
 import type { HardeningConfig } from '../config/hardening.config.ts';
+import type { MatchPolicy } from '../core/open-set.ts';
 import { DEFAULT_MAX_PIXELS } from '../engine/index.ts';
+import { defaultMatchPolicy } from '../engine/open-set-calibration.ts';
 import type { HttpAuth } from '../http/auth/index.ts';
 import { httpHardening } from '../http/hardening/index.ts';
 import { buildHttpServer } from '../http/server.ts';
@@ -93,7 +95,8 @@ export interface HttpApi {
   /** Publishes outbox rows (written by ingest and people changes) to the queue; the caller starts it. */
   relay: OutboxRelay;
   galleries: GalleryCache;
-  threshold: number;
+  /** How identification decides, shared with the worker of `all`. */
+  match: MatchPolicy;
   /** The average-job dependencies, null where the store has no average tables. */
   averageDeps: Parameters<typeof buildHttpServer>[0]['averages'];
   auth: HttpAuth;
@@ -117,7 +120,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
   const { config, infra, events, engine, logger } = parts;
   const { store, queue, blobs, clock, privacy, audit, users } = infra;
   const auth = buildHttpAuth(config, users, clock, logger.child({ component: 'auth' }));
-  const threshold = config.MATCH_THRESHOLD ?? engine.model.threshold;
+  const match = defaultMatchPolicy(engine.model, config.MATCH_THRESHOLD);
   const galleries = new GalleryCache(store, engine.model);
   const relay = new OutboxRelay(store, queue, logger);
   const codec = new SharpImageCodec(decodeForCodec, DEFAULT_MAX_PIXELS);
@@ -145,7 +148,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
     events,
     engine,
     galleries,
-    threshold,
+    match,
     metrics: parts.metrics,
     logger,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
@@ -179,5 +182,5 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
       afterChange: nudge,
     },
   });
-  return { app, relay, galleries, threshold, averageDeps, auth };
+  return { app, relay, galleries, match, averageDeps, auth };
 }

@@ -6,6 +6,7 @@ import { QueueWorker } from '../app/worker.ts';
 import { HeartbeatWriter, workerSample } from '../app/worker-heartbeat.ts';
 import type { WorkerConfig } from '../config/roles.config.ts';
 import { fileSystemProbe } from '../observability/fs-probe.ts';
+import { defaultMatchPolicy } from '../engine/open-set-calibration.ts';
 import { type HealthServer, startHealthServer } from '../observability/health-server.ts';
 import { createLogger } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -79,7 +80,7 @@ export async function startWorker(
       log: logger,
       observer: metrics.observer(),
       retry: { maxAttempts: config.MAX_ATTEMPTS, baseDelayMs: config.RETRY_BASE_MS, maxDelayMs: 10 * 60_000 },
-      threshold: config.MATCH_THRESHOLD ?? engine.model.threshold,
+      match: defaultMatchPolicy(engine.model, config.MATCH_THRESHOLD),
       leaseMs: config.JOB_LEASE_MS,
       averages: averageStore.averages,
       queue,

@@ -169,11 +169,23 @@ describeWithFaces('end to end: enroll ORL people, upload photos, identify them',
   it('identifies a new photo synchronously without storing it', async () => {
     const count = (await server.api.json<{ images: unknown[] }>('GET', '/api/images?limit=500')).body.images
       .length;
-    const res = await server.api.upload<{ faces: { match: { name: string } | null }[] }>('/api/identify', [
-      { name: 'alice-10.pgm', bytes: orl(ALICE, 10) },
-    ]);
+    const res = await server.api.upload<{
+      threshold: number;
+      faces: {
+        match: { name: string; distance: number } | null;
+        operatingPoint: { distance: number; threshold: number; policy: string; reason: string };
+      }[];
+    }>('/api/identify', [{ name: 'alice-10.pgm', bytes: orl(ALICE, 10) }]);
     expect(res.status).toBe(200);
     expect(res.body.faces.map((f) => f.match?.name ?? null)).toEqual(['Alice']);
+    // MATCH_THRESHOLD set: a fixed threshold, reported with the decision.
+    expect(res.body.threshold).toBe(0.3);
+    expect(res.body.faces[0]?.operatingPoint).toMatchObject({
+      threshold: 0.3,
+      policy: 'fixed',
+      reason: 'matched',
+      distance: res.body.faces[0]?.match?.distance,
+    });
     expect(
       (await server.api.json<{ images: unknown[] }>('GET', '/api/images?limit=500')).body.images,
     ).toHaveLength(count);

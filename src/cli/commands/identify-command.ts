@@ -3,6 +3,7 @@ import { toErrorInfo } from '../../core/errors.ts';
 import { selectFaces } from '../../core/face-selection.ts';
 import { Gallery } from '../../core/gallery.ts';
 import { mapOrdered } from '../../core/ordered-map.ts';
+import { defaultMatchPolicy } from '../../engine/open-set-calibration.ts';
 import type { FaceEngine } from '../../ports/face-engine.ts';
 import { analyzeFiles } from '../analyze-files.ts';
 import {
@@ -19,6 +20,9 @@ interface IdentifyOptions extends EngineCliOptions {
   tolerance?: string;
   showDistance?: boolean;
 }
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+const nullableRound6 = (x: number | null) => (x === null ? null : round6(x));
 
 async function enrol(engine: FaceEngine, knownDir: string, quiet: boolean): Promise<Gallery> {
   const known = await readKnownPeople(knownDir);
@@ -58,7 +62,7 @@ export function registerIdentify(program: Command): void {
       .argument('<unknown_paths...>', 'photos or folders of photos to identify')
       .option(
         '--tolerance <distance>',
-        'largest distance that still counts as a match (default: the model threshold)',
+        "largest distance that still counts as a match, at any number of known people (default: the model's 1:N calibration, which tightens with more people)",
       )
       .option('--show-distance', 'append the distance to the nearest known person'),
   ).action(async (knownDir: string, unknownPaths: string[], options: IdentifyOptions) => {
@@ -67,19 +71,26 @@ export function registerIdentify(program: Command): void {
     const files = (await Promise.all(unknownPaths.map(listImages))).flat();
     const json = await withEngine(options.cpus, async (engine) => {
       const gallery = await enrol(engine, knownDir, options.json === true);
-      const threshold = tolerance ?? engine.model.threshold;
+      const policy = defaultMatchPolicy(engine.model, tolerance);
       return analyzeFiles(
         engine,
         files,
         { json: options.json === true, label: 'identify' },
         (file, analysis) => {
           const faces = analysis.faces.map((face) => {
-            const [nearest] = gallery.search(face.embedding, 1);
-            const matched = nearest !== undefined && nearest.distance <= threshold;
+            const { match, operatingPoint } = gallery.decide(face.embedding, policy);
+            const { distance } = operatingPoint;
             return {
               ...face.box,
-              person: matched ? nearest.personId : null,
-              distance: nearest ? Math.round(nearest.distance * 1e6) / 1e6 : null,
+              person: match?.personId ?? null,
+              distance: distance === null ? null : round6(distance),
+              operatingPoint: {
+                ...operatingPoint,
+                secondDistance: nullableRound6(operatingPoint.secondDistance),
+                margin: nullableRound6(operatingPoint.margin),
+                threshold: round6(operatingPoint.threshold),
+                distance: nullableRound6(distance),
+              },
             };
           });
           const lines =

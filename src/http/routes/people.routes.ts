@@ -62,6 +62,17 @@ const deletionSchema = z.object({
 });
 
 const matchSchema = z.object({ id: z.string(), name: z.string(), distance: z.number() });
+const operatingPointSchema = z
+  .object({
+    distance: z.number().nullable(),
+    secondDistance: z.number().nullable(),
+    margin: z.number().nullable(),
+    threshold: z.number(),
+    galleryPeople: z.number(),
+    policy: z.enum(['calibrated', 'fixed']),
+    reason: z.enum(['matched', 'empty_gallery', 'above_threshold']),
+  })
+  .describe('How the decision was taken: the 1:N calibration or a fixed threshold, and why');
 
 export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -239,6 +250,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
                 score: z.number(),
                 match: matchSchema.nullable(),
                 candidates: z.array(matchSchema),
+                operatingPoint: operatingPointSchema,
               }),
             ),
           }),
