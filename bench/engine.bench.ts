@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
+import type { DetectionReport } from '../src/core/detection-metrics.ts';
 import { DEFAULT_ANALYZER_OPTIONS } from '../src/engine/face-analyzer.ts';
 import { MODEL_NAME } from '../src/engine/model-info.ts';
 import { flag, option, runPhase, table, writeResult } from './lib/bench-io.ts';
@@ -35,18 +36,8 @@ type Engine = {
   peakRssMb: number;
 };
 
-type Group = {
-  photos: number;
-  largeFaces: number;
-  smallFaces: number;
-  recallLarge: number;
-  recallSmall: number;
-  falsePositivesPerPhoto: number;
-  precision: number;
-  secondsPerPhoto: number;
-  detectSecondsPerPhoto: number;
-  peakRssMb: number;
-};
+/** The detection report (core/detection-metrics.ts) with the time per photo and memory of one phase. */
+type Group = DetectionReport & { secondsPerPhoto: number; detectSecondsPerPhoto: number; peakRssMb: number };
 
 type Stress = {
   threads: number;

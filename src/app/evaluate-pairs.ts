@@ -1,13 +1,12 @@
 import { euclideanDistance } from '../core/embedding.ts';
 import { AppError } from '../core/errors.ts';
-import { selectFaces } from '../core/face-selection.ts';
-import { mapOrdered } from '../core/ordered-map.ts';
 import {
   evaluateVerification,
   type ScoredPair,
   type VerificationReport,
 } from '../core/verification-metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
+import { embedCentreFaces } from './embed-photos.ts';
 
 export interface VerificationPair {
   same: boolean;
@@ -51,26 +50,8 @@ export async function evaluatePairs(options: {
 }): Promise<PairEvaluation> {
   const started = performance.now();
   const paths = [...new Set(options.pairs.flatMap((p) => [p.first, p.second]))];
-  const embeddings = new Map<string, Float32Array | null>();
-  const inFlight = Math.max(2, options.engine.stats().threads * 2);
-  await mapOrdered(
-    paths,
-    inFlight,
-    async (path) => {
-      try {
-        const analysis = await options.engine.analyze(await options.readImage(path));
-        const [face] = selectFaces(analysis.faces, 'center', analysis.width, analysis.height);
-        return face ? face.embedding : null;
-      } catch (error) {
-        if (error instanceof AppError) return null;
-        throw error;
-      }
-    },
-    (embedding, index) => {
-      embeddings.set(paths[index] as string, embedding);
-      options.onProgress?.(index + 1, paths.length);
-    },
-  );
+  const { embeddings: list } = await embedCentreFaces({ ...options, paths });
+  const embeddings = new Map(paths.map((path, i) => [path, list[i] ?? null]));
   const scored: ScoredPair[] = options.pairs.map((p) => {
     const a = embeddings.get(p.first);
     const b = embeddings.get(p.second);

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -7,23 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorJson, IngestJson } from '../helpers/api-client.ts';
 import { startTestServer, type TestServer } from '../helpers/in-process.ts';
 import { faceAlong, ScriptedEngine } from '../helpers/scripted-engine.ts';
+import { allFiles, sha256 } from '../support/files.ts';
 
 // Input hardening on the real server (`faceflow all` in this process, scripted engine): path imports
 // never read outside IMPORT_ROOTS, whatever the spelling; error bodies carry no stack, SQL or paths
 // outside the root; oversized bodies are 413 JSON; the UI's static files cannot be left by `..`.
 const MAX_UPLOAD_BYTES = 50_000;
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-function allFiles(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? allFiles(join(dir, e.name)) : [e.name],
-    );
-  } catch {
-    return [];
-  }
-}
 
 describe('input hardening', () => {
   let server: TestServer;

@@ -1,14 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -16,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorJson, IngestJson } from '../helpers/api-client.ts';
 import { startTestServer, type TestServer } from '../helpers/in-process.ts';
 import { faceAlong, ScriptedEngine } from '../helpers/scripted-engine.ts';
+import { allFiles, sha256 } from '../support/files.ts';
 
 // Path imports and data set averages on the real server (`faceflow all` in this process, scripted
 // engine, no workers): nothing outside IMPORT_ROOTS is read, whether reached by a link in a folder
@@ -28,18 +20,6 @@ interface JobJson {
   rejected: { entry: string; reason: string }[];
   error: { code: string; message: string } | null;
   progress: { photosTotal: number | null };
-}
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-function allFiles(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? allFiles(join(dir, e.name)) : [e.name],
-    );
-  } catch {
-    return [];
-  }
 }
 
 describe('path confinement and special files', () => {
