@@ -22,5 +22,6 @@ describeWithFaces('engine accuracy on lfw-dev', () => {
     expect(result.missedFacePairs).toBe(0);
     expect(accuracy).toBeGreaterThanOrEqual(0.97);
     expect(engine.model.threshold).toBe(DEFAULT_MATCH_THRESHOLD);
-  });
+    // ~570 photos on one engine thread: about 2 minutes alone, more on a machine that is also busy.
+  }, 420_000);
 });
