@@ -210,8 +210,10 @@ if (groupBase && group) {
         'recall 20–40 px',
         'FP/photo',
         'precision',
-        's/photo',
-        '× baseline time',
+        'detect s/photo',
+        '× baseline',
+        'whole s/photo',
+        '× baseline',
       ],
       [groupBase, group].map((g, i) => [
         i === 0 ? 'naive face-api (SSD MobileNet v1, minConfidence 0.5)' : 'faceflow engine',
