@@ -30,7 +30,6 @@ import { readPeopleFolders } from '../src/cli/people-folders.ts';
 import { euclideanDistance } from '../src/core/embedding.ts';
 import type { ModelInfo } from '../src/core/face.ts';
 import { Gallery } from '../src/core/gallery.ts';
-import { identificationReport, type ScoredProbe } from '../src/core/identification-metrics.ts';
 import { normalQuantile } from '../src/core/normal-quantile.ts';
 import { type MatchPolicy, type OpenSetCalibration, policyThreshold } from '../src/core/open-set.ts';
 import { evaluateOpenSet } from '../src/core/open-set-evaluation.ts';
@@ -183,6 +182,9 @@ interface HalfReport {
 }
 
 function evaluateHalf(name: string, protocol: OpenSetProtocol): HalfReport {
+  // The operating point and the sweeps as eval-identify computes them; here the smaller galleries are
+  // every block of k enrolled people rather than only the first k.
+  const report = evaluateOpenSet(protocol, embeddingOf, model, policy, []);
   const enrolled = protocol.enrolled.flatMap(({ person, photo }) => {
     const e = embeddingOf(photo);
     return e ? [{ person, e }] : [];
@@ -192,20 +194,6 @@ function evaluateHalf(name: string, protocol: OpenSetProtocol): HalfReport {
     for (const m of members) g.add(m.person, m.e);
     return g;
   };
-  const gallery = galleryOf(enrolled);
-  const probes = [...protocol.mated, ...protocol.nonMated];
-  const scored: ScoredProbe[] = probes.map((p) => {
-    const e = embeddingOf(p.photo);
-    if (!e) return { mated: p.mated, person: p.person, found: false, nearest: null, named: null };
-    const d = gallery.decide(e, policy);
-    return {
-      mated: p.mated,
-      person: p.person,
-      found: true,
-      nearest: d.nearest,
-      named: d.match?.personId ?? null,
-    };
-  });
   const strangers = protocol.nonMated
     .map((p) => embeddingOf(p.photo))
     .filter((e): e is Float32Array => e !== null);
@@ -223,10 +211,9 @@ function evaluateHalf(name: string, protocol: OpenSetProtocol): HalfReport {
     }
     return { people: k, galleries, trials, fpir: named / trials, threshold: policyThreshold(policy, k) };
   });
-  const report = identificationReport(scored);
   return {
     name,
-    galleryPeople: enrolled.length,
+    galleryPeople: report.galleryPeople,
     mated: report.mated,
     nonMated: report.nonMated,
     rank1: report.rank1,
