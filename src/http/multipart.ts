@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyMultipartBaseOptions } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
+import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../adapters/blobs-fs/private-files.ts';
 import { AppError } from '../core/errors.ts';
-import { ensurePrivateDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../core/private-files.ts';
 
 /** Form fields (not files) in one multipart request. */
 export const MAX_FORM_FIELDS = 50;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
+import { ensurePrivateDirSync } from '../adapters/blobs-fs/private-files.ts';
 import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
 import { EmbeddedJobQueue } from '../adapters/queue-embedded/job-queue.embedded.ts';
 import { SqlAuditLog } from '../adapters/sqlite/audit-log.sqlite.ts';
@@ -9,7 +10,6 @@ import type { Database } from '../adapters/sqlite/schema.ts';
 import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
 import { SqlUserStore } from '../adapters/sqlite/user-store.sql.ts';
 import { SqlWorkerHeartbeats } from '../adapters/sqlite/worker-heartbeats.sql.ts';
-import { ensurePrivateDirSync } from '../core/private-files.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';

@@ -3,8 +3,8 @@ import { closeSync, fchmodSync, openSync, renameSync, writeFileSync } from 'node
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../core/errors.ts';
-import { ensurePrivateDir, ensurePrivateDirSync, PRIVATE_FILE_MODE } from '../../core/private-files.ts';
 import type { BlobStore } from '../../ports/blob-store.ts';
+import { ensurePrivateDir, ensurePrivateDirSync, PRIVATE_FILE_MODE } from './private-files.ts';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 

@@ -14,7 +14,7 @@ import {
   ensurePrivateDirSync,
   ensurePrivateFileSync,
   makePrivateIfExistsSync,
-} from '../../core/private-files.ts';
+} from '../blobs-fs/private-files.ts';
 import { migrateOrClose, SQLITE_TYPES } from './migrations.ts';
 import type { Database } from './schema.ts';
 

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../adapters/blobs-fs/private-files.ts';
 import {
   type AverageCoordinatorDeps,
   cancelAverageJob,
@@ -17,7 +18,6 @@ import { deleteAverageJob } from '../../app/average/average-delete.ts';
 import { averageJobView, averageResultDocument } from '../../app/average/average-document.ts';
 import { type ImportRoots, resolveImportPath } from '../../app/import-path.ts';
 import { AppError } from '../../core/errors.ts';
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../../core/private-files.ts';
 import { type AuditLog, auditActorOf } from '../../ports/audit-log.ts';
 import type { AverageJobOptions } from '../../ports/average-job-store.ts';
 import { principalOf } from '../auth/request-principal.ts';
