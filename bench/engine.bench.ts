@@ -265,7 +265,7 @@ const file = await writeResult('engine', {
   groupPhotos: group && groupBase && { baseline: groupBase, engine: group },
   config: {
     ...DEFAULT_ANALYZER_OPTIONS,
-    model: `${MODEL_NAME}: YuNet detector (ONNX Runtime) + face-api 68 landmarks + ResNet-34 128-d fused with Human's FaceRes 1024-d, tfjs WASM SIMD`,
+    model: `${MODEL_NAME}: YuNet detector (ONNX Runtime) + face-api 68 landmarks + ResNet-34 128-d (tfjs WASM SIMD) fused with the ArcFace-template 512-d (ONNX Runtime)`,
   },
 });
 console.log(`results: ${path.relative(process.cwd(), file)}`);

@@ -29,10 +29,7 @@ async function expectedModelKey(): Promise<string | null> {
   const pkg = async (name: string) =>
     JSON.parse(await readFile(path.join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
   try {
-    const model = modelInfo({
-      faceApi: await pkg('@vladmandic/face-api'),
-      human: await pkg('@vladmandic/human'),
-    });
+    const model = modelInfo({ faceApi: await pkg('@vladmandic/face-api') });
     return `${model.name}@${model.version}`;
   } catch {
     return null;

@@ -13,8 +13,13 @@ import { estimateSimilarity, mirrorChip, type Similarity, warpToChip } from './a
 import { type DecodeOptions, decodeImage } from './decode/image-decoder.ts';
 import type { RawImage } from './decode/raw-image.ts';
 import { DEFAULT_DETECTOR_OPTIONS, type DetectorOptions, detectFaces } from './detect/face-detector.ts';
+import {
+  ARC_FACE_CHIP_SIZE,
+  ARC_FACE_TEMPLATE,
+  arcFacePoints,
+  embedArcFaceChips,
+} from './embed/arcface-embedder.ts';
 import { CHIP_SIZE, embedChips } from './embed/face-embedder.ts';
-import { embedFaceResChips, FACE_RES_CHIP_SIZE } from './embed/face-res-embedder.ts';
 import { fuseEmbeddings } from './embed/fused-embedding.ts';
 import { detectionRect, landmarkBox, locateLandmarks } from './landmarks/landmark-locator.ts';
 import type { FaceRuntime } from './runtime/tfjs-runtime.ts';
@@ -31,10 +36,10 @@ export interface AnalyzerOptions {
   scaleJitter: number[];
   templateShiftY: number;
   /**
-   * Second descriptor: FaceRes on a 224×224 chip aligned with this template zoom, fused with the
-   * face-api descriptor into one embedding (see fused-embedding.ts); 0 turns it off.
+   * Second descriptor: the ArcFace-template network on a 112×112 chip aligned to its five-point
+   * template, fused with the face-api descriptor into one embedding (see fused-embedding.ts).
    */
-  faceResTemplateScale: number;
+  arcFace: boolean;
   decode: DecodeOptions;
 }
 
@@ -45,7 +50,7 @@ export const DEFAULT_ANALYZER_OPTIONS: AnalyzerOptions = {
   templateScale: 0.9,
   scaleJitter: [1],
   templateShiftY: 0,
-  faceResTemplateScale: 0.8,
+  arcFace: true,
   decode: { maxSide: 2048 },
 };
 
@@ -112,14 +117,12 @@ function toPhotoBox(
 /**
  * One photo through the whole engine on the calling thread: decode → detect → 68 landmarks
  * (refined) → similarity alignment to the canonical template → 128-d face-api embedding (optionally with
- * its mirror image) and, on a looser 224×224 chip, the 1024-d FaceRes descriptor → one fused,
+ * its mirror image) and, on a 112×112 five-point ArcFace chip, the 512-d ArcFace descriptor → one fused,
  * L2-normalised embedding (fused-embedding.ts). Used inside the worker-thread pool, never on a server's event loop.
  */
 export class FaceAnalyzer {
   /** One template per zoom in `scaleJitter` (51 alignment points each). */
   private readonly alignmentTemplates: Point[][];
-  /** The FaceRes chip's alignment points, when the second descriptor is on. */
-  private readonly faceResTemplate: Point[] | null;
 
   constructor(
     private readonly runtime: FaceRuntime,
@@ -130,18 +133,16 @@ export class FaceAnalyzer {
       const template = scaledTemplate(options.templateScale * jitter, options.templateShiftY, CHIP_SIZE);
       return ALIGNMENT_POINTS.map((i) => template[i] as Point);
     });
-    const faceResTemplate =
-      options.faceResTemplateScale > 0
-        ? scaledTemplate(options.faceResTemplateScale, 0, FACE_RES_CHIP_SIZE)
-        : null;
-    this.faceResTemplate = faceResTemplate ? ALIGNMENT_POINTS.map((i) => faceResTemplate[i] as Point) : null;
   }
 
-  /** The 224×224 FaceRes chip of one face, or null when the second descriptor is off. */
-  private faceResChip(image: RawImage, points: Point[]): Uint8Array | null {
-    if (!this.faceResTemplate) return null;
-    const from = ALIGNMENT_POINTS.map((i) => points[i] as Point);
-    return warpToChip(image, estimateSimilarity(from, this.faceResTemplate), FACE_RES_CHIP_SIZE);
+  /** The 112×112 ArcFace chip of one face, or null when the second descriptor is off. */
+  private arcFaceChip(image: RawImage, points: Point[]): Uint8Array | null {
+    if (!this.options.arcFace) return null;
+    return warpToChip(
+      image,
+      estimateSimilarity(arcFacePoints(points), ARC_FACE_TEMPLATE),
+      ARC_FACE_CHIP_SIZE,
+    );
   }
 
   /** The aligned chips of one face: one per template zoom (the first is the face's aligned crop). */
@@ -176,28 +177,28 @@ export class FaceAnalyzer {
       index: number;
       points: Point[];
       views: Uint8Array[];
-      faceResChip: Uint8Array | null;
+      arcFaceChip: Uint8Array | null;
     }> = [];
     landmarks.forEach((points, index) => {
       if (!points) return;
       const chips = this.chips(image, points);
       const views = this.options.flip ? chips.flatMap((c) => [c, mirrorChip(c, CHIP_SIZE)]) : chips;
-      kept.push({ index, points, views, faceResChip: this.faceResChip(image, points) });
+      kept.push({ index, points, views, arcFaceChip: this.arcFaceChip(image, points) });
     });
     const raw = await embedChips(
       this.runtime,
       kept.flatMap((k) => k.views),
     );
-    const faceRes = await embedFaceResChips(
-      this.runtime,
-      kept.flatMap((k) => (k.faceResChip ? [k.faceResChip] : [])),
+    const arcFace = await embedArcFaceChips(
+      this.runtime.arcFace,
+      kept.flatMap((k) => (k.arcFaceChip ? [k.arcFaceChip] : [])),
     );
     const t4 = performance.now();
     let next = 0;
     const faces: DetectedFace[] = kept.map((k, i) => {
       const faceApi = averaged(raw.slice(next, next + k.views.length));
       next += k.views.length;
-      const second = faceRes[i];
+      const second = arcFace[i];
       const embedding = second ? fuseEmbeddings(l2Normalize(faceApi), second) : l2Normalize(faceApi);
       const detection = detections[k.index] as (typeof detections)[0];
       const box = toPhotoBox(detection, scale, originalWidth, originalHeight);

@@ -25,10 +25,7 @@ describe('engine: a thread’s WASM heap stays bounded', () => {
   let analyzer: FaceAnalyzer;
   beforeAll(async () => {
     runtime = await loadFaceRuntime();
-    const model = modelInfo(
-      { faceApi: runtime.faceApiVersion, human: runtime.humanVersion },
-      DEFAULT_ANALYZER_OPTIONS,
-    );
+    const model = modelInfo({ faceApi: runtime.faceApiVersion }, DEFAULT_ANALYZER_OPTIONS);
     analyzer = new FaceAnalyzer(runtime, model, DEFAULT_ANALYZER_OPTIONS);
   });
 

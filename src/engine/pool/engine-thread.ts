@@ -19,7 +19,7 @@ function reply(message: ThreadReply, transfer: ArrayBuffer[] = []): void {
 
 try {
   const runtime = await loadFaceRuntime();
-  const model = modelInfo({ faceApi: runtime.faceApiVersion, human: runtime.humanVersion }, options);
+  const model = modelInfo({ faceApi: runtime.faceApiVersion }, options);
   const analyzer = new FaceAnalyzer(runtime, model, options);
   port.on('message', async (task: AnalyzeTask) => {
     try {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -12,21 +11,20 @@ export type FaceApi = typeof import('@vladmandic/face-api');
 export type Tf = FaceApi['tf'];
 export type ImageTensor = ReturnType<Tf['tensor3d']>;
 
-export type GraphModel = Awaited<ReturnType<typeof import('@tensorflow/tfjs')['loadGraphModel']>>;
-
 export interface FaceRuntime {
   tf: Tf;
   faceapi: FaceApi;
   faceApiVersion: string;
-  /** Human's FaceRes network (HSE FaceRec, MobileNet on VGGFace2): the second descriptor. */
-  faceRes: GraphModel;
-  humanVersion: string;
   /** YuNet (libfacedetection), the face detector, on ONNX Runtime's CPU kernels. */
   yunet: OnnxModel;
+  /** The ArcFace-template recogniser (112×112, 512-d), the second descriptor, on ONNX Runtime's CPU kernels. */
+  arcFace: OnnxModel;
 }
 
 /** The detector's weights under models/ (Apache-2.0, see models/NOTICE.md). */
 export const YUNET_MODEL_FILE = 'yunet_n_dynamic.onnx';
+/** The second descriptor's weights under models/ (MIT, see models/NOTICE.md). */
+export const ARC_FACE_MODEL_FILE = 'arcface_mobilefacenet_fr_feature.onnx';
 
 let loading: Promise<FaceRuntime> | undefined;
 
@@ -34,42 +32,6 @@ let loading: Promise<FaceRuntime> | undefined;
 export function faceApiModelDir(): string {
   return path.dirname(
     require.resolve('@vladmandic/face-api/model/face_recognition_model-weights_manifest.json'),
-  );
-}
-
-/** Root of the @vladmandic/human package (its `exports` map hides models/ and package.json). */
-function humanPackageDir(): string {
-  return path.resolve(path.dirname(require.resolve('@vladmandic/human')), '..');
-}
-
-/** Path of the FaceRes graph model shipped inside the @vladmandic/human package. */
-export function faceResModelPath(): string {
-  return path.join(humanPackageDir(), 'models', 'faceres.json');
-}
-
-/** A tfjs graph model from disk (tfjs without tfjs-node has no file:// loader). */
-async function loadGraphModelFromDisk(
-  tfjs: typeof import('@tensorflow/tfjs'),
-  modelJson: string,
-): Promise<GraphModel> {
-  const json = JSON.parse(await readFile(modelJson, 'utf8')) as {
-    modelTopology: object;
-    weightsManifest: Array<{
-      paths: string[];
-      weights: import('@tensorflow/tfjs').io.WeightsManifestEntry[];
-    }>;
-  };
-  const dir = path.dirname(modelJson);
-  const shards = await Promise.all(
-    json.weightsManifest.flatMap((group) => group.paths).map((p) => readFile(path.join(dir, p))),
-  );
-  const weights = Buffer.concat(shards);
-  return tfjs.loadGraphModel(
-    tfjs.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-    }),
   );
 }
 
@@ -96,12 +58,10 @@ async function load(): Promise<FaceRuntime> {
     faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir),
   ]);
   installLeanForwardPasses(tf, faceapi);
-  const faceRes = await loadGraphModelFromDisk(tfjs, faceResModelPath());
   const yunet = await loadOnnxModel(repositoryModelPath(YUNET_MODEL_FILE));
+  const arcFace = await loadOnnxModel(repositoryModelPath(ARC_FACE_MODEL_FILE));
   const faceApiVersion = (require('@vladmandic/face-api/package.json') as { version: string }).version;
-  const humanPackage = await readFile(path.join(humanPackageDir(), 'package.json'), 'utf8');
-  const humanVersion = (JSON.parse(humanPackage) as { version: string }).version;
-  return { tf, faceapi, faceApiVersion, faceRes, humanVersion, yunet };
+  return { tf, faceapi, faceApiVersion, yunet, arcFace };
 }
 
 let loadingSsd: Promise<FaceApi['nets']['ssdMobilenetv1']> | undefined;
