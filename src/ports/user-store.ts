@@ -172,7 +172,7 @@ export interface UserStore {
    */
   claimTotpStep(userId: string, step: number): Promise<boolean>;
   /** Uses up an unused recovery code of the user by its hash, once; false when there is none. */
-  useRecoveryCode(userId: string, codeHash: string, now: number): Promise<boolean>;
+  spendRecoveryCode(userId: string, codeHash: string, now: number): Promise<boolean>;
   unusedRecoveryCodes(userId: string): Promise<number>;
   /** Turns 2FA off: secret, pending secret, last step and recovery codes; false when no such user. */
   clearTotp(userId: string, now: number): Promise<boolean>;

@@ -224,14 +224,14 @@ export function userStoreContract(
       ]);
       expect(claims.filter(Boolean)).toHaveLength(1);
       const uses = await Promise.all([
-        f.store.useRecoveryCode(user.id, 'rc3', NOW + 4),
-        other.useRecoveryCode(user.id, 'rc3', NOW + 4),
+        f.store.spendRecoveryCode(user.id, 'rc3', NOW + 4),
+        other.spendRecoveryCode(user.id, 'rc3', NOW + 4),
       ]);
       expect(uses.filter(Boolean)).toHaveLength(1);
-      expect(await f.store.useRecoveryCode(user.id, 'rc3', NOW + 5)).toBe(false);
-      expect(await f.store.useRecoveryCode(user.id, 'nope', NOW + 5)).toBe(false);
+      expect(await f.store.spendRecoveryCode(user.id, 'rc3', NOW + 5)).toBe(false);
+      expect(await f.store.spendRecoveryCode(user.id, 'nope', NOW + 5)).toBe(false);
       const bob = await f.store.createUser({ name: 'bob', role: 'viewer', passwordHash: 'h' }, NOW);
-      expect(await f.store.useRecoveryCode(bob.id, 'rc4', NOW + 5)).toBe(false);
+      expect(await f.store.spendRecoveryCode(bob.id, 'rc4', NOW + 5)).toBe(false);
       expect(await f.store.unusedRecoveryCodes(user.id)).toBe(9);
       expect(await f.store.clearTotp(user.id, NOW + 6)).toBe(true);
       expect(await f.store.clearTotp('usr_missing', NOW + 6)).toBe(false);
@@ -241,7 +241,7 @@ export function userStoreContract(
         lastStep: null,
       });
       expect(await f.store.unusedRecoveryCodes(user.id)).toBe(0);
-      expect(await f.store.useRecoveryCode(user.id, 'rc4', NOW + 7)).toBe(false);
+      expect(await f.store.spendRecoveryCode(user.id, 'rc4', NOW + 7)).toBe(false);
       // Deleting a user takes their codes with them.
       await f.store.setPendingTotp(bob.id, 'enc-b', NOW);
       await f.store.enableTotp(bob.id, 'enc-b', 1, ['b1'], NOW);

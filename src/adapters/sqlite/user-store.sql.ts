@@ -434,7 +434,7 @@ export class SqlUserStore implements UserStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async useRecoveryCode(userId: string, codeHash: string, now: number): Promise<boolean> {
+  async spendRecoveryCode(userId: string, codeHash: string, now: number): Promise<boolean> {
     const result = await this.db
       .updateTable('recovery_codes')
       .set({ used_at: now })

@@ -183,7 +183,8 @@ export class TwoFactorService {
       const step = codes.stepOf(box.open(user.totp.secret, user.id), code.replace(/\s/g, ''), now);
       return step !== null && (await users.claimTotpStep(user.id, step));
     }
-    if (RECOVERY_CODE_PATTERN.test(code)) return users.useRecoveryCode(user.id, recoveryCodeHash(code), now);
+    if (RECOVERY_CODE_PATTERN.test(code))
+      return users.spendRecoveryCode(user.id, recoveryCodeHash(code), now);
     return false;
   }
 
