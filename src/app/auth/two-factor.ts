@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { AppError } from '../../core/errors.ts';
 import type { Principal, Role } from '../../core/principal.ts';
-import { type AuditLog, auditActorOf } from '../../ports/audit-log.ts';
+import { type AuditActor, type AuditDetails, type AuditLog, auditActorOf } from '../../ports/audit-log.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { OneTimeCodes } from '../../ports/one-time-codes.ts';
 import type { UserCredentials, UserStore } from '../../ports/user-store.ts';
@@ -33,6 +33,32 @@ function newRecoveryCode(): string {
 /** What is hashed of a recovery code: lower case, without dashes or spaces. */
 function recoveryCodeHash(code: string): string {
   return tokenHash(code.replace(/[-\s]/g, '').toLowerCase());
+}
+
+/** Wrong codes on the signed-in routes (enable, disable) are counted per user and lock out like passwords. */
+const totpFailureKey = (userId: string) => `totp:${userId}`;
+
+/**
+ * Turns off the second factor of `userId` for someone else (an admin, or the CLI on the server's machine):
+ * secret and recovery codes gone, lock-out of its codes lifted, the user's sessions ended, audited as
+ * `user.totp_reset` by `actor`. Throws `not_found` for no such user.
+ */
+export async function resetSecondFactor(
+  deps: { users: UserStore; clock: Clock; audit?: AuditLog },
+  actor: AuditActor,
+  userId: string,
+  details?: AuditDetails,
+): Promise<void> {
+  const now = deps.clock.now();
+  if (!(await deps.users.clearTotp(userId, now))) throw new AppError('not_found', `no user ${userId}`);
+  await deps.users.revokeUserRefreshTokens(userId, now);
+  await deps.users.clearLoginFailures(totpFailureKey(userId));
+  await deps.audit?.record({
+    actor,
+    action: 'user.totp_reset',
+    target: { type: 'user', id: userId },
+    details,
+  });
 }
 
 /**
@@ -164,11 +190,7 @@ export class TwoFactorService {
    * sessions ended. Audited.
    */
   async reset(actor: Principal, userId: string): Promise<void> {
-    const now = this.deps.clock.now();
-    if (!(await this.deps.users.clearTotp(userId, now))) throw new AppError('not_found', `no user ${userId}`);
-    await this.deps.users.revokeUserRefreshTokens(userId, now);
-    await this.deps.users.clearLoginFailures(this.failureKey(userId));
-    await this.record(actor, 'user.totp_reset', userId);
+    await resetSecondFactor(this.deps, auditActorOf(actor), userId);
   }
 
   /**
@@ -188,9 +210,8 @@ export class TwoFactorService {
     return false;
   }
 
-  /** Wrong codes on the signed-in routes (enable, disable) are counted per user and lock out like passwords. */
   private failureKey(userId: string): string {
-    return `totp:${userId}`;
+    return totpFailureKey(userId);
   }
 
   private async checkNotLocked(userId: string): Promise<void> {
