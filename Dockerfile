@@ -5,7 +5,7 @@
 # --- deps: production dependencies only. Native modules (better-sqlite3, sharp) install their
 # prebuilt binaries; the toolchain is here for when one has to be compiled. .npmrc tells
 # onnxruntime-node's install script not to download anything: its CPU binaries ship in the package.
-FROM node:20-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
@@ -14,7 +14,7 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev && npm cache clean --force
 
 # --- web: the UI is built once with the dev toolchain (Vite); only web/dist goes into the image.
-FROM node:20-slim AS web
+FROM node:24-bookworm-slim AS web
 WORKDIR /app
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
@@ -25,7 +25,7 @@ COPY web ./web
 RUN npm run build
 
 # --- runtime: no compiler, no npm cache, not root.
-FROM node:20-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV HOST=0.0.0.0 \
     PORT=8080 \
     DATA_DIR=/var/lib/faceflow

@@ -64,6 +64,26 @@ describe('auth configuration', () => {
     expect(message).not.toContain(secret);
   });
 
+  it('two-factor settings: TOTP_REQUIRED off by default, all, or roles; TOTP_KEY never echoed', () => {
+    const dir = join(tmpdir(), 'ff');
+    const c = loadAllConfig({ DATA_DIR: dir });
+    expect([[...c.TOTP_REQUIRED], c.TOTP_KEY, c.TOTP_ISSUER]).toEqual([[], undefined, 'faceflow']);
+    expect([...loadApiConfig({ TOTP_REQUIRED: 'all' }).TOTP_REQUIRED]).toEqual(['viewer', 'editor', 'admin']);
+    expect([...loadApiConfig({ TOTP_REQUIRED: ' Editor, admin ' }).TOTP_REQUIRED]).toEqual([
+      'editor',
+      'admin',
+    ]);
+    expect(() => loadApiConfig({ TOTP_REQUIRED: 'admins' })).toThrow(/TOTP_REQUIRED: .*unknown: admins/);
+    let message = '';
+    try {
+      loadApiConfig({ TOTP_KEY: 'short-totp-key' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/TOTP_KEY: must have at least 32 characters/);
+    expect(message).not.toContain('short-totp-key');
+  });
+
   it('the recognizer needs RECOGNIZER_SECRET unless it listens on loopback only', () => {
     expect(() => loadRecognizerConfig({})).toThrow(
       /RECOGNIZER_SECRET: is required when the recognizer listens on 0.0.0.0/,

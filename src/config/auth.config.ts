@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ROLES, type Role } from '../core/principal.ts';
 import { intEnv, optionalEnv } from './env.ts';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
@@ -27,6 +28,26 @@ const duration = (fallback: string, min: number, max: number) =>
 const enabled = (fallback: 'enabled' | 'disabled') =>
   optionalEnv(z.enum(['enabled', 'disabled'])).transform((v) => (v ?? fallback) === 'enabled');
 
+/**
+ * TOTP_REQUIRED: which roles must sign in with a second factor. `off` (default), `all`, or a comma-separated
+ * list of roles (`admin`, `editor,admin`).
+ */
+const totpRequired = optionalEnv(z.string()).transform((v, ctx): ReadonlySet<Role> => {
+  const value = (v ?? 'off').trim().toLowerCase();
+  if (value === 'off') return new Set();
+  if (value === 'all') return new Set(ROLES);
+  const roles = value.split(',').map((r) => r.trim());
+  const unknown = roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (unknown.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be off, all, or a comma-separated list of roles (${ROLES.join(', ')}); unknown: ${unknown.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return new Set(roles as Role[]);
+});
+
 /** Keys of authentication (issue 7), read by `api` and `all`. */
 export const authShape = {
   /** `disabled` runs every request as the local operator; refused unless HOST is a loopback address. */
@@ -41,6 +62,15 @@ export const authShape = {
   LOGIN_ADDRESS_MAX_FAILURES: optionalEnv(intEnv(1, 1_000_000)).transform((v) => v ?? 30),
   /** The window of LOGIN_ADDRESS_MAX_FAILURES, from the address's first failure in it. */
   LOGIN_ADDRESS_WINDOW: duration('15m', 60, 86_400),
+  /** Roles that must turn on two-factor sign-in before they may do anything else (off, all, or roles). */
+  TOTP_REQUIRED: totpRequired,
+  /**
+   * Key material (32+ characters) that encrypts the users' TOTP secrets in the database; every api replica
+   * needs the same. Unset: generated once into DATA_DIR/totp-key. Never echoed in errors.
+   */
+  TOTP_KEY: optionalEnv(z.string().min(32, 'must have at least 32 characters')),
+  /** The issuer name authenticator apps show next to the account. */
+  TOTP_ISSUER: optionalEnv(z.string().min(1).max(64)).transform((v) => v ?? 'faceflow'),
   /** `enabled`: GET /metrics needs a viewer credential too. */
   METRICS_AUTH: enabled('disabled'),
 };

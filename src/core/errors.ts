@@ -15,6 +15,12 @@ export type ErrorCode =
   | 'unauthorized'
   | 'invalid_credentials'
   | 'locked'
+  /** Name and password were right; the account also needs its second factor (TOTP or recovery code). */
+  | 'totp_required'
+  /** A wrong, expired or already used one-time code (TOTP or recovery code). */
+  | 'invalid_code'
+  /** The user's role requires two-factor sign-in and they have not turned it on yet. */
+  | 'totp_enrollment_required'
   | 'forbidden'
   /** A cookie-authenticated write from another origin (cross-site request forgery). */
   | 'forbidden_origin'

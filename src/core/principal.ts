@@ -6,7 +6,14 @@ export const ROLES = ['viewer', 'editor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export type Principal =
-  | { kind: 'user'; id: string; name: string; role: Role }
+  | {
+      kind: 'user';
+      id: string;
+      name: string;
+      role: Role;
+      /** Their role requires two-factor sign-in (TOTP_REQUIRED) and it is not on yet: they may only enrol. */
+      mustEnrolTotp?: true;
+    }
   | { kind: 'api_key'; id: string; name: string; role: Role }
   | { kind: 'local'; id: 'local'; name: 'local'; role: 'admin' };
 

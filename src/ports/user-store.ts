@@ -9,8 +9,20 @@ export interface UserRecord {
   id: string;
   name: string;
   role: Role;
+  /** Whether the user signs in with a second factor (TOTP). */
+  totpEnabled: boolean;
   createdAt: number;
   updatedAt: number;
+}
+
+/** The second factor of a user as stored: secrets encrypted (the store never sees them in the clear). */
+export interface TotpState {
+  /** Encrypted secret while 2FA is on; null when off. */
+  secret: string | null;
+  /** Encrypted secret of a setup not yet confirmed with a code. */
+  pendingSecret: string | null;
+  /** The last 30-second step whose code was accepted; null before the first. */
+  lastStep: number | null;
 }
 
 /** A user with what login and authentication need: the password hash and the access-token generation. */
@@ -21,6 +33,7 @@ export interface UserCredentials extends UserRecord {
    * password raises it, which ends every access token of the user at once.
    */
   tokenGeneration: number;
+  totp: TotpState;
 }
 
 /** The failed sign-ins counted under one key (an account name, a client address) in the current window. */
@@ -135,6 +148,34 @@ export interface UserStore {
   /** False when no such active key. */
   revokeApiKey(id: string, now: number): Promise<boolean>;
   touchApiKey(id: string, now: number): Promise<void>;
+
+  /**
+   * Second factor (ADR 0009). Stores the encrypted secret of a new setup, replacing one not yet confirmed;
+   * false when the user has 2FA on already or does not exist.
+   */
+  setPendingTotp(userId: string, encryptedSecret: string, now: number): Promise<boolean>;
+  /**
+   * Turns 2FA on in one transaction: the pending secret `encryptedSecret` becomes the user's, `step` the last
+   * accepted one, and `recoveryCodeHashes` replace any earlier recovery codes. False when the pending secret
+   * is no longer that one (another setup came between) or 2FA is on already.
+   */
+  enableTotp(
+    userId: string,
+    encryptedSecret: string,
+    step: number,
+    recoveryCodeHashes: readonly string[],
+    now: number,
+  ): Promise<boolean>;
+  /**
+   * Takes `step` as the user's last accepted step when it is later than the last one, in one conditional
+   * statement; false otherwise (the code of that step, or an earlier one, was used: a replay).
+   */
+  claimTotpStep(userId: string, step: number): Promise<boolean>;
+  /** Uses up an unused recovery code of the user by its hash, once; false when there is none. */
+  spendRecoveryCode(userId: string, codeHash: string, now: number): Promise<boolean>;
+  unusedRecoveryCodes(userId: string): Promise<number>;
+  /** Turns 2FA off: secret, pending secret, last step and recovery codes; false when no such user. */
+  clearTotp(userId: string, now: number): Promise<boolean>;
 
   addSetupToken(tokenHash: string, expiresAt: number, now: number): Promise<void>;
   /** True when the token exists, is unused and has not expired. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-databas
 import { SqlUserStore } from '../adapters/sqlite/user-store.sql.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
-import { type AuthConfig, buildHttpAuth, generatedSecretWarning } from './auth.ts';
+import { type AuthConfig, buildHttpAuth, GENERATED_TOTP_KEY_FILE, generatedSecretWarning } from './auth.ts';
 
 const SECRET = 'a-shared-secret-of-every-api-replica-0123456789';
 const POSTGRES = 'postgres://faceflow@db.internal:5432/faceflow';
@@ -79,13 +79,19 @@ describe('buildHttpAuth', () => {
   it('an api on PostgreSQL without a key still starts (generated secret) but logs the warning, never the secret', async () => {
     const { auth, warnings } = build({ DATABASE_URL: POSTGRES });
     expect(auth.service).not.toBeNull();
-    expect(warnings).toHaveLength(1);
+    expect(warnings).toHaveLength(2);
     expect(warnings[0]?.msg).toMatch(/JWT_SECRET/);
     expect(warnings[0]?.obj).toEqual({ file: join(dir, GENERATED_SECRET_FILE) });
+    // The key of the TOTP secrets likewise: generated once into DATA_DIR (0600), named but never logged.
+    expect(warnings[1]?.msg).toMatch(/TOTP_KEY/);
+    const keyFile = join(dir, GENERATED_TOTP_KEY_FILE);
+    expect(warnings[1]?.obj).toEqual({ file: keyFile });
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(JSON.stringify(warnings)).not.toContain(readFileSync(keyFile, 'utf8').trim());
   });
 
-  it('logs no warning with JWT_SECRET on PostgreSQL, nor with the generated secret on SQLite', () => {
-    expect(build({ DATABASE_URL: POSTGRES, JWT_SECRET: SECRET }).warnings).toEqual([]);
+  it('logs no warning with JWT_SECRET and TOTP_KEY on PostgreSQL, nor with the generated secrets on SQLite', () => {
+    expect(build({ DATABASE_URL: POSTGRES, JWT_SECRET: SECRET, TOTP_KEY: SECRET }).warnings).toEqual([]);
     expect(build({ DATABASE_URL: `sqlite:${join(dir, 'faceflow.db')}` }).warnings).toEqual([]);
   });
 });

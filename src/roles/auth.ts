@@ -1,8 +1,14 @@
 import { join } from 'node:path';
+import { readOrCreateSecret } from '../adapters/blobs-fs/private-files.ts';
 import { GENERATED_SECRET_FILE, openTokenSigner } from '../adapters/jwt-jose/signing-key.ts';
+import { OtpauthCodes } from '../adapters/totp-otpauth/otpauth-codes.ts';
 import { AuthService } from '../app/auth/auth-service.ts';
+import { SecretBox } from '../app/auth/secret-box.ts';
+import { TwoFactorService } from '../app/auth/two-factor.ts';
 import { isLoopbackHost } from '../config/auth.config.ts';
+import type { Role } from '../core/principal.ts';
 import type { HttpAuth } from '../http/auth/index.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { UserStore } from '../ports/user-store.ts';
@@ -23,6 +29,41 @@ export interface AuthConfig {
   LOGIN_ADDRESS_WINDOW?: number;
   METRICS_AUTH: boolean;
   TLS_CERT?: string;
+  /** Roles that must turn on 2FA (empty: none); absent in older callers means none. */
+  TOTP_REQUIRED?: ReadonlySet<Role>;
+  TOTP_KEY?: string;
+  TOTP_ISSUER?: string;
+}
+
+/** The file under DATA_DIR that keeps the generated key of the TOTP secrets (no TOTP_KEY). */
+export const GENERATED_TOTP_KEY_FILE = 'totp-key';
+
+/** Several api replicas on PostgreSQL need one TOTP_KEY: a key generated per DATA_DIR differs between them. */
+function generatedTotpKeyWarning(
+  config: Pick<AuthConfig, 'AUTH' | 'DATABASE_URL' | 'TOTP_KEY'>,
+): string | null {
+  if (!config.AUTH || config.TOTP_KEY) return null;
+  if (config.DATABASE_URL === undefined || config.DATABASE_URL.startsWith('sqlite:')) return null;
+  return (
+    'TOTP_KEY is not set on PostgreSQL: the TOTP secrets of users are encrypted with a key generated in ' +
+    'DATA_DIR, which replicas with another DATA_DIR do not have (their users could not sign in with 2FA). ' +
+    'Give every api replica the same TOTP_KEY from a secret store'
+  );
+}
+
+function buildTwoFactor(config: AuthConfig, users: UserStore, clock: Clock, log: Logger, audit?: AuditLog) {
+  const warning = generatedTotpKeyWarning(config);
+  const keyFile = join(config.DATA_DIR, GENERATED_TOTP_KEY_FILE);
+  if (warning) log.warn({ file: keyFile }, warning);
+  return new TwoFactorService({
+    users,
+    clock,
+    codes: new OtpauthCodes(),
+    box: new SecretBox(config.TOTP_KEY ?? readOrCreateSecret(keyFile)),
+    issuer: config.TOTP_ISSUER ?? 'faceflow',
+    requiredRoles: config.TOTP_REQUIRED ?? new Set(),
+    audit,
+  });
 }
 
 /**
@@ -46,11 +87,19 @@ export function generatedSecretWarning(
 }
 
 /** Authentication for the HTTP server: the service (null with AUTH=disabled) and cookie settings. */
-export function buildHttpAuth(config: AuthConfig, users: UserStore, clock: Clock, log: Logger): HttpAuth {
+export function buildHttpAuth(
+  config: AuthConfig,
+  users: UserStore,
+  clock: Clock,
+  log: Logger,
+  audit?: AuditLog,
+): HttpAuth {
   const warning = generatedSecretWarning(config);
   if (warning) log.warn({ file: join(config.DATA_DIR, GENERATED_SECRET_FILE) }, warning);
-  const service = config.AUTH
+  const twoFactor = config.AUTH ? buildTwoFactor(config, users, clock, log, audit) : null;
+  const service = twoFactor
     ? new AuthService({
+        twoFactor,
         users,
         clock,
         signer: openTokenSigner(config, log),
@@ -65,6 +114,7 @@ export function buildHttpAuth(config: AuthConfig, users: UserStore, clock: Clock
   if (!service) log.warn({}, 'AUTH=disabled: every request runs as the local operator (admin)');
   return {
     service,
+    twoFactor,
     users,
     clock,
     // Browsers drop Secure cookies on plain http, which is only expected on this machine.

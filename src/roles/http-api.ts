@@ -119,7 +119,7 @@ async function datasetRoots(importRoots: ImportRoots, uploadDir: string): Promis
 export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
   const { config, infra, events, engine, logger } = parts;
   const { store, queue, blobs, clock, privacy, audit, users } = infra;
-  const auth = buildHttpAuth(config, users, clock, logger.child({ component: 'auth' }));
+  const auth = buildHttpAuth(config, users, clock, logger.child({ component: 'auth' }), audit);
   const match = defaultMatchPolicy(engine.model, config.MATCH_THRESHOLD);
   const galleries = new GalleryCache(store, engine.model);
   const relay = new OutboxRelay(store, queue, logger);

@@ -72,6 +72,34 @@ describe('faceflow users create-admin, and the start-up refusals of auth', () =>
     expect(users().map((u) => u.name)).toEqual(['root']);
   });
 
+  it('reset-2fa turns off the second factor of a user by any spelling of the name, audited; an unknown name fails', async () => {
+    const db = new BetterSqlite3(join(dir, 'faceflow.db'));
+    try {
+      db.prepare("update users set totp_secret = 'v1.sealed', totp_last_step = 7 where name = 'root'").run();
+      const id = (db.prepare("select id from users where name = 'root'").get() as { id: string }).id;
+      db.prepare(
+        'insert into recovery_codes (id, user_id, code_hash, used_at, created_at) values (?, ?, ?, null, 0)',
+      ).run('rcv_1', id, 'h');
+      const res = await runCli(['users', 'reset-2fa', '--name', 'ROOT', '--json'], { env });
+      expect(res.code, res.stderr).toBe(0);
+      expect(JSON.parse(res.stdout)).toEqual({ user: { id, name: 'root', totpEnabled: false } });
+      expect(db.prepare("select totp_secret, totp_last_step from users where name = 'root'").get()).toEqual({
+        totp_secret: null,
+        totp_last_step: null,
+      });
+      expect(db.prepare('select count(*) n from recovery_codes').get()).toEqual({ n: 0 });
+      const audit = db
+        .prepare("select actor_kind, target_id from audit_log where action = 'user.totp_reset'")
+        .all();
+      expect(audit).toEqual([{ actor_kind: 'system', target_id: id }]);
+    } finally {
+      db.close();
+    }
+    const unknown = await runCli(['users', 'reset-2fa', '--name', 'nobody'], { env });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no user named "nobody"/);
+  });
+
   it('refuses AUTH=disabled on 0.0.0.0 at start, with a message that says why', async () => {
     const res = await runCli(['all'], { env: { ...env, AUTH: 'disabled', HOST: '0.0.0.0', PORT: '0' } });
     expect(res.code).not.toBe(0);

@@ -196,6 +196,59 @@ export function userStoreContract(
       expect((await f.store.listApiKeys())[0]?.revokedAt).toBe(NOW + 6);
     });
 
+    it('second factor: a pending secret is confirmed once; steps and recovery codes are taken once, across connections', async () => {
+      const user = await f.store.createUser(alice, NOW);
+      expect(await f.store.setPendingTotp(user.id, 'enc-1', NOW)).toBe(true);
+      expect(await f.store.setPendingTotp(user.id, 'enc-2', NOW + 1)).toBe(true);
+      expect(await f.store.setPendingTotp('usr_missing', 'enc-x', NOW)).toBe(false);
+      // Only the latest setup can be confirmed; a step cannot be claimed while 2FA is off.
+      expect(await f.store.enableTotp(user.id, 'enc-1', 10, ['h1'], NOW + 2)).toBe(false);
+      expect(await f.store.claimTotpStep(user.id, 11)).toBe(false);
+      const hashes = Array.from({ length: 10 }, (_, i) => `rc${i}`);
+      expect(await f.store.enableTotp(user.id, 'enc-2', 10, hashes, NOW + 2)).toBe(true);
+      expect(await f.store.enableTotp(user.id, 'enc-2', 10, hashes, NOW + 3)).toBe(false);
+      expect(await f.store.setPendingTotp(user.id, 'enc-3', NOW + 3)).toBe(false);
+      expect((await f.store.userById(user.id))?.totp).toEqual({
+        secret: 'enc-2',
+        pendingSecret: null,
+        lastStep: 10,
+      });
+      expect((await f.store.listUsers())[0]?.totpEnabled).toBe(true);
+      const other = await f.openAnother();
+      // The step of the enabling code and earlier ones are refused; a later step is taken by one caller only.
+      expect(await f.store.claimTotpStep(user.id, 10)).toBe(false);
+      expect(await f.store.claimTotpStep(user.id, 9)).toBe(false);
+      const claims = await Promise.all([
+        f.store.claimTotpStep(user.id, 11),
+        other.claimTotpStep(user.id, 11),
+      ]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const uses = await Promise.all([
+        f.store.spendRecoveryCode(user.id, 'rc3', NOW + 4),
+        other.spendRecoveryCode(user.id, 'rc3', NOW + 4),
+      ]);
+      expect(uses.filter(Boolean)).toHaveLength(1);
+      expect(await f.store.spendRecoveryCode(user.id, 'rc3', NOW + 5)).toBe(false);
+      expect(await f.store.spendRecoveryCode(user.id, 'nope', NOW + 5)).toBe(false);
+      const bob = await f.store.createUser({ name: 'bob', role: 'viewer', passwordHash: 'h' }, NOW);
+      expect(await f.store.spendRecoveryCode(bob.id, 'rc4', NOW + 5)).toBe(false);
+      expect(await f.store.unusedRecoveryCodes(user.id)).toBe(9);
+      expect(await f.store.clearTotp(user.id, NOW + 6)).toBe(true);
+      expect(await f.store.clearTotp('usr_missing', NOW + 6)).toBe(false);
+      expect((await f.store.userById(user.id))?.totp).toEqual({
+        secret: null,
+        pendingSecret: null,
+        lastStep: null,
+      });
+      expect(await f.store.unusedRecoveryCodes(user.id)).toBe(0);
+      expect(await f.store.spendRecoveryCode(user.id, 'rc4', NOW + 7)).toBe(false);
+      // Deleting a user takes their codes with them.
+      await f.store.setPendingTotp(bob.id, 'enc-b', NOW);
+      await f.store.enableTotp(bob.id, 'enc-b', 1, ['b1'], NOW);
+      expect(await f.store.deleteUser(bob.id)).toBe(true);
+      expect(await f.store.unusedRecoveryCodes(bob.id)).toBe(0);
+    });
+
     it('a setup token creates the first user once, only while no user exists and before it expires', async () => {
       await f.store.addSetupToken('s1', NOW + 1000, NOW);
       await f.store.addSetupToken('s2', NOW + 1000, NOW);

@@ -71,10 +71,16 @@ describe('roles: the Dockerfile, the manifests and compose name roles the CLI ha
 });
 
 describe('the Dockerfile', () => {
-  it('builds in stages on node:20-slim', () => {
+  it('builds in stages on the current Node LTS (node:24, Debian bookworm slim), within package.json engines', () => {
     const from = dockerArgs('FROM');
     expect(from.length).toBeGreaterThanOrEqual(2);
-    for (const f of from) expect(f).toMatch(/^node:20-slim AS \w+$/);
+    for (const f of from) expect(f).toMatch(/^node:24-bookworm-slim AS \w+$/);
+    const engines = (
+      JSON.parse(readFileSync(resolve(repoRoot, 'package.json'), 'utf8')) as {
+        engines: { node: string };
+      }
+    ).engines.node;
+    expect(engines).toMatch(/>=24\.0\.0/);
   });
 
   it('installs production dependencies only, from the lockfile', () => {

@@ -100,6 +100,11 @@ describe.skipIf(!hasChromium())('the UI passes its Content-Security-Policy in Ch
     await expectClean(`/photos/${photoId}`, (page) =>
       page.locator('main img').first().waitFor({ state: 'visible', timeout: TIMEOUT }),
     );
+    // Two-factor enrolment draws its QR code on a canvas (no image URL for the policy to allow).
+    await expectClean('/account', async (page) => {
+      await page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click({ timeout: TIMEOUT });
+      await page.getByTestId('totp-qr').waitFor({ timeout: TIMEOUT });
+    });
   });
 
   it('runs the camera page with a webcam stream and identify calls', async () => {

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtpauthCodes } from '../../src/adapters/totp-otpauth/otpauth-codes.ts';
 import { signIn, signInAsAdmin, TEST_ADMIN } from '../helpers/api-client.ts';
 import { type ChildServer, killIfRunning, startChildServer } from '../helpers/child-server.ts';
 
@@ -67,6 +68,30 @@ describe('no credential reaches the log', () => {
     expect(bad.status).toBe(400);
     // The same admin signing in again through the helper (a second session).
     secrets.push((await signIn(server.url, TEST_ADMIN.name, TEST_ADMIN.password)).token as string);
+
+    // Two-factor sign-in: the secret, the recovery codes and the key that seals the secret stay out too.
+    const setup = await admin.json<{ secret: string; otpauthUrl: string }>('POST', '/api/auth/totp/setup');
+    expect(setup.status).toBe(200);
+    secrets.push(setup.body.secret, setup.body.otpauthUrl);
+    const codes = new OtpauthCodes();
+    const enabled = await admin.json<{ recoveryCodes: string[] }>('POST', '/api/auth/totp/enable', {
+      code: codes.codeAt(setup.body.secret, Date.now()),
+    });
+    expect(enabled.status).toBe(200);
+    secrets.push(...enabled.body.recoveryCodes);
+    secrets.push(readFileSync(join(dir, 'data', 'totp-key'), 'utf8').trim());
+    for (const code of [
+      codes.codeAt(setup.body.secret, Date.now() + 30_000),
+      enabled.body.recoveryCodes[0],
+    ]) {
+      const withCode = await fetch(`${server.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: TEST_ADMIN.name, password: TEST_ADMIN.password, code }),
+      });
+      expect(withCode.status).toBe(200);
+      secrets.push(((await withCode.json()) as { accessToken: string }).accessToken);
+    }
   });
   afterAll(async () => {
     await killIfRunning(server);

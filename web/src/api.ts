@@ -213,6 +213,17 @@ export interface User {
   name: string;
   role: Role;
   kind?: string;
+  /** In the admin's user list: whether they sign in with a second factor. */
+  totpEnabled?: boolean;
+  /** Their role requires 2FA (TOTP_REQUIRED) and it is not on yet: only enrolment is open to them. */
+  mustEnrolTotp?: boolean;
+}
+
+export interface TotpStatus {
+  enabled: boolean;
+  required: boolean;
+  pending: boolean;
+  recoveryCodesLeft: number;
 }
 
 export interface AuthConfig {
@@ -297,8 +308,17 @@ export const api = {
   /** Whether the server runs without sign-in, and whether the first admin is still to be created. */
   authConfig: (): Promise<AuthConfig> => request('/api/auth/config'),
   me: (): Promise<{ user: User }> => request('/api/auth/me'),
-  login: (name: string, password: string): Promise<SignedIn> =>
-    request('/api/auth/login', json('POST', { name, password })),
+  /** `code`: the 6-digit code or a recovery code, once the server answered `totp_required`. */
+  login: (name: string, password: string, code?: string): Promise<SignedIn> =>
+    request('/api/auth/login', json('POST', { name, password, ...(code ? { code } : {}) })),
+  totpStatus: (): Promise<TotpStatus> => request('/api/auth/totp'),
+  totpSetup: (): Promise<{ secret: string; otpauthUrl: string }> =>
+    request('/api/auth/totp/setup', { method: 'POST' }),
+  totpEnable: (code: string): Promise<{ recoveryCodes: string[] }> =>
+    request('/api/auth/totp/enable', json('POST', { code })),
+  totpDisable: (code: string): Promise<void> => request('/api/auth/totp/disable', json('POST', { code })),
+  resetUserTotp: (id: string): Promise<void> =>
+    request(`/api/users/${encodeURIComponent(id)}/totp`, { method: 'DELETE' }),
   setup: (token: string, name: string, password: string): Promise<SignedIn> =>
     request('/api/auth/setup', json('POST', { token, name, password })),
   logout: (): Promise<void> => request('/api/auth/logout', { method: 'POST' }),
@@ -376,6 +396,10 @@ export function describeError(error: unknown): string {
       return `Not allowed for your role: ${error.message}`;
     case 'unauthorized':
       return 'You are signed out. Sign in again.';
+    case 'invalid_code':
+      return 'Wrong or already used code: wait for the next one and try again.';
+    case 'totp_enrollment_required':
+      return 'Turn on two-factor sign-in first (your role requires it).';
     default:
       return error.message;
   }

@@ -3,6 +3,7 @@ import { type AuthState, useAuth, useCan } from './auth.tsx';
 import { Loading } from './components/messages.tsx';
 import { AuthDisabledBanner, UserMenu } from './components/user-menu.tsx';
 import { type LiveState, useLiveEvents } from './live-events.ts';
+import { AccountPage } from './pages/account-page.tsx';
 import { AdminPage } from './pages/admin-page.tsx';
 import { CameraPage } from './pages/camera-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
@@ -71,6 +72,8 @@ function Page({ route }: { route: Route }) {
       return <SetupPage />;
     case 'admin':
       return <AdminPage />;
+    case 'account':
+      return <AccountPage />;
     case 'not-found':
       return <NotFound path={route.path} />;
   }
@@ -105,6 +108,9 @@ export function App() {
   const shownPath = useRef(path);
   const signInPage = route.page === 'login' || route.page === 'setup';
   const ready = state.status === 'signed-in' || state.status === 'off';
+  // A role that requires 2FA (TOTP_REQUIRED) can do nothing else until it is on: the account page only.
+  const mustEnrol = state.status === 'signed-in' && state.user.mustEnrolTotp === true && !signInPage;
+  const shown: Route = mustEnrol ? { page: 'account' } : route;
 
   // After a client-side navigation, move focus to the new page (as a full page load would). Comparing with
   // the path last shown keeps the first render (and effects run twice) from stealing the focus.
@@ -126,7 +132,7 @@ export function App() {
         </Link>
         {ready && !signInPage ? (
           <>
-            <MainNav route={route} />
+            {mustEnrol ? null : <MainNav route={route} />}
             <span className={`live live-${live}`} role="status" title="Live updates from the server">
               {LIVE_TEXT[live]}
             </span>
@@ -136,7 +142,7 @@ export function App() {
       </header>
       <AuthDisabledBanner />
       <main id="main" ref={main} tabIndex={-1}>
-        {signInPage || ready ? <Page route={route} /> : <Loading what="your session" />}
+        {signInPage || ready ? <Page route={shown} /> : <Loading what="your session" />}
       </main>
     </>
   );

@@ -34,6 +34,7 @@ export type Route =
   | { page: 'login' }
   | { page: 'setup' }
   | { page: 'admin' }
+  | { page: 'account' }
   | { page: 'not-found'; path: string };
 
 export function matchRoute(path: string): Route {
@@ -50,7 +51,8 @@ export function matchRoute(path: string): Route {
       first === 'system' ||
       first === 'login' ||
       first === 'setup' ||
-      first === 'admin')
+      first === 'admin' ||
+      first === 'account')
   )
     return { page: first };
   return { page: 'not-found', path };

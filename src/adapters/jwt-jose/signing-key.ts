@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AppError } from '../../core/errors.ts';
 import type { Logger } from '../../ports/logger.ts';
+import { readOrCreateSecret } from '../blobs-fs/private-files.ts';
 import { JoseTokenSigner } from './jose-token-signer.ts';
 
 export interface SigningKeyConfig {
@@ -13,28 +13,6 @@ export interface SigningKeyConfig {
 
 /** The file under DATA_DIR that keeps the generated secret of a single-process installation. */
 export const GENERATED_SECRET_FILE = 'jwt-secret';
-
-function readOrCreateSecret(file: string): string {
-  try {
-    const existing = readFileSync(file, 'utf8').trim();
-    if (existing.length >= 32) {
-      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-      return existing;
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const secret = randomBytes(48).toString('base64url');
-  mkdirSync(dirname(file), { recursive: true });
-  try {
-    writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    return secret;
-  } catch (error) {
-    // Another process on the same DATA_DIR wrote it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
-    throw error;
-  }
-}
 
 /**
  * The access-token signer from the configuration: JWT_PRIVATE_KEY_FILE (asymmetric), else JWT_SECRET (HS256),

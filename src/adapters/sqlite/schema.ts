@@ -94,8 +94,23 @@ export interface UsersTable {
   role: string;
   password_hash: string;
   token_generation: Generated<number>;
+  /** Encrypted TOTP secret while 2FA is on (migration 0009); null when off. */
+  totp_secret: string | null;
+  /** Encrypted secret of a setup not yet confirmed with a code. */
+  totp_pending_secret: string | null;
+  /** The last 30-second step whose code was accepted (a code is taken once). */
+  totp_last_step: number | null;
   created_at: number;
   updated_at: number;
+}
+
+/** One-time recovery codes of users with 2FA (migration 0009): sha256 only. */
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: number | null;
+  created_at: number;
 }
 
 export interface LoginFailuresTable {
@@ -164,4 +179,5 @@ export interface Database {
   api_keys: ApiKeysTable;
   setup_tokens: SetupTokensTable;
   login_failures: LoginFailuresTable;
+  recovery_codes: RecoveryCodesTable;
 }

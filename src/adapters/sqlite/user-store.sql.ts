@@ -23,6 +23,7 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
     id: row.id,
     name: row.name,
     role: row.role as Role,
+    totpEnabled: row.totp_secret !== null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -33,6 +34,11 @@ function toCredentials(row: Selectable<UsersTable>): UserCredentials {
     ...toUser(row),
     passwordHash: row.password_hash,
     tokenGeneration: row.token_generation,
+    totp: {
+      secret: row.totp_secret,
+      pendingSecret: row.totp_pending_secret,
+      lastStep: row.totp_last_step === null ? null : Number(row.totp_last_step),
+    },
   };
 }
 
@@ -105,6 +111,9 @@ export class SqlUserStore implements UserStore {
       role: user.role,
       password_hash: user.passwordHash,
       token_generation: 0,
+      totp_secret: null,
+      totp_pending_secret: null,
+      totp_last_step: null,
       created_at: now,
       updated_at: now,
     };
@@ -198,6 +207,7 @@ export class SqlUserStore implements UserStore {
   async deleteUser(id: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('refresh_tokens').where('user_id', '=', id).execute();
+      await trx.deleteFrom('recovery_codes').where('user_id', '=', id).execute();
       const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     });
@@ -362,6 +372,99 @@ export class SqlUserStore implements UserStore {
 
   async touchApiKey(id: string, now: number): Promise<void> {
     await this.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
+  }
+
+  async setPendingTotp(userId: string, encryptedSecret: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ totp_pending_secret: encryptedSecret, updated_at: now })
+      .where('id', '=', userId)
+      .where('totp_secret', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async enableTotp(
+    userId: string,
+    encryptedSecret: string,
+    step: number,
+    recoveryCodeHashes: readonly string[],
+    now: number,
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('users')
+        .set({
+          totp_secret: encryptedSecret,
+          totp_pending_secret: null,
+          totp_last_step: step,
+          updated_at: now,
+        })
+        .where('id', '=', userId)
+        .where('totp_secret', 'is', null)
+        .where('totp_pending_secret', '=', encryptedSecret)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+      if (recoveryCodeHashes.length > 0)
+        await trx
+          .insertInto('recovery_codes')
+          .values(
+            recoveryCodeHashes.map((codeHash) => ({
+              id: newId('rcv', now),
+              user_id: userId,
+              code_hash: codeHash,
+              used_at: null,
+              created_at: now,
+            })),
+          )
+          .execute();
+      return true;
+    });
+  }
+
+  async claimTotpStep(userId: string, step: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ totp_last_step: step })
+      .where('id', '=', userId)
+      .where('totp_secret', 'is not', null)
+      .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async spendRecoveryCode(userId: string, codeHash: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('recovery_codes')
+      .set({ used_at: now })
+      .where('user_id', '=', userId)
+      .where('code_hash', '=', codeHash)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async unusedRecoveryCodes(userId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('recovery_codes')
+      .where('user_id', '=', userId)
+      .where('used_at', 'is', null)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async clearTotp(userId: string, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+      const result = await trx
+        .updateTable('users')
+        .set({ totp_secret: null, totp_pending_secret: null, totp_last_step: null, updated_at: now })
+        .where('id', '=', userId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    });
   }
 
   async addSetupToken(tokenHash: string, expiresAt: number, now: number): Promise<void> {

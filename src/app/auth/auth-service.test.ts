@@ -3,11 +3,14 @@ import { JoseTokenSigner } from '../../adapters/jwt-jose/jose-token-signer.ts';
 import { SqlAuditLog } from '../../adapters/sqlite/audit-log.sqlite.ts';
 import { openSqlite, type SqliteHandle } from '../../adapters/sqlite/sqlite-database.ts';
 import { SqlUserStore } from '../../adapters/sqlite/user-store.sql.ts';
+import { OtpauthCodes } from '../../adapters/totp-otpauth/otpauth-codes.ts';
 import { LOCAL_OPERATOR } from '../../core/principal.ts';
 import { createApiKey, revokeApiKey } from './api-keys.ts';
 import { AddressLimitedError, AuthService, LockedError } from './auth-service.ts';
 import { lockoutMs } from './lockout.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
+import { SecretBox } from './secret-box.ts';
+import { TwoFactorService } from './two-factor.ts';
 import { createUser, deleteUser, updateUser } from './user-admin.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -74,11 +77,21 @@ describe('AuthService', () => {
   let now = 1_700_000_000_000;
   const clock = { now: () => now };
   const signer = JoseTokenSigner.fromSecret(SECRET);
+  let twoFactor: TwoFactorService;
 
   beforeEach(async () => {
     handle = await openSqlite(':memory:');
     users = new SqlUserStore(handle.db);
+    twoFactor = new TwoFactorService({
+      users,
+      clock,
+      codes: new OtpauthCodes(),
+      box: new SecretBox(SECRET),
+      issuer: 'faceflow',
+      requiredRoles: new Set(),
+    });
     auth = new AuthService({
+      twoFactor,
       users,
       signer,
       clock,
@@ -268,6 +281,7 @@ describe('AuthService', () => {
 
   it('refuses an address after too many failures across names, whatever the name, until its window ends', async () => {
     const limited = new AuthService({
+      twoFactor,
       users,
       signer,
       clock,

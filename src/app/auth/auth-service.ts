@@ -9,6 +9,7 @@ import { lockoutMs } from './lockout.ts';
 import { checkName } from './names.ts';
 import { checkPasswordPolicy, DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords.ts';
 import { API_KEY_PREFIX, REFRESH_TOKEN_PREFIX, randomSecret, tokenHash } from './secrets.ts';
+import type { TwoFactorService } from './two-factor.ts';
 
 /** A refusal that ends by itself; HTTP answers 429 with Retry-After. */
 export class RetryLaterError extends AppError {
@@ -42,6 +43,19 @@ export class AddressLimitedError extends RetryLaterError {
   }
 }
 
+/**
+ * Counts one failure under `key` (a name, or a user's second factor) and, from the fifth in the window,
+ * locks the key (30 s doubling up to 15 min) and throws LockedError.
+ */
+export async function countFailure(users: UserStore, key: string, now: number): Promise<void> {
+  const { failures } = await users.recordLoginFailure(key, now, NAME_FAILURE_WINDOW_MS);
+  const lockMs = lockoutMs(failures);
+  if (lockMs > 0) {
+    await users.lockLogin(key, now + lockMs);
+    throw new LockedError(Math.ceil(lockMs / 1000));
+  }
+}
+
 /** Failed sign-ins from one client address, whatever the names, before it is refused until the window ends. */
 export const DEFAULT_ADDRESS_MAX_FAILURES = 30;
 export const DEFAULT_ADDRESS_WINDOW_SECONDS = 15 * 60;
@@ -64,6 +78,8 @@ export interface AuthDeps {
   signer: AccessTokenSigner;
   clock: Clock;
   settings: AuthSettings;
+  /** The second factor: checked at sign-in for users who have it on, and enrolment where it is required. */
+  twoFactor: TwoFactorService;
 }
 
 /** A signed-in session: a short-lived access token and the refresh token that renews it. */
@@ -80,6 +96,13 @@ export const SETUP_TOKEN_TTL_MS = 60 * 60_000;
 const KEY_TOUCH_INTERVAL_MS = 60_000;
 
 const invalidCredentials = () => new AppError('invalid_credentials', 'wrong user name or password');
+const codeRequired = () =>
+  new AppError(
+    'totp_required',
+    'this account signs in with a second factor: send its 6-digit code (or a recovery code) as `code`',
+  );
+export const invalidCode = () =>
+  new AppError('invalid_code', 'the code is wrong, expired or was used already');
 const invalidRefresh = () => new AppError('unauthorized', 'the refresh token is invalid, expired or revoked');
 
 /**
@@ -134,13 +157,15 @@ export class AuthService {
   }
 
   /**
-   * Checks name and password. Names that exist and names that do not are treated alike: the same scrypt
-   * work (against a dummy hash), the same answers, and the same lock-out, counted per name key for every
-   * name tried. Failures are also counted per client `address` across names: past the limit, the address
-   * is refused until its window ends. The counters live in the database (they hold across api replicas).
+   * Checks name and password, then the second factor of a user who has it on: without `code` the answer
+   * is `totp_required` (the password was right); a wrong or used code counts as a failed sign-in. Names that
+   * exist and names that do not are treated alike: the same scrypt work (against a dummy hash), the same
+   * answers, and the same lock-out, counted per name key for every name tried. Failures are also counted
+   * per client `address` across names: past the limit, the address is refused until its window ends. The
+   * counters live in the database (they hold across api replicas).
    */
-  async login(name: string, password: string, address?: string): Promise<Session> {
-    const { users, settings } = this.deps;
+  async login(name: string, password: string, address?: string, code?: string): Promise<Session> {
+    const { users } = this.deps;
     const now = this.now();
     await this.pruneFailures(now);
     const addressKey = address === undefined ? undefined : `ip:${address}`;
@@ -155,23 +180,32 @@ export class AuthService {
       throw new LockedError(Math.ceil((state.lockedUntil - now) / 1000));
     const user = await users.userByName(name);
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user || !ok) {
-      if (addressKey !== undefined) {
-        const windowMs = this.addressWindowMs;
-        const from = await users.recordLoginFailure(addressKey, now, windowMs);
-        if (from.failures >= (settings.addressMaxFailures ?? DEFAULT_ADDRESS_MAX_FAILURES))
-          await users.lockLogin(addressKey, from.windowStart + windowMs);
-      }
-      const { failures } = await users.recordLoginFailure(nameKey, now, NAME_FAILURE_WINDOW_MS);
-      const lockMs = lockoutMs(failures);
-      if (lockMs > 0) {
-        await users.lockLogin(nameKey, now + lockMs);
-        throw new LockedError(Math.ceil(lockMs / 1000));
-      }
-      throw invalidCredentials();
+    if (!user || !ok) return this.refuse(nameKey, addressKey, now, invalidCredentials());
+    if (user.totp.secret !== null) {
+      if (code === undefined) throw codeRequired();
+      if (!(await this.deps.twoFactor.verify(user, code)))
+        return this.refuse(nameKey, addressKey, now, invalidCode());
     }
     if (state) await users.clearLoginFailures(nameKey);
     return this.startSession(user, user.tokenGeneration, newId('fam', now));
+  }
+
+  /** Counts a failed sign-in under the name and the address, locks where due, and throws. */
+  private async refuse(
+    nameKey: string,
+    addressKey: string | undefined,
+    now: number,
+    error: AppError,
+  ): Promise<never> {
+    const { users, settings } = this.deps;
+    if (addressKey !== undefined) {
+      const windowMs = this.addressWindowMs;
+      const from = await users.recordLoginFailure(addressKey, now, windowMs);
+      if (from.failures >= (settings.addressMaxFailures ?? DEFAULT_ADDRESS_MAX_FAILURES))
+        await users.lockLogin(addressKey, from.windowStart + windowMs);
+    }
+    await countFailure(users, nameKey, now);
+    throw error;
   }
 
   /** Forgets finished failure counters, at most once an interval per process. */
@@ -233,7 +267,14 @@ export class AuthService {
         'unauthorized',
         'the access token was revoked (the password changed): sign in again',
       );
-    return { kind: 'user', id: user.id, name: user.name, role: user.role };
+    const mustEnrolTotp = user.totp.secret === null && this.deps.twoFactor.requiredFor(user.role);
+    return {
+      kind: 'user',
+      id: user.id,
+      name: user.name,
+      role: user.role,
+      ...(mustEnrolTotp ? { mustEnrolTotp } : {}),
+    };
   }
 
   async setupNeeded(): Promise<boolean> {

@@ -36,4 +36,18 @@ export function registerUsersCommand(program: Command): void {
       if (options.json) printJson({ user: { id: user.id, name: user.name, role: user.role } });
       else process.stdout.write(`created admin ${user.name} (${user.id})\n`);
     });
+  users
+    .command('reset-2fa')
+    .description(
+      "turn off a user's two-factor sign-in (lost phone and recovery codes); ends their sessions, audited",
+    )
+    .requiredOption('--name <name>', 'user name')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { name: string; json?: boolean }) => {
+      const config = loadMigrateConfig();
+      const { resetUserSecondFactor } = await import('../../roles/users.ts');
+      const user = await resetUserSecondFactor(config, options.name);
+      if (options.json) printJson({ user: { id: user.id, name: user.name, totpEnabled: false } });
+      else process.stdout.write(`two-factor sign-in of ${user.name} is off; their sessions ended\n`);
+    });
 }

@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthService } from '../../app/auth/auth-service.ts';
+import type { TwoFactorService } from '../../app/auth/two-factor.ts';
 import { AppError } from '../../core/errors.ts';
 import { LOCAL_OPERATOR, type Role, roleAllows } from '../../core/principal.ts';
 import type { Clock } from '../../ports/clock.ts';
@@ -15,6 +16,8 @@ export const REFRESH_COOKIE = 'ff_refresh';
 export interface HttpAuth {
   /** null: `AUTH=disabled` (loopback only): every request runs as the local operator. */
   service: AuthService | null;
+  /** null with `AUTH=disabled`. */
+  twoFactor: TwoFactorService | null;
   users: UserStore;
   clock: Clock;
   /** Cookies carry `Secure` (everywhere except plain HTTP on a loopback address). */
@@ -159,6 +162,15 @@ export async function registerAuthentication(
       if (error instanceof AppError) return sendError(reply, error);
       throw error;
     }
+    const { principal } = request;
+    if (principal.kind === 'user' && principal.mustEnrolTotp && !request.routeOptions.config?.totpEnrolment)
+      return sendError(
+        reply,
+        new AppError(
+          'totp_enrollment_required',
+          'two-factor sign-in is required for your role: turn it on first (POST /api/auth/totp/setup, then /enable)',
+        ),
+      );
     if (!roleAllows(request.principal.role, needed))
       return sendError(
         reply,

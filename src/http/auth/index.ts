@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AuditLog } from '../../ports/audit-log.ts';
 import { registerApiKeyRoutes } from '../routes/api-keys.routes.ts';
 import { registerAuthRoutes } from '../routes/auth.routes.ts';
+import { registerTotpRoutes } from '../routes/totp.routes.ts';
 import { registerUserRoutes } from '../routes/users.routes.ts';
 import { type HttpAuth, registerAuthentication } from './auth-hook.ts';
 
@@ -31,6 +32,7 @@ export async function registerAuth(
 ): Promise<void> {
   await registerAuthentication(app, auth, trustedOrigins);
   registerAuthRoutes(app, auth);
+  registerTotpRoutes(app, auth);
   registerUserRoutes(app, auth, audit);
   registerApiKeyRoutes(app, auth, audit);
 }

@@ -14,6 +14,11 @@ declare module 'fastify' {
      * the auth hook reads this from the route the router matched.
      */
     role?: Role | 'public';
+    /**
+     * Open to a user who must still turn on two-factor sign-in (TOTP_REQUIRED): who am I, and the 2FA
+     * enrolment routes. Every other route answers 403 `totp_enrollment_required` to them.
+     */
+    totpEnrolment?: true;
   }
 }
 

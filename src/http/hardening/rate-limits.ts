@@ -19,8 +19,17 @@ export interface RateLimitSettings {
   keyPrefix: string;
 }
 
-/** The sign-in routes: limited per address and account name, so one account cannot be guessed at. */
-const LOGIN_ROUTES = new Set(['POST /api/auth/login', 'POST /api/auth/setup', 'POST /api/auth/refresh']);
+/**
+ * The sign-in routes, and those that check a one-time code: limited per address and account name, so one
+ * account (or its second factor) cannot be guessed at.
+ */
+const LOGIN_ROUTES = new Set([
+  'POST /api/auth/login',
+  'POST /api/auth/setup',
+  'POST /api/auth/refresh',
+  'POST /api/auth/totp/enable',
+  'POST /api/auth/totp/disable',
+]);
 
 /** Routes that take photos or archives in, or run the engine synchronously. */
 const UPLOAD_ROUTES = new Set([

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { RetryLaterError, type Session } from '../../app/auth/auth-service.ts';
+import { RECOVERY_CODE_PATTERN, TOTP_CODE_PATTERN } from '../../app/auth/two-factor.ts';
 import { AppError } from '../../core/errors.ts';
 import { ROLES } from '../../core/principal.ts';
 import { ACCESS_COOKIE, type HttpAuth, REFRESH_COOKIE } from '../auth/auth-hook.ts';
@@ -21,6 +22,14 @@ const sessionSchema = z.object({
 const loginBody = z.object({
   name: z.string().min(1).max(200),
   password: z.string().min(1).max(4096),
+  code: z
+    .string()
+    .max(64)
+    .refine((c) => TOTP_CODE_PATTERN.test(c) || RECOVERY_CODE_PATTERN.test(c), {
+      message: 'must be a 6-digit code or a recovery code (xxxx-xxxx-xxxx-xxxx)',
+    })
+    .optional()
+    .describe('the 6-digit code of the authenticator app, or a recovery code (accounts with 2FA on)'),
   includeRefreshToken: z
     .boolean()
     .optional()
@@ -63,7 +72,7 @@ function sessionJson(session: Session, withRefresh: boolean): z.infer<typeof ses
 }
 
 /** A lock-out (of the name, or of the client address) answers 429 with Retry-After (seconds). */
-async function withLockout<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+export async function withLockout<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -92,7 +101,8 @@ export function registerAuthRoutes(app: FastifyInstance, auth: HttpAuth): void {
     {
       config: publicRoute,
       schema: {
-        summary: 'Sign in with name and password: an access token, and session cookies for the browser',
+        summary:
+          'Sign in with name and password (and `code` where 2FA is on: without it 401 `totp_required`): an access token, and session cookies for the browser',
         tags,
         security: noSecurity,
         body: loginBody,
@@ -100,8 +110,8 @@ export function registerAuthRoutes(app: FastifyInstance, auth: HttpAuth): void {
       },
     },
     async (request, reply) => {
-      const { name, password, includeRefreshToken } = request.body;
-      const session = await withLockout(reply, () => serviceOf(auth).login(name, password, request.ip));
+      const { name, password, code, includeRefreshToken } = request.body;
+      const session = await withLockout(reply, () => serviceOf(auth).login(name, password, request.ip, code));
       setSessionCookies(reply, session, auth.secureCookies);
       return sessionJson(session, includeRefreshToken === true);
     },
@@ -153,18 +163,31 @@ export function registerAuthRoutes(app: FastifyInstance, auth: HttpAuth): void {
   r.get(
     '/api/auth/me',
     {
+      config: { totpEnrolment: true },
       schema: {
         summary: 'Who the credential of this request belongs to',
         tags,
         response: {
-          200: z.object({ user: userSchema.extend({ kind: z.enum(['user', 'api_key', 'local']) }) }),
+          200: z.object({
+            user: userSchema.extend({
+              kind: z.enum(['user', 'api_key', 'local']),
+              mustEnrolTotp: z
+                .boolean()
+                .optional()
+                .describe(
+                  'their role requires 2FA (TOTP_REQUIRED) and it is not on yet: only enrolment is open',
+                ),
+            }),
+          }),
           401: errorSchema,
         },
       },
     },
     async (request) => {
-      const { id, name, role, kind } = principalOf(request);
-      return { user: { id, name, role, kind } };
+      const principal = principalOf(request);
+      const { id, name, role, kind } = principal;
+      const mustEnrolTotp = principal.kind === 'user' && principal.mustEnrolTotp === true;
+      return { user: { id, name, role, kind, ...(mustEnrolTotp ? { mustEnrolTotp } : {}) } };
     },
   );
 

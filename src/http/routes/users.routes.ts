@@ -8,11 +8,13 @@ import type { UserRecord } from '../../ports/user-store.ts';
 import type { HttpAuth } from '../auth/auth-hook.ts';
 import { principalOf } from '../auth/request-principal.ts';
 import { errorSchema, idParams } from '../schemas.ts';
+import { twoFactorOf } from './totp.routes.ts';
 
 const userSchema = z.object({
   id: z.string(),
   name: z.string(),
   role: z.enum(ROLES),
+  totpEnabled: z.boolean().describe('signs in with a second factor (TOTP)'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -22,6 +24,7 @@ function userJson(user: UserRecord): z.infer<typeof userSchema> {
     id: user.id,
     name: user.name,
     role: user.role,
+    totpEnabled: user.totpEnabled,
     createdAt: new Date(user.createdAt).toISOString(),
     updatedAt: new Date(user.updatedAt).toISOString(),
   };
@@ -84,6 +87,24 @@ export function registerUserRoutes(app: FastifyInstance, auth: HttpAuth, audit: 
     },
     async (request) =>
       userJson(await updateUser(deps, request.params.id, request.body, principalOf(request))),
+  );
+
+  r.delete(
+    '/api/users/:id/totp',
+    {
+      config: adminOnly,
+      schema: {
+        summary:
+          "Reset a user's second factor (lost phone): 2FA off, recovery codes gone, sessions ended; audited",
+        tags,
+        params: idParams,
+        response: { 204: z.null(), 404: errorSchema, 409: errorSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await twoFactorOf(auth).reset(principalOf(request), request.params.id);
+      return reply.code(204).send(null);
+    },
   );
 
   r.delete(

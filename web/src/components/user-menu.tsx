@@ -1,4 +1,5 @@
 import { useAuth } from '../auth.tsx';
+import { Link } from '../router.tsx';
 
 /** The signed-in user's name and role, and the way out. A disclosure: Enter/Space opens it, Escape closes. */
 export function UserMenu() {
@@ -19,6 +20,19 @@ export function UserMenu() {
         <p>
           Signed in as <strong>{user.name}</strong> ({user.role})
         </p>
+        {user.kind === 'user' || user.kind === undefined ? (
+          <p>
+            <Link
+              href="/account"
+              onClick={(e) => {
+                const menu = e.currentTarget.closest('details');
+                if (menu) menu.open = false;
+              }}
+            >
+              Two-factor sign-in
+            </Link>
+          </p>
+        ) : null}
         <button type="button" onClick={() => void signOut()}>
           Sign out
         </button>

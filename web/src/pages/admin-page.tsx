@@ -60,6 +60,10 @@ function Users() {
     mutationFn: (id: string) => api.deleteUser(id),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['users'] }),
   });
+  const resetTotp = useMutation({
+    mutationFn: (id: string) => api.resetUserTotp(id),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['users'] }),
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate();
@@ -87,7 +91,7 @@ function Users() {
         </button>
       </form>
       <ErrorMessage error={create.error} prefix="The user could not be added" />
-      <ErrorMessage error={users.error ?? remove.error} />
+      <ErrorMessage error={users.error ?? remove.error ?? resetTotp.error} />
       {users.isPending ? <Loading what="users" /> : null}
       {users.data ? (
         <div className="table-wrap">
@@ -97,6 +101,7 @@ function Users() {
               <tr>
                 <th scope="col">Name</th>
                 <th scope="col">Role</th>
+                <th scope="col">Two-factor</th>
                 <th scope="col">Actions</th>
               </tr>
             </thead>
@@ -105,6 +110,20 @@ function Users() {
                 <tr key={u.id} data-user={u.name}>
                   <td>{u.name}</td>
                   <td>{u.role}</td>
+                  <td data-testid="user-totp">
+                    {u.totpEnabled ? 'on' : 'off'}
+                    {u.totpEnabled ? (
+                      <>
+                        {' '}
+                        <ConfirmButton
+                          question={`Reset two-factor sign-in of ${u.name}? They sign in with their password alone until they turn it on again; their sessions end.`}
+                          onConfirm={() => resetTotp.mutate(u.id)}
+                        >
+                          Reset 2FA of {u.name}
+                        </ConfirmButton>
+                      </>
+                    ) : null}
+                  </td>
                   <td>
                     {u.id === me ? (
                       <span className="muted">you</span>

@@ -7,6 +7,8 @@ import { navigate, useTitle } from '../router.tsx';
 /** A sentence for a failed sign-in: wrong credentials and lock-out read differently from a server fault. */
 export function loginErrorMessage(error: unknown): string {
   if (error instanceof ApiError) {
+    if (error.code === 'invalid_code')
+      return 'Wrong or already used code. Wait for the next code and try again.';
     if (error.code === 'invalid_credentials' || error.status === 401) return 'Wrong name or password.';
     if (error.code === 'locked' || error.status === 429)
       return `Too many failed attempts: wait a while before trying again. (${error.message})`;
@@ -19,6 +21,9 @@ export function LoginPage() {
   const { state, signedIn } = useAuth();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
+  /** The server answered `totp_required`: the account has 2FA on, so the form asks for the code too. */
+  const [needCode, setNeedCode] = useState(false);
+  const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const errorId = useId();
@@ -28,12 +33,18 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      const answer = await api.login(name.trim(), password);
-      signedIn(answer.user);
+      await api.login(name.trim(), password, needCode ? code.trim() : undefined);
+      // Who am I, with what the session allows (a role that must still turn on 2FA sees only that).
+      signedIn((await api.me()).user);
       navigate(safeNext(new URLSearchParams(window.location.search).get('next')), { replace: true });
     } catch (failure) {
+      if (failure instanceof ApiError && failure.code === 'totp_required') {
+        setNeedCode(true);
+        return;
+      }
       setError(loginErrorMessage(failure));
-      setPassword('');
+      setCode('');
+      if (!(failure instanceof ApiError && failure.code === 'invalid_code')) setPassword('');
     } finally {
       setBusy(false);
     }
@@ -66,6 +77,20 @@ export function LoginPage() {
           value={password}
           onChange={setPassword}
         />
+        {needCode ? (
+          <TextField
+            label="Code"
+            name="one-time-code"
+            autoComplete="one-time-code"
+            inputMode="text"
+            required
+            autoFocus
+            maxLength={32}
+            value={code}
+            onChange={setCode}
+            hint="This account has two-factor sign-in: the 6-digit code from your authenticator app, or one of your recovery codes."
+          />
+        ) : null}
         {error ? (
           <p id={errorId} className="message message-error" role="alert" data-testid="login-error">
             {error}

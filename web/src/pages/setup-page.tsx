@@ -34,8 +34,8 @@ export function SetupPage() {
     if (password !== again) return setError('The two passwords differ.');
     setBusy(true);
     try {
-      const answer = await api.setup(token, name.trim(), password);
-      signedIn(answer.user);
+      await api.setup(token, name.trim(), password);
+      signedIn((await api.me()).user);
       navigate('/', { replace: true });
     } catch (failure) {
       setError(
