@@ -101,7 +101,9 @@ export async function processImage(
       version,
     );
     if (!written) {
-      log.warn({ attempt }, 'lease lost before the result was written; another worker owns this photo now');
+      if (!(await deps.store.getImage(imageId))) log.info({ attempt }, 'photo deleted while processing');
+      else
+        log.warn({ attempt }, 'lease lost before the result was written; another worker owns this photo now');
       return { kind: 'lost' };
     }
     const seconds = (deps.clock.now() - started) / 1000;

@@ -263,6 +263,8 @@ export const api = {
   ): Promise<{ counts: Record<ImageStatus, number>; total: number }> =>
     request(`/api/images/counts?${filterQuery(filter)}`),
   getImage: (id: string): Promise<ImageDetail> => request(`/api/images/${encodeURIComponent(id)}`),
+  deleteImage: (id: string): Promise<void> =>
+    request(`/api/images/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   retryImage: (id: string): Promise<{ id: string; status: 'pending' }> =>
     request(`/api/images/${encodeURIComponent(id)}/retry`, { method: 'POST' }),
   listPeople: (): Promise<{ people: Person[] }> => request('/api/people'),
