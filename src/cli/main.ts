@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAverageCommand } from './commands/average-command.ts';
 import { registerEngineCommands } from './commands/engine-commands.ts';
@@ -5,10 +6,17 @@ import { registerRoleCommands } from './commands/role-commands.ts';
 import { registerUsersCommand } from './commands/users-command.ts';
 import { printError } from './output.ts';
 
+/** The version in package.json (what npm installed). */
+export function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
 /** Builds the `faceflow` program; each command module registers its own subcommands. */
 export function buildProgram(): Command {
   const program = new Command('faceflow')
     .description('Distributed face recognition: detect, embed and match faces; run the pipeline roles.')
+    .version(packageVersion(), '-V, --version', 'print the version of faceflow')
     .showHelpAfterError()
     .exitOverride();
   registerEngineCommands(program);

@@ -389,7 +389,7 @@ describe('AUTH=disabled on loopback, and METRICS_AUTH', () => {
         user: { kind: 'local', role: 'admin' },
       });
       expect((await anonymous.json('POST', '/api/people', { name: 'Ann' })).status).toBe(201);
-      expect(server.running.setupLink).toBeNull();
+      expect(server.running.setup).toBeNull();
     } finally {
       await server.stop();
     }
