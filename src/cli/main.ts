@@ -1,16 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../config/package-version.ts';
 import { registerAverageCommand } from './commands/average-command.ts';
 import { registerEngineCommands } from './commands/engine-commands.ts';
 import { registerRoleCommands } from './commands/role-commands.ts';
 import { registerUsersCommand } from './commands/users-command.ts';
 import { printError } from './output.ts';
-
-/** The version in package.json (what npm installed). */
-export function packageVersion(): string {
-  const file = new URL('../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-}
 
 /** Builds the `faceflow` program; each command module registers its own subcommands. */
 export function buildProgram(): Command {

@@ -8,6 +8,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { GalleryCache } from '../app/gallery-cache.ts';
 import type { IngestDeps } from '../app/ingest.ts';
 import type { PeopleDeps } from '../app/people.ts';
+import { packageVersion } from '../config/package-version.ts';
 import { AppError } from '../core/errors.ts';
 import type { MatchPolicy } from '../core/open-set.ts';
 import { fileSystemProbe } from '../observability/fs-probe.ts';
@@ -117,8 +118,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       info: {
         title: 'faceflow API',
         description:
-          'Ingest photos, detect and identify faces, manage people. Errors are `{error:{code,message}}`.',
-        version: '0.1.0',
+          '[← Back to the faceflow app](/)\n\nIngest photos, detect and identify faces, manage people. Errors are `{error:{code,message}}`. `/healthz`, `/readyz` and (unless METRICS_AUTH=enabled) `/metrics` need no token.',
+        version: packageVersion(),
       },
       ...OPENAPI_SECURITY,
       tags: [

@@ -218,6 +218,8 @@ export interface User {
 export interface AuthConfig {
   authDisabled: boolean;
   setupNeeded: boolean;
+  /** What the browser's session cookies are worth (`expired`: a refresh may renew the session). */
+  session: 'active' | 'expired' | 'none';
 }
 
 export interface SignedIn {
