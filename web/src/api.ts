@@ -101,6 +101,8 @@ export interface SystemStats {
   engine: { threads: number; busy: number; queuedInteractive: number; queuedBatch: number };
   throughput: { bucketSeconds: number; since: string; processed: number[]; failed: number[] };
   failures: ImageRow[];
+  /** Files refused at upload or import (never stored), newest first. */
+  rejectedUploads?: { file: string; error: Pick<ErrorInfo, 'code' | 'message'>; at: string; more: number }[];
 }
 
 /** A batch job (dataset averages) as `GET /api/jobs` lists it. */

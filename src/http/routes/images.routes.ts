@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { deletePhoto } from '../../app/delete-photo.ts';
 import { type IngestResult, ingestMany, ingestPath } from '../../app/ingest.ts';
+import { recordRejectedUploads } from '../../app/rejected-uploads.ts';
 import { retryImage } from '../../app/retry-image.ts';
 import { AppError } from '../../core/errors.ts';
 import { IMAGE_STATUSES } from '../../core/image-status.ts';
@@ -74,6 +75,8 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
           );
         result = await ingestPath(deps.ingest, parsed.data.path, request.id);
       }
+      if (result.rejected.length > 0)
+        await recordRejectedUploads(deps.audit, principalOf(request), result.rejected, request.id);
       const [first] = result.rejected;
       if (result.images.length === 0 && first) throw new AppError(first.error.code, first.error.message);
       return reply.status(201).send(result);
