@@ -10,10 +10,10 @@ import {
   type IngestJson,
   signIn,
 } from '../helpers/api-client.ts';
-import { startTestServer, type TestServer } from '../helpers/in-process.ts';
+import type { TestServer } from '../helpers/in-process.ts';
 import { faceAlong, ScriptedEngine } from '../helpers/scripted-engine.ts';
-import { createTestSchema } from '../helpers/servers.ts';
-import { postgresReader, type Sql, sqliteReader } from '../helpers/sql-reader.ts';
+import { type ServerWithSql, startServerWithSql } from '../helpers/server-with-sql.ts';
+import type { Sql } from '../helpers/sql-reader.ts';
 import { SseClient } from '../helpers/sse-client.ts';
 import { blankJpeg } from '../support/image-fixtures.ts';
 
@@ -45,25 +45,14 @@ function deletePhotoSuite(database: 'sqlite' | 'postgres') {
     let server: TestServer;
     let api: ApiClient;
     let sql: Sql;
-    let dropSchema = async () => {};
+    let running: ServerWithSql | undefined;
 
     beforeAll(async () => {
-      if (database === 'postgres') {
-        const schema = await createTestSchema();
-        dropSchema = schema.drop;
-        server = await startTestServer({ DATABASE_URL: schema.url, WORKER_CONCURRENCY: '1' }, engine);
-        sql = await postgresReader(schema.schema);
-      } else {
-        server = await startTestServer({ WORKER_CONCURRENCY: '1' }, engine);
-        sql = sqliteReader(server.dataDir);
-      }
+      running = await startServerWithSql(database, { WORKER_CONCURRENCY: '1' }, engine);
+      ({ server, sql } = running);
       api = server.api;
     });
-    afterAll(async () => {
-      await sql?.close();
-      await server?.stop();
-      await dropSchema();
-    });
+    afterAll(() => running?.stop());
 
     async function rowsOf(imageId: string) {
       const count = async (query: string) =>
