@@ -813,7 +813,10 @@ describeWithFaces('web UI in Chromium against the real server', () => {
     expect([locks['/healthz'], locks['/readyz'], locks['/metrics'], locks['/api/images']]).toEqual([
       0, 0, 0, 1,
     ]);
-    await page.getByRole('link', { name: '← Back to the faceflow app' }).click();
+    expect(await page.getByRole('link', { name: '← Back to the faceflow app' }).getAttribute('href')).toBe(
+      '/',
+    );
+    await page.goto(server.url);
     await page.getByRole('heading', { level: 1, name: 'Photos' }).waitFor();
   });
 

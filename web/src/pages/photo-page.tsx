@@ -189,13 +189,12 @@ export function PhotoPage({ id }: { id: string }) {
         <a href={imageContentUrl(photo.id)} download={photo.file}>
           Original file
         </a>
-        {editor ? (
-          <>
-            {' '}
-            <DeleteButton photo={photo} />
-          </>
-        ) : null}
       </p>
+      {editor ? (
+        <div className="card-actions">
+          <DeleteButton photo={photo} />
+        </div>
+      ) : null}
       {photo.status === 'failed' ? (
         <p className="message message-error" role="alert">
           Processing failed after {photo.attempts} attempt{photo.attempts === 1 ? '' : 's'}:{' '}
