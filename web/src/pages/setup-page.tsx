@@ -88,7 +88,11 @@ export function SetupPage() {
           hint={`At least ${MIN_PASSWORD} characters.`}
           error={fieldError?.field === 'password' ? fieldError.message : null}
           value={password}
-          onChange={setPassword}
+          onChange={(value) => {
+            setPassword(value);
+            // The error is about what was typed before: it goes once the field changes.
+            if (fieldError?.field === 'password') setFieldError(null);
+          }}
         />
         <TextField
           label="Password again"
@@ -97,7 +101,10 @@ export function SetupPage() {
           required
           error={fieldError?.field === 'again' ? fieldError.message : null}
           value={again}
-          onChange={setAgain}
+          onChange={(value) => {
+            setAgain(value);
+            if (fieldError?.field === 'again') setFieldError(null);
+          }}
         />
         {error ? (
           <p className="message message-error" role="alert" data-testid="setup-error">
