@@ -16,28 +16,16 @@ export async function startServerWithSql(
   env: Record<string, string>,
   engine?: FaceEngine,
 ): Promise<ServerWithSql> {
-  if (database === 'sqlite') {
-    const server = await startTestServer(env, engine);
-    const sql = sqliteReader(server.dataDir);
-    return {
-      server,
-      sql,
-      async stop() {
-        await sql.close();
-        await server.stop();
-      },
-    };
-  }
-  const schema = await createTestSchema();
-  const server = await startTestServer({ DATABASE_URL: schema.url, ...env }, engine);
-  const sql = await postgresReader(schema.schema);
+  const schema = database === 'postgres' ? await createTestSchema() : null;
+  const server = await startTestServer(schema ? { DATABASE_URL: schema.url, ...env } : env, engine);
+  const sql = schema ? await postgresReader(schema.schema) : sqliteReader(server.dataDir);
   return {
     server,
     sql,
     async stop() {
       await sql.close();
       await server.stop();
-      await schema.drop();
+      await schema?.drop();
     },
   };
 }
