@@ -101,7 +101,9 @@ export async function processImage(
       version,
     );
     if (!written) {
-      log.warn({ attempt }, 'lease lost before the result was written; another worker owns this photo now');
+      if (!(await deps.store.getImage(imageId))) log.info({ attempt }, 'photo deleted while processing');
+      else
+        log.warn({ attempt }, 'lease lost before the result was written; another worker owns this photo now');
       return { kind: 'lost' };
     }
     const seconds = (deps.clock.now() - started) / 1000;
@@ -137,14 +139,17 @@ export async function processImage(
     if (decision.kind === 'retry') {
       deps.observer.imageRetried(info.code);
       log.warn(
-        { attempt, code: info.code, err: info.message, delayMs: decision.delayMs },
+        { attempt, code: info.code, err: info.message, detail: info.detail, delayMs: decision.delayMs },
         'photo failed, will retry',
       );
       deps.events.publish({ type: 'image', data: { id: imageId, status: 'pending', faces: 0, people: [] } });
       return { kind: 'retry', delayMs: decision.delayMs };
     }
     deps.observer.imageFailed(info.code);
-    log.warn({ attempt, code: info.code, err: info.message, reason: decision.reason }, 'photo failed');
+    log.warn(
+      { attempt, code: info.code, err: info.message, detail: info.detail, reason: decision.reason },
+      'photo failed',
+    );
     deps.events.publish({ type: 'image', data: { id: imageId, status: 'failed', faces: 0, people: [] } });
     return { kind: 'failed' };
   }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../config/package-version.ts';
 import { registerAverageCommand } from './commands/average-command.ts';
 import { registerEngineCommands } from './commands/engine-commands.ts';
 import { registerRoleCommands } from './commands/role-commands.ts';
@@ -9,6 +10,7 @@ import { printError } from './output.ts';
 export function buildProgram(): Command {
   const program = new Command('faceflow')
     .description('Distributed face recognition: detect, embed and match faces; run the pipeline roles.')
+    .version(packageVersion(), '-V, --version', 'print the version of faceflow')
     .showHelpAfterError()
     .exitOverride();
   registerEngineCommands(program);

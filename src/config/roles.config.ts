@@ -7,6 +7,7 @@ import { intEnv, optionalEnv, parseConfig } from './env.ts';
 import { checkTlsPair, hardeningShape } from './hardening.config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
 const storageShape = {
   /** Where the SQLite file and the photo blobs live. */
@@ -28,6 +29,8 @@ const storageShape = {
   /** RabbitMQ queue name / NATS JetStream stream name (the consumer is `faceflow-worker`). */
   QUEUE_NAME: optionalEnv(z.string().regex(/^[A-Za-z0-9._-]{1,200}$/)),
   LOG_LEVEL: optionalEnv(z.enum(LOG_LEVELS)).transform((v) => v ?? 'info'),
+  /** `auto`: human-readable lines when stdout is a terminal, JSON otherwise (a pipe, a file, a container). */
+  LOG_FORMAT: optionalEnv(z.enum(LOG_FORMATS)).transform((v) => v ?? 'auto'),
 };
 
 const workerShape = {
@@ -195,6 +198,7 @@ export const recognizerConfigSchema = z
     RECOGNIZER_HOST: optionalEnv(z.string().min(1)).transform((v) => v ?? '0.0.0.0'),
     RECOGNIZER_SECRET: recognizerClientShape.RECOGNIZER_SECRET,
     LOG_LEVEL: storageShape.LOG_LEVEL,
+    LOG_FORMAT: storageShape.LOG_FORMAT,
     ...metricsShape,
   })
   .superRefine((c, ctx) => {

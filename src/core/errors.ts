@@ -60,11 +60,26 @@ export interface ErrorInfo {
   code: ErrorCode;
   message: string;
   retryable?: boolean;
+  /** What the library underneath said (the cause's first line): for the log only, never shown to users. */
+  detail?: string;
+}
+
+function causeLine(error: AppError): string | undefined {
+  const cause = error.cause;
+  if (cause === undefined) return undefined;
+  return (cause instanceof Error ? cause.message : String(cause)).split('\n')[0]?.trim() || undefined;
 }
 
 export function toErrorInfo(error: unknown): ErrorInfo {
-  if (error instanceof AppError)
-    return { code: error.code, message: error.message, retryable: error.retryable };
+  if (error instanceof AppError) {
+    const detail = causeLine(error);
+    return {
+      code: error.code,
+      message: error.message,
+      retryable: error.retryable,
+      ...(detail ? { detail } : {}),
+    };
+  }
   return {
     code: 'internal',
     message: error instanceof Error ? error.message : String(error),
@@ -73,5 +88,8 @@ export function toErrorInfo(error: unknown): ErrorInfo {
 }
 
 export function fromErrorInfo(info: ErrorInfo): AppError {
-  return new AppError(info.code, info.message, { retryable: info.retryable ?? false });
+  return new AppError(info.code, info.message, {
+    retryable: info.retryable ?? false,
+    ...(info.detail ? { cause: new Error(info.detail) } : {}),
+  });
 }

@@ -8,6 +8,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { GalleryCache } from '../app/gallery-cache.ts';
 import type { IngestDeps } from '../app/ingest.ts';
 import type { PeopleDeps } from '../app/people.ts';
+import { packageVersion } from '../config/package-version.ts';
 import { AppError } from '../core/errors.ts';
 import type { MatchPolicy } from '../core/open-set.ts';
 import { fileSystemProbe } from '../observability/fs-probe.ts';
@@ -24,6 +25,7 @@ import { errorHandler, sendError, toAppError } from './errors.ts';
 import { DEFAULT_HARDENING, type HttpHardening, registerHardening } from './hardening/index.ts';
 import { tlsServerOptions } from './hardening/tls.ts';
 import { MAX_FORM_FIELDS } from './multipart.ts';
+import { logRequest } from './request-log.ts';
 import { registerAuditRoutes } from './routes/audit.routes.ts';
 import { registerEnrolledFaceRoutes } from './routes/enrolled-faces.routes.ts';
 import { registerEventRoutes } from './routes/events.routes.ts';
@@ -89,6 +91,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     forceCloseConnections: true,
+    // Fastify's two info lines per request flooded a terminal (the UI polls): one debug line instead.
+    disableRequestLogging: true,
     // A URL the router cannot decode (`%zz`) gets the same JSON error as everything else.
     frameworkErrors: (error, _request, reply) => sendError(reply, toAppError(error)),
   }) as unknown as FastifyInstance;
@@ -114,8 +118,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       info: {
         title: 'faceflow API',
         description:
-          'Ingest photos, detect and identify faces, manage people. Errors are `{error:{code,message}}`.',
-        version: '0.1.0',
+          '[← Back to the faceflow app](/)\n\nIngest photos, detect and identify faces, manage people. Errors are `{error:{code,message}}`. `/healthz`, `/readyz` and (unless METRICS_AUTH=enabled) `/metrics` need no token.',
+        version: packageVersion(),
       },
       ...OPENAPI_SECURITY,
       tags: [
@@ -144,6 +148,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
+    logRequest(request, reply);
     const route = request.routeOptions.url ?? 'unmatched';
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     deps.metrics.httpRequests.inc(labels);

@@ -116,9 +116,9 @@ export interface WebUiOptions {
 }
 
 /**
- * Serves the built web UI at `/`: hashed assets cached for good, index.html for every other GET that a
- * browser navigates to (the UI routes on the client). API paths keep their JSON 404. Its routes are
- * public, in a scope of their own; the fallback only serves files and never hands a request on to
+ * Serves the built web UI at `/` (to any client) and to every other GET that a browser navigates to
+ * (the UI routes on the client); hashed assets are cached for good. API paths keep their JSON 404. Its
+ * routes are public, in a scope of their own; the fallback only serves files and never hands a request on to
  * another route, so no spelling of a private path reaches a private handler through it.
  */
 export async function registerWebUi(app: FastifyInstance, options: WebUiOptions): Promise<void> {
@@ -155,7 +155,9 @@ async function registerWebUiRoutes(app: FastifyInstance, options: WebUiOptions):
     // Files at the top of dist/ (favicon.svg, ...).
     if (built && TOP_LEVEL_FILE.test(url) && existsSync(path.join(distDir, url)))
       return reply.header('cache-control', 'no-cache').sendFile(url.slice(1), distDir);
-    const wantsHtml = (request.headers.accept ?? '').includes('text/html');
+    // A client that did not ask for HTML gets a JSON 404 for a path the API lacks; `/` is the UI for
+    // everyone (`curl http://127.0.0.1:3000/` sends `Accept: */*`).
+    const wantsHtml = url === '/' || (request.headers.accept ?? '').includes('text/html');
     if (API_PATHS.test(logicalPath(url)) || !wantsHtml)
       return sendError(reply, new AppError('not_found', `no route ${request.method} ${url}`));
     if (!built) return reply.type('text/html; charset=utf-8').send(MISSING_PAGE);

@@ -3,7 +3,8 @@ import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../core/errors.ts';
 import { errorHandler } from '../http/errors.ts';
-import { createLogger } from './logger.ts';
+import { logRequest } from '../http/request-log.ts';
+import { createLogger, logDestination } from './logger.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -82,5 +83,67 @@ describe('createLogger: one "msg" per line', () => {
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(msgKeys(line), line).toBe(1);
     expect(JSON.parse(lines[0] as string)).toMatchObject({ msg: 'the message', n: 1 });
+  });
+});
+
+describe('logDestination: readable at a terminal, JSON otherwise', () => {
+  function terminal() {
+    const captured = capture();
+    return { ...captured, stream: Object.assign(captured.stream, { isTTY: true }) };
+  }
+
+  it('writes one human-readable line per entry to a terminal, and JSON to a pipe', () => {
+    const tty = terminal();
+    createLogger('info', 'test', logDestination('auto', tty.stream)).info({ photos: 3 }, 'faceflow started');
+    expect(tty.lines).toHaveLength(1);
+    const line = tty.lines[0] as string;
+    expect(() => JSON.parse(line)).toThrow();
+    expect(line).toMatch(/\d\d:\d\d:\d\d/);
+    expect(line).toContain('INFO');
+    expect(line).toContain('faceflow started');
+    expect(line).toContain('photos');
+    expect(line).not.toContain('"pid"');
+
+    const pipe = capture();
+    createLogger('info', 'test', logDestination('auto', pipe.stream)).info('faceflow started');
+    expect(JSON.parse(pipe.lines[0] as string)).toMatchObject({ msg: 'faceflow started', level: 30 });
+
+    const forced = capture();
+    createLogger('info', 'test', logDestination('json', terminal().stream)).info('x');
+    expect(forced.lines).toEqual([]);
+    createLogger('info', 'test', logDestination('pretty', forced.stream)).info('readable anyway');
+    expect(forced.lines[0]).toContain('readable anyway');
+    expect(() => JSON.parse(forced.lines[0] as string)).toThrow();
+  });
+
+  it('still redacts secrets in the readable format', () => {
+    const tty = terminal();
+    createLogger('info', 'test', logDestination('pretty', tty.stream)).info({ password: 'secret-pw' }, 'x');
+    expect(tty.lines.join('')).not.toContain('secret-pw');
+  });
+});
+
+describe('request logs', () => {
+  async function linesAt(level: string) {
+    const { lines, stream } = capture();
+    const app = Fastify({ loggerInstance: createLogger(level, 'test', stream), disableRequestLogging: true });
+    app.addHook('onResponse', async (request, reply) => logRequest(request, reply));
+    app.get('/api/system', async () => ({ ok: true }));
+    await app.inject({ method: 'GET', url: '/api/system?x=1' });
+    await app.close();
+    return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  it('writes one line per request at debug, and none at info', async () => {
+    expect(await linesAt('info')).toEqual([]);
+    const lines = await linesAt('debug');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 20,
+      msg: 'request',
+      method: 'GET',
+      url: '/api/system',
+      status: 200,
+    });
   });
 });

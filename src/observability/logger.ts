@@ -1,4 +1,5 @@
 import { type DestinationStream, type LogFn, type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * Where secrets could reach a log line: credentials in request and response headers (Fastify logs no
@@ -64,4 +65,27 @@ export function createLogger(level: string, role: string, destination?: Destinat
     },
     destination,
   );
+}
+
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+/**
+ * Where the logs of a role go: JSON lines on stdout (undefined: pino's own), or, for a person at a terminal
+ * (`auto` with stdout a TTY, or `pretty`), one readable line per entry — time, level, message, fields —
+ * written synchronously so the start-up lines and the setup link keep their order.
+ */
+export function logDestination(
+  format: LogFormat,
+  out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout,
+): DestinationStream | undefined {
+  const human = format === 'pretty' || (format === 'auto' && out.isTTY === true);
+  if (!human) return out === process.stdout ? undefined : (out as DestinationStream);
+  return pretty({
+    destination: out,
+    sync: true,
+    colorize: out.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,role',
+    singleLine: true,
+  });
 }

@@ -8,6 +8,8 @@ export interface PersonRef {
 /** What the UI hears about: status changes of photos, people, and progress of background jobs. */
 export type DomainEvent =
   | { type: 'image'; data: { id: string; status: ImageStatus; faces: number; people: PersonRef[] } }
+  /** A photo was deleted: open UIs drop it. */
+  | { type: 'image_deleted'; data: { id: string } }
   | { type: 'person'; data: { id: string; name: string; deleted: boolean } }
   | {
       type: 'job';

@@ -44,4 +44,10 @@ export interface PrivacyStore {
    * processing are left alone.
    */
   purgeUnidentifiedPhotos(createdBefore: number, limit: number): Promise<RemovedPhotos>;
+  /**
+   * Deletes one photo with its faces and queued jobs, whatever its status. A worker still processing it
+   * loses its lease with the row: its result is refused, so the photo never comes back. Null when there
+   * is no such photo.
+   */
+  deletePhoto(imageId: string): Promise<RemovedPhotos | null>;
 }

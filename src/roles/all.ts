@@ -10,10 +10,10 @@ import { HeartbeatWriter, workerSample } from '../app/worker-heartbeat.ts';
 import type { AllConfig } from '../config/roles.config.ts';
 import { fileSystemProbe } from '../observability/fs-probe.ts';
 import type { HealthServer } from '../observability/health-server.ts';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, logDestination } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { engineAvailability, type FaceEngine } from '../ports/face-engine.ts';
-import { firstRunSetupLink } from './auth.ts';
+import { type FirstRunSetup, firstRunSetup } from './auth.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
 import { buildHttpApi, inProcessEngine } from './http-api.ts';
@@ -22,7 +22,7 @@ import { startMetricsPort, storeReadiness } from './metrics-port.ts';
 export interface RunningAll {
   url: string;
   /** First run (no user yet): the one-time link where the first admin chooses a password; else null. */
-  setupLink: string | null;
+  setup: FirstRunSetup | null;
   /** Where /healthz, /readyz and /metrics answer without a token (METRICS_PORT), or null when unset. */
   metricsUrl: string | null;
   app: FastifyInstance;
@@ -39,7 +39,7 @@ export interface AllOptions {
 
 /** `faceflow all`: API, workers, redeemer and outbox relay in one process on the embedded adapters. */
 export async function startAll(config: AllConfig, options: AllOptions = {}): Promise<RunningAll> {
-  const logger = createLogger(config.LOG_LEVEL, 'all');
+  const logger = createLogger(config.LOG_LEVEL, 'all', logDestination(config.LOG_FORMAT));
   let ready = false;
   const infra = await openEmbedded(config);
   const { store, queue, blobs, clock, events } = infra;
@@ -160,7 +160,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
       metricsUrl: health?.url ?? null,
       app,
       close,
-      setupLink: await firstRunSetupLink(auth, address),
+      setup: await firstRunSetup(auth, address),
     };
   } catch (error) {
     await close();

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../config/roles.config.ts';
 import { fileSystemProbe } from '../observability/fs-probe.ts';
 import type { HealthServer } from '../observability/health-server.ts';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, logDestination } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
-import { firstRunSetupLink } from './auth.ts';
+import { type FirstRunSetup, firstRunSetup } from './auth.ts';
 import { openAverageStore } from './average-store.ts';
 import { openEmbedded } from './embedded.ts';
 import { buildHttpApi, openEngine } from './http-api.ts';
@@ -14,7 +14,7 @@ import { startMetricsPort, storeReadiness } from './metrics-port.ts';
 export interface RunningApi {
   url: string;
   /** First run (no user yet): the one-time link where the first admin chooses a password; else null. */
-  setupLink: string | null;
+  setup: FirstRunSetup | null;
   /** Where /healthz, /readyz and /metrics answer without a token (METRICS_PORT), or null when unset. */
   metricsUrl: string | null;
   app: FastifyInstance;
@@ -33,7 +33,7 @@ export interface ApiOptions {
  * PostgreSQL the events of every worker reach this process's SSE clients (LISTEN/NOTIFY).
  */
 export async function startApi(config: ApiConfig, options: ApiOptions = {}): Promise<RunningApi> {
-  const logger = createLogger(config.LOG_LEVEL, 'api');
+  const logger = createLogger(config.LOG_LEVEL, 'api', logDestination(config.LOG_FORMAT));
   let ready = false;
   const infra = await openEmbedded(config);
   const { store, queue, events } = infra;
@@ -96,7 +96,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
       metricsUrl: health?.url ?? null,
       app: api.app,
       close,
-      setupLink: await firstRunSetupLink(api.auth, address),
+      setup: await firstRunSetup(api.auth, address),
     };
   } catch (error) {
     await close();

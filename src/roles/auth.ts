@@ -123,11 +123,29 @@ export function buildHttpAuth(
   };
 }
 
+/** The first-run link, and how to tell whether it is still wanted (no user yet) or to get a fresh one. */
+export interface FirstRunSetup {
+  link: string;
+  /** When the link's token stops working. */
+  expiresAt: number;
+  /** True while no user exists (nobody has used a setup link yet). */
+  stillNeeded(): Promise<boolean>;
+  /** A fresh link (a new token) while no user exists; null once one does. */
+  renew(): Promise<FirstRunSetup | null>;
+}
+
 /**
  * First run: with no user yet, a one-time setup token (valid for an hour, stored hashed) and the link
  * that lets the first admin choose a password in the browser; null when a user exists or auth is off.
  */
-export async function firstRunSetupLink(auth: HttpAuth, baseUrl: string): Promise<string | null> {
-  const issued = await auth.service?.issueSetupToken();
-  return issued ? `${baseUrl}/setup#token=${issued.token}` : null;
+export async function firstRunSetup(auth: HttpAuth, baseUrl: string): Promise<FirstRunSetup | null> {
+  const service = auth.service;
+  const issued = await service?.issueSetupToken();
+  if (!service || !issued) return null;
+  return {
+    link: `${baseUrl}/setup#token=${issued.token}`,
+    expiresAt: issued.expiresAt,
+    stillNeeded: () => service.setupNeeded(),
+    renew: () => firstRunSetup(auth, baseUrl),
+  };
 }

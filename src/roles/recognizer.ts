@@ -1,7 +1,7 @@
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { RecognizerConfig } from '../config/roles.config.ts';
 import { startHealthServer } from '../observability/health-server.ts';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, logDestination } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import { listenDual } from '../rpc/h2c-server.ts';
@@ -27,7 +27,7 @@ export async function startRecognizer(
   config: RecognizerConfig,
   options: { engine?: FaceEngine } = {},
 ): Promise<RunningRecognizer> {
-  const logger = createLogger(config.LOG_LEVEL, 'recognizer');
+  const logger = createLogger(config.LOG_LEVEL, 'recognizer', logDestination(config.LOG_FORMAT));
   if (!config.RECOGNIZER_SECRET)
     logger.warn(
       {},

@@ -3,7 +3,7 @@ import { OutboxRelay } from '../app/outbox-relay.ts';
 import { redeemOnce } from '../app/redeem.ts';
 import { purgeExpiredAverageJobs, purgeExpiredPhotos } from '../app/retention.ts';
 import type { RedeemerConfig } from '../config/roles.config.ts';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, logDestination } from '../observability/logger.ts';
 import { openAverageStore } from './average-store.ts';
 import { openEmbedded } from './embedded.ts';
 
@@ -16,7 +16,7 @@ export async function runRedeemer(
   config: RedeemerConfig,
   options: { once?: boolean; retryFailed?: boolean; signal?: AbortSignal } = {},
 ) {
-  const logger = createLogger(config.LOG_LEVEL, 'redeemer');
+  const logger = createLogger(config.LOG_LEVEL, 'redeemer', logDestination(config.LOG_FORMAT));
   const infra = await openEmbedded(config);
   const averageStore = await openAverageStore(config).catch(async (error: unknown) => {
     await infra.close();

@@ -8,7 +8,7 @@ import type { WorkerConfig } from '../config/roles.config.ts';
 import { defaultMatchPolicy } from '../engine/open-set-calibration.ts';
 import { fileSystemProbe } from '../observability/fs-probe.ts';
 import { type HealthServer, startHealthServer } from '../observability/health-server.ts';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, logDestination } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { engineAvailability, type FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
@@ -44,7 +44,7 @@ export async function startWorker(
     infra?: Infra;
   } = {},
 ): Promise<RunningWorker> {
-  const logger = createLogger(config.LOG_LEVEL, 'worker');
+  const logger = createLogger(config.LOG_LEVEL, 'worker', logDestination(config.LOG_FORMAT));
   const infra = options.infra ?? (await openEmbedded(config));
   const ownsInfra = options.infra === undefined;
   const { store, queue, blobs, clock, events } = infra;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -34,12 +34,12 @@ describe('faceflow CLI: bad input gives a typed error and a non-zero exit', () =
   for (const [file, code] of cases) {
     it(`detect ${file} → ${code}`, async () => {
       const json = await runCli(['detect', path.join(dir, file), '--json', '--cpus', '1']);
-      expect(json.code).not.toBe(0);
-      const [entry] = JSON.parse(json.stdout) as Array<{
-        file: string;
-        error: { code: string; message: string };
-      }>;
-      expect(entry?.error.code).toBe(code);
+      expect(json.code).toBe(1);
+      // Nothing could be analysed: the README's error shape, the file named in the message.
+      expect(JSON.parse(json.stdout)).toEqual({
+        error: { code, message: expect.stringContaining(path.join(dir, file)) },
+      });
+      expect(json.stdout).not.toMatch(/vips/i);
       const text = await runCli(['detect', path.join(dir, file), '--cpus', '1']);
       expect(text.code).not.toBe(0);
       expect(text.stderr).toContain(`(${code})`);
@@ -62,8 +62,33 @@ describe('faceflow CLI: bad input gives a typed error and a non-zero exit', () =
     if (process.getuid?.() !== 0) {
       const locked = await runCli(['detect', path.join(dir, 'locked.jpg'), '--json', '--cpus', '1']);
       expect(locked.code).not.toBe(0);
-      expect(JSON.parse(locked.stdout)[0].error.code).toBe('not_found');
+      expect(JSON.parse(locked.stdout).error.code).toBe('not_found');
     }
+  });
+
+  it('some files fail, others succeed: every result printed, the failures in place, exit code 1', async () => {
+    const good = path.join(dir, 'good.jpg');
+    await writeFile(
+      good,
+      await sharp({ create: { width: 64, height: 64, channels: 3, background: '#777' } })
+        .jpeg()
+        .toBuffer(),
+    );
+    const bad = path.join(dir, 'not-an-image.jpg');
+    const json = await runCli(['detect', good, bad, '--json', '--cpus', '1']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { file: good, faces: [] },
+      { file: bad, error: { code: 'invalid_image', message: expect.any(String) } },
+    ]);
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(
+      await readFile(path.resolve(import.meta.dirname, '../../package.json'), 'utf8'),
+    );
+    const result = await runCli(['--version']);
+    expect([result.code, result.stdout.trim()]).toEqual([0, version]);
   });
 
   it('a bad option value is a one-line message and exit code 1', async () => {

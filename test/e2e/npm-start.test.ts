@@ -21,7 +21,15 @@ describeWithFaces('npm start', () => {
   it('starts the whole pipeline with no server to install and processes a photo', async () => {
     const child = spawn('npm', ['start', '--silent'], {
       cwd: REPO,
-      env: { ...process.env, DATA_DIR: dataDir, PORT: '0', ENGINE_THREADS: '1', LOG_LEVEL: 'warn' },
+      // What a person at a terminal gets (LOG_FORMAT=auto picks it when stdout is a TTY; here a pipe).
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        PORT: '0',
+        ENGINE_THREADS: '1',
+        LOG_LEVEL: 'info',
+        LOG_FORMAT: 'pretty',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -48,6 +56,18 @@ describeWithFaces('npm start', () => {
         if (!setup) await new Promise((r) => setTimeout(r, 100));
       }
       expect(setup?.[1], out).toBe(url);
+      // The link is the last line of the start-up, where a person looks, and no log line is JSON.
+      const startup = out.trimEnd().split('\n');
+      expect(startup.at(-1), out).toMatch(/^Open http:\/\/\S+\/setup#token=/);
+      expect(
+        startup.filter((line) => line.startsWith('{')),
+        out,
+      ).toEqual([]);
+      expect(out).toMatch(/INFO.*faceflow started/);
+      // `curl http://…/` (Accept: */*) gets the UI, not a JSON 404.
+      const home = await fetch(`${url}/`, { headers: { accept: '*/*' } });
+      expect([home.status, home.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+      expect(await home.text()).toContain('<!doctype html>');
       const created = await new ApiClient(url as string).json<{ accessToken: string }>(
         'POST',
         '/api/auth/setup',
@@ -69,6 +89,11 @@ describeWithFaces('npm start', () => {
         60_000,
       );
       expect(image.faces).toHaveLength(1);
+      // Dozens of requests were answered: none of them wrote a line at LOG_LEVEL=info.
+      expect(
+        out.split('\n').filter((line) => /GET|POST|request/.test(line)),
+        out,
+      ).toEqual([]);
     } finally {
       if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
       await exited;

@@ -17,6 +17,7 @@ export async function startScriptedRecognizer(
       RECOGNIZER_HOST: '127.0.0.1',
       RECOGNIZER_SECRET: secret,
       LOG_LEVEL: 'silent',
+      LOG_FORMAT: 'json',
       METRICS_PORT: 0,
       METRICS_HOST: '127.0.0.1',
     },

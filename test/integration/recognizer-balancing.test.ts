@@ -25,6 +25,7 @@ describe('recognizer client: one connection per resolved address, calls round ro
           RECOGNIZER_HOST: host,
           RECOGNIZER_SECRET: SECRET,
           LOG_LEVEL: 'silent',
+          LOG_FORMAT: 'json',
           METRICS_PORT: 0,
           METRICS_HOST: '127.0.0.1',
         },

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ErrorJson, type ImageJson, type IngestJson, signIn } from '../helpers/api-client.ts';
 import { lfw } from '../helpers/faces.ts';
-import { startTestServer, type TestServer } from '../helpers/in-process.ts';
-import { createTestSchema } from '../helpers/servers.ts';
-import { postgresReader, type Sql, sqliteReader } from '../helpers/sql-reader.ts';
+import type { TestServer } from '../helpers/in-process.ts';
+import { type ServerWithSql, startServerWithSql } from '../helpers/server-with-sql.ts';
+import type { Sql } from '../helpers/sql-reader.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
 
 interface Deletion {
@@ -35,24 +35,13 @@ function forgetPersonSuite(database: 'sqlite' | 'postgres') {
   describe(`forgetting a person on ${database}`, () => {
     let server: TestServer;
     let sql: Sql;
-    let dropSchema = async () => {};
+    let running: ServerWithSql | undefined;
 
     beforeAll(async () => {
-      if (database === 'postgres') {
-        const schema = await createTestSchema();
-        dropSchema = schema.drop;
-        server = await startTestServer({ DATABASE_URL: schema.url, WORKER_CONCURRENCY: '1' });
-        sql = await postgresReader(schema.schema);
-      } else {
-        server = await startTestServer({ WORKER_CONCURRENCY: '1' });
-        sql = sqliteReader(server.dataDir);
-      }
+      running = await startServerWithSql(database, { WORKER_CONCURRENCY: '1' });
+      ({ server, sql } = running);
     });
-    afterAll(async () => {
-      await sql?.close();
-      await server?.stop();
-      await dropSchema();
-    });
+    afterAll(() => running?.stop());
 
     /** Everything that could still hold something of a photo or a person, counted. */
     async function tableCounts() {

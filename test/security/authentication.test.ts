@@ -375,7 +375,25 @@ describe('authentication and roles on the real server', () => {
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.security.length).toBeGreaterThan(0);
     const config = await admin.anonymous().json('GET', '/api/auth/config');
-    expect(config.body).toEqual({ authDisabled: false, setupNeeded: false });
+    expect(config.body).toEqual({ authDisabled: false, setupNeeded: false, session: 'none' });
+
+    // What the browser's session cookies are worth, so the UI asks nothing that answers 401.
+    const login = await fetch(`${server.running.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: TEST_ADMIN.name, password: TEST_ADMIN.password }),
+    });
+    const cookies = login.headers.getSetCookie().map((c) => c.split(';')[0] as string);
+    const access = cookies.find((c) => c.startsWith('ff_access='));
+    const refresh = cookies.find((c) => c.startsWith('ff_refresh='));
+    expect([access, refresh].every(Boolean)).toBe(true);
+    const sessionWith = async (cookie: string) =>
+      (await admin.anonymous().json<{ session: string }>('GET', '/api/auth/config', undefined, { cookie }))
+        .body.session;
+    expect(await sessionWith(`${access}; ${refresh}`)).toBe('active');
+    expect(await sessionWith(refresh as string)).toBe('expired');
+    expect(await sessionWith(`ff_access=forged.token.here; ${refresh}`)).toBe('expired');
+    expect(await sessionWith('ff_access=forged.token.here')).toBe('none');
   });
 });
 
@@ -390,12 +408,13 @@ describe('AUTH=disabled on loopback, and METRICS_AUTH', () => {
       expect((await anonymous.json('GET', '/api/auth/config')).body).toEqual({
         authDisabled: true,
         setupNeeded: false,
+        session: 'none',
       });
       expect((await anonymous.json('GET', '/api/auth/me')).body).toMatchObject({
         user: { kind: 'local', role: 'admin' },
       });
       expect((await anonymous.json('POST', '/api/people', { name: 'Ann' })).status).toBe(201);
-      expect(server.running.setupLink).toBeNull();
+      expect(server.running.setup).toBeNull();
     } finally {
       await server.stop();
     }

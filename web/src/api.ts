@@ -101,6 +101,8 @@ export interface SystemStats {
   engine: { threads: number; busy: number; queuedInteractive: number; queuedBatch: number };
   throughput: { bucketSeconds: number; since: string; processed: number[]; failed: number[] };
   failures: ImageRow[];
+  /** Files refused at upload or import (never stored), newest first. */
+  rejectedUploads?: { file: string; error: Pick<ErrorInfo, 'code' | 'message'>; at: string; more: number }[];
 }
 
 /** A batch job (dataset averages) as `GET /api/jobs` lists it. */
@@ -229,6 +231,8 @@ export interface TotpStatus {
 export interface AuthConfig {
   authDisabled: boolean;
   setupNeeded: boolean;
+  /** What the browser's session cookies are worth (`expired`: a refresh may renew the session). */
+  session: 'active' | 'expired' | 'none';
 }
 
 export interface SignedIn {
@@ -274,6 +278,8 @@ export const api = {
   ): Promise<{ counts: Record<ImageStatus, number>; total: number }> =>
     request(`/api/images/counts?${filterQuery(filter)}`),
   getImage: (id: string): Promise<ImageDetail> => request(`/api/images/${encodeURIComponent(id)}`),
+  deleteImage: (id: string): Promise<void> =>
+    request(`/api/images/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   retryImage: (id: string): Promise<{ id: string; status: 'pending' }> =>
     request(`/api/images/${encodeURIComponent(id)}/retry`, { method: 'POST' }),
   listPeople: (): Promise<{ people: Person[] }> => request('/api/people'),

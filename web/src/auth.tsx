@@ -8,7 +8,7 @@ import {
   useRef,
   useState,
 } from 'react';
-import { ApiError, api, type Role, session, type User } from './api.ts';
+import { ApiError, type AuthConfig, api, type Role, session, type User } from './api.ts';
 import { navigate } from './router.tsx';
 
 /**
@@ -47,7 +47,7 @@ function toLogin(): void {
 }
 
 async function loadState(): Promise<AuthState> {
-  let config: { authDisabled: boolean; setupNeeded: boolean };
+  let config: AuthConfig;
   try {
     config = await api.authConfig();
   } catch (error) {
@@ -56,20 +56,17 @@ async function loadState(): Promise<AuthState> {
     throw error;
   }
   if (config.authDisabled) return { status: 'off', disabled: true };
+  // The server says what the session cookies are worth, so a signed-out first visit asks nothing that
+  // answers 401 (the browser would log each one as an error).
+  const signedOut: AuthState = { status: 'signed-out', setupNeeded: config.setupNeeded };
+  if (config.session === 'none') return signedOut;
+  if (config.session === 'expired' && !(await session.renew())) return signedOut;
   try {
     return { status: 'signed-in', user: (await api.me()).user };
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    return signedOut;
   }
-  // The access cookie expired: the refresh cookie may still hold a session.
-  if (await session.renew()) {
-    try {
-      return { status: 'signed-in', user: (await api.me()).user };
-    } catch {
-      // fall through: signed out
-    }
-  }
-  return { status: 'signed-out', setupNeeded: config.setupNeeded };
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {

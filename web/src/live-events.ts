@@ -76,6 +76,21 @@ function applyImageEvent(
   if (event.status === 'processed' && event.people.length > 0) slow.add(['person'], ['people-stats']);
 }
 
+/** A photo was deleted (here or elsewhere): drop it from every list at once, then let the counts refetch. */
+function applyImageDeleted(client: QueryClient, id: string, invalidate: Invalidator): void {
+  client.setQueriesData<InfiniteData<ImagePage>>({ queryKey: ['images'] }, (old) =>
+    old
+      ? {
+          ...old,
+          pages: old.pages.map((page) => ({ ...page, images: page.images.filter((row) => row.id !== id) })),
+        }
+      : old,
+  );
+  // A page showing it refetches and says it is gone; elsewhere the cached copy is dropped.
+  client.removeQueries({ queryKey: ['image', id], exact: true, type: 'inactive' });
+  invalidate.add(['image', id], ['images'], ['counts'], ['system'], ['person'], ['people-stats']);
+}
+
 /**
  * Keeps every query fresh from `GET /api/events` (Server-Sent Events); returns the connection state.
  * `session` names who is signed in: the stream is opened again when it changes (the browser sends the new
@@ -119,6 +134,9 @@ export function useLiveEvents(session: string | null): LiveState {
       };
       stream.addEventListener('image', (e) =>
         applyImageEvent(client, JSON.parse(e.data) as ImageEvent, invalidate, slow),
+      );
+      stream.addEventListener('image_deleted', (e) =>
+        applyImageDeleted(client, (JSON.parse(e.data) as { id: string }).id, invalidate),
       );
       stream.addEventListener('person', () =>
         invalidate.add(['people'], ['person'], ['people-stats'], ['image'], ['images']),

@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { ApiError } from './api.ts';
 import { App } from './app.tsx';
 import { AuthProvider } from './auth.tsx';
 import './styles.css';
@@ -8,7 +9,13 @@ import './styles.css';
 const client = new QueryClient({
   defaultOptions: {
     // Live events keep queries fresh; refetching on focus covers a laptop waking up.
-    queries: { staleTime: 5_000, retry: 1, refetchOnWindowFocus: true },
+    // A 4xx answer (a deleted photo's 404) is final: asking again only doubles it in the console.
+    queries: {
+      staleTime: 5_000,
+      retry: (failures, error) =>
+        failures < 1 && !(error instanceof ApiError && error.status >= 400 && error.status < 500),
+      refetchOnWindowFocus: true,
+    },
   },
 });
 

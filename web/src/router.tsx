@@ -23,6 +23,25 @@ export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
 }
 
+/** The query string of the current URL (`?a=b`, or ''), re-read on every navigation. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, () => window.location.search);
+}
+
+/**
+ * Changes some query parameters of the current URL in place (replaceState): filters live in the URL, so a
+ * reload or Back from a page opened from the list finds them again. Empty values are removed.
+ */
+export function setSearchParams(changes: Record<string, string | undefined>): void {
+  const params = new URLSearchParams(window.location.search);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value) params.set(key, value);
+    else params.delete(key);
+  }
+  const query = params.toString();
+  navigate(`${window.location.pathname}${query ? `?${query}` : ''}`, { replace: true });
+}
+
 export type Route =
   | { page: 'photos' }
   | { page: 'photo'; id: string }

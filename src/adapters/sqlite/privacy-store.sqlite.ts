@@ -105,6 +105,13 @@ export class SqlPrivacyStore implements PrivacyStore {
       );
     });
   }
+
+  async deletePhoto(imageId: string): Promise<RemovedPhotos | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const removed = await removePhotos(trx, [imageId]);
+      return removed.photos.length === 0 ? null : removed;
+    });
+  }
 }
 
 /** Deletes photos with their faces, queued jobs and outbox rows; returns what went. */
@@ -113,6 +120,9 @@ async function removePhotos(trx: Transaction<Database>, imageIds: string[]): Pro
   if (imageIds.length === 0) return removed;
   const wanted = new Set(imageIds);
   for (const ids of batches(imageIds)) {
+    // The photo rows first: on PostgreSQL this waits for (and then blocks) a worker writing its result, so
+    // no face is written for a photo between the delete of its faces and the delete of its row.
+    await trx.updateTable('images').set({ lease_owner: null }).where('id', 'in', ids).execute();
     const faces = await trx.deleteFrom('faces').where('image_id', 'in', ids).executeTakeFirst();
     removed.faces += Number(faces.numDeletedRows);
     // Other people enrolled from a face of these photos keep their embedding, without a dangling source.

@@ -8,14 +8,10 @@ import {
   loadWorkerConfig,
 } from '../../config/roles.config.ts';
 import { printJson } from '../output.ts';
+import { remindSetupLink } from '../setup-reminder.ts';
 
-/** First run: the one-time link for the first admin, on stdout (never into the JSON log). */
-function printSetupLink(link: string | null): void {
-  if (link)
-    process.stdout.write(
-      `Open ${link} to create the first admin account (the link works once, for 1 hour)\n`,
-    );
-}
+/** First run: the one-time link for the first admin, on stdout (never into the JSON log), until used. */
+const printLine = (line: string) => void process.stdout.write(line);
 
 /** Resolves on the first SIGTERM or SIGINT. */
 function untilSignal(): Promise<NodeJS.Signals> {
@@ -48,8 +44,9 @@ export function registerRoleCommands(program: Command): void {
       const { startAll } = await import('../../roles/all.ts');
       const running = await startAll(config);
       announce(running);
-      printSetupLink(running.setupLink);
+      const reminder = remindSetupLink(running.setup, printLine);
       await untilSignal();
+      reminder.stop();
       await running.close();
     });
 
@@ -61,8 +58,9 @@ export function registerRoleCommands(program: Command): void {
       const { startApi } = await import('../../roles/api.ts');
       const running = await startApi(config);
       announce(running);
-      printSetupLink(running.setupLink);
+      const reminder = remindSetupLink(running.setup, printLine);
       await untilSignal();
+      reminder.stop();
       await running.close();
     });
 

@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { pngClaiming } from '../../../test/support/image-fixtures.ts';
-import { AppError } from '../../core/errors.ts';
-import { decodeImage } from './image-decoder.ts';
+import { AppError, fromErrorInfo, toErrorInfo } from '../../core/errors.ts';
+import { decodeFailureMessage, decodeImage } from './image-decoder.ts';
 
 async function rejectsWith(bytes: Uint8Array, code: string) {
   const error = await decodeImage(bytes).catch((e: unknown) => e);
@@ -19,6 +19,27 @@ describe('decodeImage', () => {
       .jpeg()
       .toBuffer();
     await rejectsWith(jpeg.subarray(0, Math.floor(jpeg.length / 2)), 'invalid_image');
+  });
+
+  it("says what is wrong in the user's terms and keeps the decoder's words for the log", async () => {
+    const jpeg = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toBuffer();
+    const error = (await decodeImage(jpeg.subarray(0, Math.floor(jpeg.length / 2))).catch(
+      (e) => e,
+    )) as AppError;
+    expect(error.message).toMatch(/^the file is not a complete JPEG image \(it ends too early/);
+    expect(error.message).not.toMatch(/vips|:\s*$/i);
+    const info = toErrorInfo(error);
+    expect(info.detail).toMatch(/VipsJpeg/);
+    // Across the engine's threads (ErrorInfo and back) the detail stays with the error.
+    expect(toErrorInfo(fromErrorInfo(info))).toEqual(info);
+    expect(decodeFailureMessage('pngload_buffer: libpng read error')).toBe(
+      'the file could not be read as a PNG image (it is damaged, or not really a PNG file)',
+    );
+    expect(decodeFailureMessage('something odd happened:')).toBe(
+      'the file could not be read as an image (it is damaged, or in a form faceflow cannot read)',
+    );
   });
 
   it('refuses a PNG header claiming 60000×60000 pixels before decoding it', async () => {

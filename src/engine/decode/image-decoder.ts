@@ -37,7 +37,36 @@ function sharpFailure(error: unknown, maxPixels: number): AppError {
   if (/unsupported image format/i.test(message)) {
     return new AppError('invalid_image', 'not an image (unknown or unsupported format)', { cause: error });
   }
-  return new AppError('invalid_image', `cannot decode image: ${message.split('\n')[0]}`, { cause: error });
+  return new AppError('invalid_image', decodeFailureMessage(message), { cause: error });
+}
+
+/** libvips' loader names, as its messages start (`VipsJpeg: …`, `pngload: …`), and the format a person knows. */
+const LOADER_FORMATS: [RegExp, string][] = [
+  [/jpe?g/i, 'JPEG'],
+  [/png/i, 'PNG'],
+  [/webp/i, 'WebP'],
+  [/gif/i, 'GIF'],
+  [/tiff?/i, 'TIFF'],
+  [/heif|avif/i, 'HEIF/AVIF'],
+];
+
+/**
+ * What a decoding failure means to the person who sent the file, in their words. libvips' own text
+ * (`VipsJpeg: premature end of JPEG image`) stays in the error's cause, for the log.
+ */
+export function decodeFailureMessage(libraryMessage: string): string {
+  const loader = /^\s*([A-Za-z0-9_]+)\s*:/.exec(libraryMessage)?.[1] ?? libraryMessage;
+  const format = LOADER_FORMATS.find(([pattern]) => pattern.test(loader))?.[1];
+  const what = format ? `a complete ${format} image` : 'a complete image';
+  if (
+    /premature end|truncated|unexpected end|end of (file|stream|data)|short read|not enough data/i.test(
+      libraryMessage,
+    )
+  )
+    return `the file is not ${what} (it ends too early; was it cut off while copying or uploading?)`;
+  return format
+    ? `the file could not be read as a ${format} image (it is damaged, or not really a ${format} file)`
+    : 'the file could not be read as an image (it is damaged, or in a form faceflow cannot read)';
 }
 
 function downscaleNearestArea(image: RawImage, maxSide: number): { image: RawImage; scale: number } {

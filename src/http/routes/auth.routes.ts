@@ -41,7 +41,15 @@ const setupBody = z.object({
   name: z.string().min(1).max(200),
   password: z.string().min(1).max(4096),
 });
-const configSchema = z.object({ authDisabled: z.boolean(), setupNeeded: z.boolean() });
+const configSchema = z.object({
+  authDisabled: z.boolean(),
+  setupNeeded: z.boolean(),
+  session: z
+    .enum(['active', 'expired', 'none'])
+    .describe(
+      "the browser's session cookies: `active` (GET /api/auth/me answers), `expired` (POST /api/auth/refresh may renew it), `none` (sign in)",
+    ),
+});
 const publicRoute = { role: 'public' as const };
 const noSecurity: readonly Record<string, string[]>[] = [];
 
@@ -60,6 +68,22 @@ function clearSessionCookies(reply: FastifyReply, secure: boolean): void {
   const common = { httpOnly: true, sameSite: 'strict' as const, secure };
   reply.clearCookie(ACCESS_COOKIE, { ...common, path: '/' });
   reply.clearCookie(REFRESH_COOKIE, { ...common, path: REFRESH_PATH });
+}
+
+/** What the session cookies a browser sent are worth, without failing the request. */
+async function cookieSession(
+  auth: HttpAuth,
+  request: FastifyRequest,
+): Promise<'active' | 'expired' | 'none'> {
+  const access = request.cookies[ACCESS_COOKIE];
+  if (auth.service && access) {
+    const valid = await auth.service.authenticate(access).then(
+      () => true,
+      () => false,
+    );
+    if (valid) return 'active';
+  }
+  return request.cookies[REFRESH_COOKIE] ? 'expired' : 'none';
 }
 
 function sessionJson(session: Session, withRefresh: boolean): z.infer<typeof sessionSchema> {
@@ -191,9 +215,12 @@ export function registerAuthRoutes(app: FastifyInstance, auth: HttpAuth): void {
     },
   );
 
-  const config = async () => ({
+  // The UI asks this first: it learns whether a session is there without a request answered 401 (which
+  // every browser logs as an error in its console).
+  const config = async (request: FastifyRequest) => ({
     authDisabled: auth.service === null,
     setupNeeded: auth.service !== null && (await auth.service.setupNeeded()),
+    session: await cookieSession(auth, request),
   });
   r.get(
     '/api/auth/config',

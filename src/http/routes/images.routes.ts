@@ -2,10 +2,13 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { deletePhoto } from '../../app/delete-photo.ts';
 import { type IngestResult, ingestMany, ingestPath } from '../../app/ingest.ts';
+import { recordRejectedUploads } from '../../app/rejected-uploads.ts';
 import { retryImage } from '../../app/retry-image.ts';
 import { AppError } from '../../core/errors.ts';
 import { IMAGE_STATUSES } from '../../core/image-status.ts';
+import { principalOf } from '../auth/request-principal.ts';
 import { sendJpeg, storedFaceThumbnail } from '../face-thumbnail.ts';
 import { stageUploadedFiles } from '../multipart.ts';
 import {
@@ -72,6 +75,8 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
           );
         result = await ingestPath(deps.ingest, parsed.data.path, request.id);
       }
+      if (result.rejected.length > 0)
+        await recordRejectedUploads(deps.audit, principalOf(request), result.rejected, request.id);
       const [first] = result.rejected;
       if (result.images.length === 0 && first) throw new AppError(first.error.code, first.error.message);
       return reply.status(201).send(result);
@@ -115,6 +120,24 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
       const image = await deps.store.getImage(request.params.id);
       if (!image) throw new AppError('not_found', `no photo with id ${request.params.id}`);
       return imageDetailJson(image);
+    },
+  );
+
+  r.delete(
+    '/api/images/:id',
+    {
+      schema: {
+        summary: 'Delete a photo: its faces, queued work and stored bytes (editors)',
+        description:
+          'Previews and face thumbnails are cut from the stored bytes on request, so they go with them. A worker still processing the photo has its result refused.',
+        tags: ['images'],
+        params: idParams,
+        response: { 204: z.null(), 403: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      await deletePhoto(deps.people, request.params.id, principalOf(request));
+      return reply.status(204).send(null);
     },
   );
 

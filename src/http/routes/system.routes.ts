@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { recentRejectedUploads } from '../../app/rejected-uploads.ts';
 import { livenessOf } from '../../app/worker-heartbeat.ts';
 import { IMAGE_STATUSES } from '../../core/image-status.ts';
 import { imageJson, imageSchema, searchQuery } from '../schemas.ts';
@@ -58,6 +59,15 @@ const systemSchema = z.object({
     failed: z.array(z.number()),
   }),
   failures: z.array(imageSchema),
+  /** Files refused at upload or import (never stored), newest first. */
+  rejectedUploads: z.array(
+    z.object({
+      file: z.string(),
+      error: z.object({ code: z.string(), message: z.string() }),
+      at: z.string(),
+      more: z.number(),
+    }),
+  ),
   workers: z.array(workerSchema),
 });
 
@@ -100,17 +110,18 @@ export function registerSystemRoutes(app: FastifyInstance, deps: HttpDeps): void
     {
       schema: {
         summary:
-          'Operator view: photos by status, queue depth, engine threads busy, photos finished per 10 s over the last 10 minutes, latest failures, worker processes (from their heartbeats)',
+          'Operator view: photos by status, queue depth, engine threads busy, photos finished per 10 s over the last 10 minutes, latest failures, files refused at upload, worker processes (from their heartbeats)',
         tags: ['system'],
         response: { 200: systemSchema },
       },
     },
     async () => {
-      const [images, queue, failed, workers] = await Promise.all([
+      const [images, queue, failed, workers, rejected] = await Promise.all([
         deps.store.countByStatus(),
         queueDepth(deps),
         deps.store.listImages({ status: 'failed', limit: 20 }),
         workersOf(deps, Date.now()),
+        recentRejectedUploads(deps.audit, 20),
       ]);
       const series = throughput.series(Date.now());
       return {
@@ -119,6 +130,12 @@ export function registerSystemRoutes(app: FastifyInstance, deps: HttpDeps): void
         engine: deps.engine.stats(),
         throughput: { ...series, since: new Date(series.since).toISOString() },
         failures: failed.items.map(imageJson),
+        rejectedUploads: rejected.map(({ file, code, message, at, more }) => ({
+          file,
+          error: { code, message },
+          at: new Date(at).toISOString(),
+          more,
+        })),
         workers,
       };
     },

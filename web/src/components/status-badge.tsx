@@ -18,9 +18,9 @@ export function StatusBadge({ status, error }: { status: ImageStatus; error?: Er
         {LABELS[status]}
       </span>
       {status === 'failed' && error ? (
-        <span className="error-text">
+        <span className="error-text" title={error.code}>
           {' '}
-          {error.code}: {error.message}
+          {error.message}
         </span>
       ) : null}
     </span>

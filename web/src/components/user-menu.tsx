@@ -1,5 +1,12 @@
+import type { Role } from '../api.ts';
 import { useAuth } from '../auth.tsx';
 import { Link } from '../router.tsx';
+
+const ROLE_WORDS: Record<Role, string> = {
+  viewer: 'viewer (may look, not change)',
+  editor: 'editor (may upload and name)',
+  admin: 'administrator',
+};
 
 /** The signed-in user's name and role, and the way out. A disclosure: Enter/Space opens it, Escape closes. */
 export function UserMenu() {
@@ -14,11 +21,20 @@ export function UserMenu() {
       }}
     >
       <summary aria-label={`Account: ${user.name}, ${user.role}`}>
-        <span className="user-name">{user.name}</span> <span className="role-badge">{user.role}</span>
+        <span className="user-name">{user.name}</span>
+        {/* "admin admin" read as a stutter: the role shows only when the name does not say it already. */}
+        {user.name.toLowerCase() === user.role ? null : (
+          <>
+            {' '}
+            <span className="role-badge">{user.role}</span>
+          </>
+        )}
       </summary>
       <div className="user-menu-panel">
         <p>
-          Signed in as <strong>{user.name}</strong> ({user.role})
+          Signed in as <strong>{user.name}</strong>
+          <br />
+          <span className="muted">Role: {ROLE_WORDS[user.role]}</span>
         </p>
         {user.kind === 'user' || user.kind === undefined ? (
           <p>

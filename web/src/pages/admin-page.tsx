@@ -220,7 +220,13 @@ function Keys() {
       {created ? <NewKey created={created} onDone={() => setCreated(null)} /> : null}
       <ErrorMessage error={create.error} prefix="The key could not be created" />
       <ErrorMessage error={keys.error ?? revoke.error} />
-      {keys.data ? (
+      {keys.data && keys.data.keys.length === 0 ? (
+        <p className="empty" data-testid="no-keys">
+          No API keys yet. Scripts and other programs sign in with a key: create one above, for the least role
+          they need.
+        </p>
+      ) : null}
+      {keys.data && keys.data.keys.length > 0 ? (
         <div className="table-wrap">
           <table>
             <caption className="visually-hidden">API keys</caption>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, describeError, type IdentifyResult } from '../api.ts';
 import { useCan } from '../auth.tsx';
+import { placeLabels, type Rect } from '../components/label-layout.ts';
 import { useTitle } from '../router.tsx';
 
 /**
@@ -14,6 +15,8 @@ const TARGET_FPS = 8;
 const MAX_IN_FLIGHT = 3;
 /** Frames are scaled down to this width before sending: plenty for faces, cheap to encode and decode. */
 const FRAME_WIDTH = 480;
+
+const LABEL_HEIGHT = 24;
 
 type CameraState = 'idle' | 'starting' | 'running' | 'error';
 
@@ -62,21 +65,32 @@ function drawOverlay(canvas: HTMLCanvasElement, video: HTMLVideoElement, shown: 
   const offsetY = (height - result.height * scale) / 2;
   ctx.lineWidth = 3;
   ctx.font = '600 16px system-ui, sans-serif';
-  for (const face of result.faces) {
-    const x = offsetX + face.box.left * scale;
-    const y = offsetY + face.box.top * scale;
-    const w = (face.box.right - face.box.left) * scale;
-    const h = (face.box.bottom - face.box.top) * scale;
-    const known = face.match !== null;
-    ctx.strokeStyle = known ? '#1fa35b' : '#e0a100';
-    ctx.strokeRect(x, y, w, h);
-    const label = face.match ? `${face.match.name} ${face.match.distance.toFixed(2)}` : 'unknown';
-    const textWidth = ctx.measureText(label).width + 10;
-    const labelY = y > 24 ? y - 24 : y + h;
-    ctx.fillStyle = known ? '#1fa35b' : '#e0a100';
-    ctx.fillRect(x - 1.5, labelY, textWidth, 24);
+  const boxes = result.faces.map((face) => ({
+    x: offsetX + face.box.left * scale,
+    y: offsetY + face.box.top * scale,
+    width: (face.box.right - face.box.left) * scale,
+    height: (face.box.bottom - face.box.top) * scale,
+  }));
+  const texts = result.faces.map((face) =>
+    face.match ? `${face.match.name} ${face.match.distance.toFixed(2)}` : 'unknown',
+  );
+  // Labels stay inside the picture and clear of each other, whatever the faces' places.
+  const labels = placeLabels(
+    boxes,
+    texts.map((text) => ctx.measureText(text).width + 10),
+    LABEL_HEIGHT,
+    { x: offsetX, y: offsetY, width: result.width * scale, height: result.height * scale },
+  );
+  for (const [i, face] of result.faces.entries()) {
+    const box = boxes[i] as Rect;
+    const label = labels[i] as Rect;
+    const colour = face.match !== null ? '#1fa35b' : '#e0a100';
+    ctx.strokeStyle = colour;
+    ctx.strokeRect(box.x, box.y, box.width, box.height);
+    ctx.fillStyle = colour;
+    ctx.fillRect(label.x, label.y, label.width, label.height);
     ctx.fillStyle = '#000';
-    ctx.fillText(label, x + 4, labelY + 17);
+    ctx.fillText(texts[i] as string, label.x + 5, label.y + 17, label.width - 10);
   }
 }
 
@@ -98,6 +112,7 @@ export function CameraPage() {
     session.current = null;
     setState('idle');
     setRate(0);
+    setLatency(0);
     setNames('');
   }, []);
 
@@ -235,8 +250,9 @@ export function CameraPage() {
     <>
       <h1>Live camera</h1>
       <p className="muted">
-        Frames from your camera go to the server about {TARGET_FPS} times a second; the faces it finds are
-        boxed and named over the video. Nothing is stored.
+        Frames from your camera go to the server as fast as it answers (at most {TARGET_FPS} a second: the
+        frame rate below is what it reaches); the faces it finds are boxed and named over the video. Nothing
+        is stored.
       </p>
       {editor ? null : (
         <p className="message message-error" role="alert">
@@ -278,12 +294,12 @@ export function CameraPage() {
         <div>
           <dt>Frame rate (boxes drawn per second)</dt>
           <dd data-testid="camera-rate" data-fps={rate.toFixed(1)}>
-            {rate.toFixed(1)} fps
+            {running ? `${rate.toFixed(1)} fps` : '—'}
           </dd>
         </div>
         <div>
           <dt>Round trip</dt>
-          <dd>{latency ? `${latency.toFixed(0)} ms` : '—'}</dd>
+          <dd data-testid="camera-latency">{running && latency ? `${latency.toFixed(0)} ms` : '—'}</dd>
         </div>
       </dl>
     </>

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api, describeError, type EnrolledFace, imagePreviewUrl } from '../api.ts';
 import { useCan } from '../auth.tsx';
 import { DropZone, type PickedFile } from '../components/drop-zone.tsx';
+import { FilePreview } from '../components/file-preview.tsx';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { Link, navigate, useTitle } from '../router.tsx';
@@ -131,7 +132,7 @@ export function PersonPage({ id }: { id: string }) {
             <ul className="enrol-results" aria-live="polite">
               {attempts.map((a) => (
                 <li key={a.key} className={`enrol-${a.state}`} data-state={a.state}>
-                  <img src={a.preview} alt="" width={48} height={48} />
+                  <FilePreview src={a.preview} />
                   <span className="file-name">{a.name}</span>
                   <span className="result">{a.state === 'enrolling' ? 'Enrolling…' : a.message}</span>
                 </li>

@@ -9,10 +9,11 @@ import {
   imagePreviewUrl,
 } from '../api.ts';
 import { useCan } from '../auth.tsx';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { FaceBoxes, faceLabel } from '../components/face-boxes.tsx';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
-import { Link, useTitle } from '../router.tsx';
+import { Link, navigate, useTitle } from '../router.tsx';
 
 /** Name a face: pick an existing person, or create one from this face. */
 function AssignFace({ image, face, onDone }: { image: ImageDetail; face: Face; onDone: () => void }) {
@@ -116,6 +117,43 @@ function RetryButton({ id }: { id: string }) {
   );
 }
 
+/** Deletes the photo after a confirmation; open Photos lists drop it from the event stream. */
+function DeleteButton({ photo }: { photo: ImageDetail }) {
+  const client = useQueryClient();
+  const [confirming, setConfirming] = useState(false);
+  const remove = useMutation({
+    mutationFn: () => api.deleteImage(photo.id),
+    onSuccess: () => {
+      setConfirming(false);
+      client.removeQueries({ queryKey: ['image', photo.id], exact: true });
+      void client.invalidateQueries({ queryKey: ['images'] });
+      void client.invalidateQueries({ queryKey: ['counts'] });
+      navigate('/');
+    },
+  });
+  return (
+    <>
+      <button type="button" className="danger" onClick={() => setConfirming(true)}>
+        Delete photo
+      </button>
+      <ConfirmDialog
+        open={confirming}
+        title={`Delete ${photo.file}?`}
+        confirmLabel="Delete photo"
+        busy={remove.isPending}
+        onConfirm={() => remove.mutate()}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>
+          The photo, its {photo.faces.length} face{photo.faces.length === 1 ? '' : 's'} and its stored file
+          are deleted for good. People enrolled from one of its faces keep what they learned from it.
+        </p>
+        <ErrorMessage error={remove.error} prefix="The photo could not be deleted" />
+      </ConfirmDialog>
+    </>
+  );
+}
+
 export function PhotoPage({ id }: { id: string }) {
   const image = useQuery({ queryKey: ['image', id], queryFn: () => api.getImage(id) });
   const [selected, setSelected] = useState<string | null>(null);
@@ -152,6 +190,11 @@ export function PhotoPage({ id }: { id: string }) {
           Original file
         </a>
       </p>
+      {editor ? (
+        <div className="card-actions">
+          <DeleteButton photo={photo} />
+        </div>
+      ) : null}
       {photo.status === 'failed' ? (
         <p className="message message-error" role="alert">
           Processing failed after {photo.attempts} attempt{photo.attempts === 1 ? '' : 's'}:{' '}

@@ -10,7 +10,7 @@ import {
 } from '../api.ts';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
 import { StatusBadge, statusLabel } from '../components/status-badge.tsx';
-import { Link, useTitle } from '../router.tsx';
+import { Link, setSearchParams, useSearch, useTitle } from '../router.tsx';
 
 const PAGE_SIZE = 50;
 
@@ -52,14 +52,101 @@ function useDebounced<T>(value: T, delayMs: number): T {
   return settled;
 }
 
+type View = 'table' | 'grid';
+
+/** The Photos filters and view, read from the URL (`?status=&person=&q=&view=`). */
+function filtersOf(search: string): { filter: ImageFilter; view: View } {
+  const params = new URLSearchParams(search);
+  const status = params.get('status');
+  return {
+    filter: {
+      status: (IMAGE_STATUSES as readonly string[]).includes(status ?? '')
+        ? (status as ImageStatus)
+        : undefined,
+      person: params.get('person') || undefined,
+      q: params.get('q')?.trim() || undefined,
+    },
+    view: params.get('view') === 'grid' ? 'grid' : 'table',
+  };
+}
+
+function PhotosTable({ rows, q }: { rows: ImageRow[]; q: string | undefined }) {
+  return (
+    <div className="table-wrap">
+      <table className="photos-table">
+        <caption className="visually-hidden">
+          Photos, newest first{q ? `, whose name contains “${q}”` : ''}. The status updates live.
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">ID</th>
+            <th scope="col">Photo</th>
+            <th scope="col">Name</th>
+            <th scope="col">People</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.id} data-image-id={row.id} data-status={row.status}>
+              <td className="cell-id">
+                <code title={row.id}>{row.id.slice(-8)}</code>
+              </td>
+              <td className="cell-thumb">
+                <img src={imagePreviewUrl(row.id, 96)} alt="" loading="lazy" decoding="async" />
+              </td>
+              <td className="cell-file">
+                <Link href={`/photos/${row.id}`}>{row.file}</Link>
+              </td>
+              <td className="cell-people">
+                <PeopleCell row={row} />
+              </td>
+              <td className="cell-status">
+                <StatusBadge status={row.status} error={row.lastError} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Thumbnails, as photo apps show a library: the picture first, its name and status under it. */
+function PhotosGrid({ rows }: { rows: ImageRow[] }) {
+  return (
+    <ul className="photo-grid" aria-label="Photos, newest first">
+      {rows.map((row) => (
+        <li key={row.id} data-image-id={row.id} data-status={row.status}>
+          <Link href={`/photos/${row.id}`} className="photo-tile">
+            <img src={imagePreviewUrl(row.id, 256)} alt="" loading="lazy" decoding="async" />
+            <span className="photo-tile-name">{row.file}</span>
+          </Link>
+          <StatusBadge status={row.status} error={row.lastError} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function PhotosPage() {
   useTitle('Photos');
-  const [filter, setFilter] = useState<Omit<ImageFilter, 'q'>>({});
-  const [search, setSearch] = useState('');
-  const q = useDebounced(search.trim(), SEARCH_DELAY_MS);
-  const statusId = useId();
+  const { filter, view } = filtersOf(useSearch());
+  const [search, setSearch] = useState(filter.q ?? '');
+  const typed = useDebounced(search.trim(), SEARCH_DELAY_MS);
+  const q = filter.q;
   const personId = useId();
   const searchId = useId();
+
+  // Typing reaches the URL once it pauses; a URL changed from outside (Back, a link) refills the box.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a settled search is written, not each key
+  useEffect(() => {
+    if (typed !== (q ?? '')) setSearchParams({ q: typed || undefined });
+  }, [typed]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: follows the URL, not the box
+  useEffect(() => {
+    if ((q ?? '') !== search.trim()) setSearch(q ?? '');
+  }, [q]);
 
   const counts = useQuery({
     queryKey: ['counts', { person: filter.person, q }],
@@ -67,10 +154,9 @@ export function PhotosPage() {
     placeholderData: keepPreviousData,
   });
   const people = useQuery({ queryKey: ['people'], queryFn: api.listPeople });
-  const query: ImageFilter = { ...filter, q: q || undefined };
   const images = useInfiniteQuery({
-    queryKey: ['images', query],
-    queryFn: ({ pageParam }) => api.listImages(query, pageParam, PAGE_SIZE),
+    queryKey: ['images', filter],
+    queryFn: ({ pageParam }) => api.listImages(filter, pageParam, PAGE_SIZE),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
     // While a new search runs, keep showing the last rows rather than a flash of "Loading".
@@ -79,11 +165,30 @@ export function PhotosPage() {
   const rows = useMemo(() => images.data?.pages.flatMap((p) => p.images) ?? [], [images.data]);
   const filtered = Boolean(filter.status || filter.person || q);
 
-  const setStatus = (status: ImageStatus | undefined) => setFilter((f) => ({ ...f, status }));
+  const setStatus = (status: ImageStatus | undefined) => setSearchParams({ status });
 
   return (
     <>
-      <h1>Photos</h1>
+      <div className="page-head">
+        <h1>Photos</h1>
+        <fieldset className="view-toggle">
+          <legend className="visually-hidden">Show photos as</legend>
+          <button
+            type="button"
+            aria-pressed={view === 'table'}
+            onClick={() => setSearchParams({ view: undefined })}
+          >
+            Table
+          </button>
+          <button
+            type="button"
+            aria-pressed={view === 'grid'}
+            onClick={() => setSearchParams({ view: 'grid' })}
+          >
+            Grid
+          </button>
+        </fieldset>
+      </div>
       <nav aria-label="Photos by status" className="counts">
         <button type="button" aria-pressed={!filter.status} onClick={() => setStatus(undefined)}>
           All <span className="count">{counts.data?.total ?? '…'}</span>
@@ -103,26 +208,11 @@ export function PhotosPage() {
 
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter photos">
         <div className="field">
-          <label htmlFor={statusId}>Status</label>
-          <select
-            id={statusId}
-            value={filter.status ?? ''}
-            onChange={(e) => setStatus((e.target.value || undefined) as ImageStatus | undefined)}
-          >
-            <option value="">All</option>
-            {IMAGE_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {statusLabel(s)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
           <label htmlFor={personId}>Person</label>
           <select
             id={personId}
             value={filter.person ?? ''}
-            onChange={(e) => setFilter((f) => ({ ...f, person: e.target.value || undefined }))}
+            onChange={(e) => setSearchParams({ person: e.target.value || undefined })}
           >
             <option value="">Anyone</option>
             {people.data?.people.map((p) => (
@@ -162,43 +252,11 @@ export function PhotosPage() {
         </p>
       ) : null}
       {rows.length > 0 ? (
-        <div className="table-wrap">
-          <table className="photos-table">
-            <caption className="visually-hidden">
-              Photos, newest first{q ? `, whose name contains “${q}”` : ''}. The status updates live.
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">ID</th>
-                <th scope="col">Photo</th>
-                <th scope="col">Name</th>
-                <th scope="col">People</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={row.id} data-image-id={row.id} data-status={row.status}>
-                  <td className="cell-id">
-                    <code title={row.id}>{row.id.slice(-8)}</code>
-                  </td>
-                  <td className="cell-thumb">
-                    <img src={imagePreviewUrl(row.id, 96)} alt="" loading="lazy" decoding="async" />
-                  </td>
-                  <td className="cell-file">
-                    <Link href={`/photos/${row.id}`}>{row.file}</Link>
-                  </td>
-                  <td className="cell-people">
-                    <PeopleCell row={row} />
-                  </td>
-                  <td className="cell-status">
-                    <StatusBadge status={row.status} error={row.lastError} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        view === 'grid' ? (
+          <PhotosGrid rows={rows} />
+        ) : (
+          <PhotosTable rows={rows} q={q} />
+        )
       ) : null}
       {images.hasNextPage ? (
         <p>

@@ -23,15 +23,22 @@ export function SetupPage() {
   const [name, setName] = useState('admin');
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
+  /** The server's refusal (the whole form), or a check of one field here. */
   const [error, setError] = useState<string | null>(null);
+  const [fieldError, setFieldError] = useState<{ field: 'password' | 'again'; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
+    setFieldError(null);
     if (password.length < MIN_PASSWORD)
-      return setError(`Choose a password of at least ${MIN_PASSWORD} characters.`);
-    if (password !== again) return setError('The two passwords differ.');
+      return setFieldError({
+        field: 'password',
+        message: `Too short: ${password.length} of at least ${MIN_PASSWORD} characters.`,
+      });
+    if (password !== again)
+      return setFieldError({ field: 'again', message: 'Not the same as the password above.' });
     setBusy(true);
     try {
       await api.setup(token, name.trim(), password);
@@ -79,16 +86,25 @@ export function SetupPage() {
           autoComplete="new-password"
           required
           hint={`At least ${MIN_PASSWORD} characters.`}
+          error={fieldError?.field === 'password' ? fieldError.message : null}
           value={password}
-          onChange={setPassword}
+          onChange={(value) => {
+            setPassword(value);
+            // The error is about what was typed before: it goes once the field changes.
+            if (fieldError?.field === 'password') setFieldError(null);
+          }}
         />
         <TextField
           label="Password again"
           type="password"
           autoComplete="new-password"
           required
+          error={fieldError?.field === 'again' ? fieldError.message : null}
           value={again}
-          onChange={setAgain}
+          onChange={(value) => {
+            setAgain(value);
+            if (fieldError?.field === 'again') setFieldError(null);
+          }}
         />
         {error ? (
           <p className="message message-error" role="alert" data-testid="setup-error">

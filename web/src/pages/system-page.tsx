@@ -4,27 +4,39 @@ import { ErrorMessage, Loading } from '../components/messages.tsx';
 import { StatusBadge, statusLabel } from '../components/status-badge.tsx';
 import { Link, useTitle } from '../router.tsx';
 
+/** A rate as people read it: two significant digits (0.033, 0.5, 2.4, 12). */
+function formatRate(perSecond: number): string {
+  if (perSecond === 0) return '0';
+  return perSecond >= 10 ? perSecond.toFixed(0) : Number(perSecond.toPrecision(2)).toString();
+}
+
 /** Photos per second over the last minutes, one bar per bucket, with a text summary for screen readers. */
 function ThroughputChart({ throughput }: { throughput: SystemStats['throughput'] }) {
   const { bucketSeconds, processed, failed } = throughput;
   const rates = processed.map((n) => n / bucketSeconds);
   const failedRates = failed.map((n) => n / bucketSeconds);
-  const peak = Math.max(0.1, ...rates.map((r, i) => r + (failedRates[i] ?? 0)));
+  const busiest = Math.max(0, ...rates.map((r, i) => r + (failedRates[i] ?? 0)));
+  // Nothing done yet: an empty chart, with no made-up scale ("peak 0.1/s") to read off it.
+  const scale = busiest > 0 ? busiest : 1;
   const width = 600;
   const height = 140;
   const barWidth = width / rates.length;
   const lastMinute = Math.round(60 / bucketSeconds);
   const recent = processed.slice(-lastMinute).reduce((a, b) => a + b, 0) / 60;
   const total = processed.reduce((a, b) => a + b, 0);
+  const failedTotal = failed.reduce((a, b) => a + b, 0);
   const minutes = Math.round((rates.length * bucketSeconds) / 60);
-  const summary = `${recent.toFixed(2)} photos/s over the last minute; ${total} photos processed and ${failed.reduce((a, b) => a + b, 0)} failed in the last ${minutes} minutes; peak ${peak.toFixed(1)} photos/s.`;
+  const summary =
+    total + failedTotal === 0
+      ? `No photo was processed in the last ${minutes} minutes.`
+      : `${formatRate(recent)} photos/s over the last minute; ${total} photos processed and ${failedTotal} failed in the last ${minutes} minutes; peak ${formatRate(busiest)} photos/s.`;
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={`Photos per second. ${summary}`}>
         <line x1={0} y1={height} x2={width} y2={height} className="chart-axis" />
         {rates.map((rate, i) => {
-          const h = (rate / peak) * height;
-          const f = ((failedRates[i] ?? 0) / peak) * height;
+          const h = (rate / scale) * height;
+          const f = ((failedRates[i] ?? 0) / scale) * height;
           const x = i * barWidth;
           return (
             // biome-ignore lint/suspicious/noArrayIndexKey: buckets are positions in time
@@ -48,9 +60,11 @@ function ThroughputChart({ throughput }: { throughput: SystemStats['throughput']
         <text x={width} y={height + 16} textAnchor="end" className="chart-label">
           now
         </text>
-        <text x={4} y={14} className="chart-label">
-          {peak.toFixed(1)}/s
-        </text>
+        {busiest > 0 ? (
+          <text x={4} y={14} className="chart-label" data-testid="throughput-peak">
+            {formatRate(busiest)}/s
+          </text>
+        ) : null}
       </svg>
       <figcaption data-testid="throughput-summary">{summary}</figcaption>
     </figure>
@@ -216,6 +230,68 @@ function BatchJobs() {
   );
 }
 
+/** Photos that failed in processing and files refused at upload (never stored), newest first. */
+function RecentFailures({
+  failures,
+  rejected,
+}: {
+  failures: SystemStats['failures'];
+  rejected: NonNullable<SystemStats['rejectedUploads']>;
+}) {
+  if (failures.length === 0 && rejected.length === 0) return <p className="empty">No photo has failed.</p>;
+  const rows = [
+    ...failures.map((f) => ({ kind: 'failed' as const, at: f.updatedAt, photo: f })),
+    ...rejected.map((r, i) => ({ kind: 'rejected' as const, at: r.at, upload: r, key: `${r.at}-${i}` })),
+  ].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+  return (
+    <div className="table-wrap">
+      <table data-testid="recent-failures">
+        <thead>
+          <tr>
+            <th scope="col">Photo</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Error</th>
+            <th scope="col">When</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) =>
+            row.kind === 'failed' ? (
+              <tr key={row.photo.id} data-kind="failed">
+                <td>
+                  <Link href={`/photos/${row.photo.id}`}>{row.photo.file}</Link>
+                </td>
+                <td>{row.photo.attempts}</td>
+                <td>
+                  <StatusBadge status={row.photo.status} error={row.photo.lastError} />
+                </td>
+                <td>{new Date(row.at).toLocaleString()}</td>
+              </tr>
+            ) : (
+              <tr key={row.key} data-kind="rejected">
+                <td className="cell-file">
+                  {row.upload.file}
+                  {row.upload.more > 0 ? (
+                    <span className="muted"> and {row.upload.more} more files of the same import</span>
+                  ) : null}
+                </td>
+                <td>—</td>
+                <td>
+                  <span className="badge badge-failed">Rejected at upload</span>{' '}
+                  <span className="error-text" title={row.upload.error.code}>
+                    {row.upload.error.message}
+                  </span>
+                </td>
+                <td>{new Date(row.at).toLocaleString()}</td>
+              </tr>
+            ),
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function SystemPage() {
   useTitle('System');
   const stats = useQuery({ queryKey: ['system'], queryFn: api.system, refetchInterval: 2000 });
@@ -280,36 +356,7 @@ export function SystemPage() {
       <BatchJobs />
       <section aria-labelledby="failures-h">
         <h2 id="failures-h">Recent failures</h2>
-        {failures.length === 0 ? (
-          <p className="empty">No photo has failed.</p>
-        ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Photo</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Error</th>
-                  <th scope="col">When</th>
-                </tr>
-              </thead>
-              <tbody>
-                {failures.map((f) => (
-                  <tr key={f.id}>
-                    <td>
-                      <Link href={`/photos/${f.id}`}>{f.file}</Link>
-                    </td>
-                    <td>{f.attempts}</td>
-                    <td>
-                      <StatusBadge status={f.status} error={f.lastError} />
-                    </td>
-                    <td>{new Date(f.updatedAt).toLocaleString()}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <RecentFailures failures={failures} rejected={stats.data.rejectedUploads ?? []} />
       </section>
       <p className="muted">
         Refreshed every 2 seconds. Prometheus metrics: <a href="/metrics">/metrics</a> · API docs:{' '}

@@ -1,8 +1,9 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
-import { ApiError, describeError, uploadImage } from '../api.ts';
+import { ApiError, api, describeError, uploadImage } from '../api.ts';
 import { useCan } from '../auth.tsx';
 import { DropZone, type PickedFile } from '../components/drop-zone.tsx';
+import { StatusBadge } from '../components/status-badge.tsx';
 import { Link, useTitle } from '../router.tsx';
 
 type UploadState = 'waiting' | 'uploading' | 'queued' | 'duplicate' | 'rejected';
@@ -29,10 +30,33 @@ function formatSize(bytes: number): string {
 const STATE_TEXT: Record<UploadState, string> = {
   waiting: 'Waiting',
   uploading: 'Uploading',
-  queued: 'Uploaded, queued for processing',
+  queued: 'Uploaded',
   duplicate: 'Already in faceflow',
   rejected: 'Rejected',
 };
+
+/**
+ * Where an uploaded photo is now: pending, processing, processed (with its faces) or failed. The photo's
+ * query is kept fresh by the event stream, so the row changes as the workers get to it.
+ */
+function LiveStatus({ id }: { id: string }) {
+  const photo = useQuery({ queryKey: ['image', id], queryFn: () => api.getImage(id) });
+  if (!photo.data) return null;
+  const { status, faces, people, lastError } = photo.data;
+  return (
+    <span className="live-status" data-status={status}>
+      {' · '}
+      <StatusBadge status={status} error={lastError} />
+      {status === 'processed' ? (
+        <span className="muted">
+          {' '}
+          {faces.length} face{faces.length === 1 ? '' : 's'}
+          {people.length > 0 ? `: ${people.map((p) => p.name).join(', ')}` : ''}
+        </span>
+      ) : null}
+    </span>
+  );
+}
 
 export function UploadPage() {
   useTitle('Upload');
@@ -134,6 +158,7 @@ export function UploadPage() {
                 <span className="result">
                   {STATE_TEXT[item.state]}
                   {item.message ? `: ${item.message}` : ''}
+                  {item.imageId ? <LiveStatus id={item.imageId} /> : null}
                   {item.imageId ? (
                     <>
                       {' '}
