@@ -1,9 +1,11 @@
 /**
- * npm run bench:engine [-- --limit N] [-- --full]
+ * npm run bench:engine [-- --limit N] [-- --full] [-- --open-set]
  * Naive face-api baseline vs the faceflow engine (1 thread, all cores, and a 4-thread pool for
  * memory, also on its worst case) on a seeded lfw-dev sample plus face-api's 1920-pixel demo
  * photos, and both on wider-dev's group photos (detection recall, false positives, time per photo),
- * in one run.
+ * in one run; and open-set identification on all of lfw-dev (the eval-identify protocol at the default
+ * operating point) from the cached embeddings of scripts/lib/lfw-embeddings.ts (`--open-set` computes
+ * them when the cache lacks this model: about 20 minutes on 2 cores).
  * Prints a table; writes bench/results/engine.json.
  */
 import { existsSync } from 'node:fs';
@@ -15,6 +17,7 @@ import { DEFAULT_ANALYZER_OPTIONS } from '../src/engine/face-analyzer.ts';
 import { MODEL_NAME } from '../src/engine/model-info.ts';
 import { flag, option, runPhase, table, writeResult } from './lib/bench-io.ts';
 import { LFW_DEV, lfwSample } from './lib/lfw-sample.ts';
+import { openSetFigures } from './lib/open-set-figures.ts';
 
 type Baseline = { images: number; faces: number; missed: number; imagesPerSecond: number; peakRssMb: number };
 type Engine = {
@@ -113,6 +116,8 @@ if (existsSync(path.join(WIDER_DEV, 'boxes.tsv'))) {
   console.error('  group photos (wider-dev): engine, 1 thread…');
   group = await runPhase<Group>(phases, ['group', groupList]);
 } else console.error(`  (no ${WIDER_DEV}: group-photo rows skipped)`);
+console.error('  open-set identification (lfw-dev, all people)…');
+const openSet = await openSetFigures({ compute: flag(args, 'open-set'), threads });
 
 const ms = (x: number) => x.toFixed(1);
 const rows = [
@@ -230,6 +235,40 @@ if (groupBase && group) {
     ),
   );
 }
+if (openSet) {
+  const o = openSet;
+  console.log(
+    table(
+      [
+        'open-set, lfw-dev (eval-identify protocol)',
+        'enrolled',
+        'mated',
+        'non-mated',
+        'rank-1',
+        'FPIR',
+        'FNIR',
+        'FNIR @ FPIR 1 %',
+        'FPIR 1 / 10 / 100 enrolled',
+      ],
+      [
+        [
+          `default operating point (threshold ${o.threshold.toFixed(4)})`,
+          o.galleryPeople,
+          o.mated,
+          o.nonMated,
+          pct(o.rank1),
+          pct(o.fpir),
+          pct(o.fnir),
+          pct(o.fnirAtFpir1e2),
+          o.subGalleries.map((g) => pct(g.fpir)).join(' / '),
+        ],
+      ],
+    ),
+  );
+} else
+  console.log(
+    'open-set: no cached lfw-dev embeddings of this model (run with --open-set, or npm run fit:open-set)',
+  );
 const file = await writeResult('engine', {
   date: new Date().toISOString(),
   sample: { photos: sample.photos.length, pairs: sample.pairs.length, full, seed: 42 },
@@ -263,6 +302,7 @@ const file = await writeResult('engine', {
   threshold: v?.threshold ?? null,
   missedFaceRate: all.missed / all.images,
   groupPhotos: group && groupBase && { baseline: groupBase, engine: group },
+  openSet,
   config: {
     ...DEFAULT_ANALYZER_OPTIONS,
     model: `${MODEL_NAME}: YuNet detector (ONNX Runtime) + face-api 68 landmarks + ResNet-34 128-d (tfjs WASM SIMD) fused with the ArcFace-template 512-d (ONNX Runtime)`,

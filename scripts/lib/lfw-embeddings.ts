@@ -59,6 +59,14 @@ async function readCache(base: string): Promise<CachedEmbeddings | null> {
   return { model: index.model, byPath };
 }
 
+/** Whether the cache holds lfw-dev's embeddings of the current model. */
+export async function hasCachedLfwDevEmbeddings(): Promise<boolean> {
+  const key = await expectedModelKey();
+  if (key === null) return false;
+  const base = cacheBase(key, LFW_DEV);
+  return existsSync(`${base}.json`) && existsSync(`${base}.f32`);
+}
+
 /**
  * The embeddings of every photo of `root` (default lfw-dev; one folder per person) for the current model: read from the cache, or computed
  * with `threads` engine threads and cached (`refresh` recomputes).
