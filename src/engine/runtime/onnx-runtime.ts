@@ -15,22 +15,26 @@ export function repositoryModelPath(file: string): string {
 }
 
 /**
- * Opens an ONNX model on ONNX Runtime's CPU execution provider. One intra-op thread: the engine's
+ * Opens an ONNX model (a file, or a model's bytes) on ONNX Runtime's CPU execution provider. One intra-op thread: the engine's
  * parallelism comes from its worker-thread pool, one model instance per thread. 'extended' graph
  * optimisation (constant folding and node fusions) runs these small convolutional networks about
  * three times faster than the default level here. No memory arena: an arena keeps the largest
  * working set it has seen (YuNet on a 2,048-px photo) for the life of the thread; without it the
  * 4-thread worst case of bench:engine peaked at 1,852 instead of 2,315 MiB, at the same speed.
  */
-export async function loadOnnxModel(modelPath: string): Promise<OnnxModel> {
+export async function loadOnnxModel(model: string | Uint8Array): Promise<OnnxModel> {
   const ort = (await import('onnxruntime-node')) as OnnxModule;
-  const session = await ort.InferenceSession.create(modelPath, {
+  const options = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'extended',
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     enableCpuMemArena: false,
-  });
+  } as const;
+  const session =
+    typeof model === 'string'
+      ? await ort.InferenceSession.create(model, options)
+      : await ort.InferenceSession.create(model, options);
   return { ort, session };
 }
