@@ -1,22 +1,22 @@
 /**
  * npm run models:onnx — converts the tfjs networks the engine uses (face-api's descriptor and 68-point
- * landmark networks, Human's FaceRes) to ONNX under models/generated/ (ADR 0011) and prints each file's
- * size and sha256. Deterministic: the same package versions give byte-identical files.
+ * landmark networks, Human's FaceRes) to ONNX under models/generated/ with a manifest of what they were
+ * made from (ADR 0011), and prints each file's size and sha256. Deterministic: the same package
+ * versions give byte-identical files. The engine does the same on its first start when the files are
+ * missing or stale; this script makes it a build step (npm install runs it, and so does the Dockerfile).
  */
-import { stat } from 'node:fs/promises';
 import {
   CONVERTED_MODEL_FILES,
-  type ConvertedNetwork,
-  convertNetwork,
+  convertedModelPath,
   sha256,
-  writeConvertedModel,
 } from '../src/engine/onnx-convert/converted-models.ts';
+import { generateOnnxNetworks } from '../src/engine/runtime/onnx-networks.ts';
 import { loadFaceRuntime } from '../src/engine/runtime/tfjs-runtime.ts';
 
 const runtime = await loadFaceRuntime();
-for (const network of Object.keys(CONVERTED_MODEL_FILES) as ConvertedNetwork[]) {
-  const bytes = await convertNetwork(runtime, network);
-  const file = await writeConvertedModel(network, bytes);
-  const { size } = await stat(file);
-  console.log(`${file}  ${size.toLocaleString('en-US')} bytes  sha256 ${sha256(bytes)}`);
+const files = await generateOnnxNetworks(runtime);
+for (const [network, bytes] of files) {
+  const size = bytes.byteLength.toLocaleString('en-US');
+  console.log(`${convertedModelPath(network)}  ${size} bytes  sha256 ${sha256(bytes)}`);
 }
+console.log(`${Object.keys(CONVERTED_MODEL_FILES).length} networks converted`);

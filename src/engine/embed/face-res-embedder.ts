@@ -1,4 +1,6 @@
 import { l2Normalize } from '../../core/embedding.ts';
+import { CONVERTED_IO } from '../onnx-convert/converted-models.ts';
+import { runOnnx } from '../runtime/onnx-runtime.ts';
 import type { FaceRuntime } from '../runtime/tfjs-runtime.ts';
 
 /** FaceRes takes 224×224 RGB chips with values 0..255 (its preprocessing is folded into the first convolution). */
@@ -14,8 +16,14 @@ export async function embedFaceResChips(
   runtime: FaceRuntime,
   chips: readonly Uint8Array[],
 ): Promise<Float32Array[]> {
-  const { tf, faceRes } = runtime;
+  const { tf, faceRes, onnx } = runtime;
   const out: Float32Array[] = [];
+  if (onnx) {
+    const dims = [1, FACE_RES_CHIP_SIZE, FACE_RES_CHIP_SIZE, 3];
+    for (const chip of chips)
+      out.push(l2Normalize(await runOnnx(onnx.faceRes, CONVERTED_IO.faceRes, Float32Array.from(chip), dims)));
+    return out;
+  }
   for (const chip of chips) {
     const input = tf.tensor4d(Float32Array.from(chip), [1, FACE_RES_CHIP_SIZE, FACE_RES_CHIP_SIZE, 3]);
     try {

@@ -81,12 +81,17 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Writes a converted model atomically (a temporary file renamed into place), so a reader never sees half a file. */
+/** Writes a converted model atomically, so a reader (another engine thread) never sees half a file. */
 export async function writeConvertedModel(network: ConvertedNetwork, bytes: Uint8Array): Promise<string> {
   const target = convertedModelPath(network);
+  await writeAtomically(target, bytes);
+  return target;
+}
+
+/** Writes a file through a temporary file renamed into place. */
+export async function writeAtomically(target: string, bytes: Uint8Array | string): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const temporary = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile(temporary, bytes);
   await rename(temporary, target);
-  return target;
 }

@@ -38,3 +38,26 @@ export async function loadOnnxModel(model: string | Uint8Array): Promise<OnnxMod
       : await ort.InferenceSession.create(model, options);
   return { ort, session };
 }
+
+/**
+ * Runs a single-input, single-output model on one float32 input and returns a copy of the output
+ * (the tensors ONNX Runtime made are released at once).
+ */
+export async function runOnnx(
+  model: OnnxModel,
+  io: { input: string; output: string },
+  data: Float32Array,
+  dims: readonly number[],
+): Promise<Float32Array> {
+  const input = new model.ort.Tensor('float32', data, dims);
+  try {
+    const outputs = await model.session.run({ [io.input]: input });
+    const output = outputs[io.output];
+    if (!output) throw new Error(`the model has no output ${io.output}`);
+    const copy = new Float32Array(output.data as Float32Array);
+    for (const value of Object.values(outputs)) value.dispose();
+    return copy;
+  } finally {
+    input.dispose();
+  }
+}

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { installLeanForwardPasses } from '../lean/index.ts';
+import type { OnnxNetworks } from './onnx-networks.ts';
 import { loadOnnxModel, type OnnxModel, repositoryModelPath } from './onnx-runtime.ts';
 
 const require = createRequire(import.meta.url);
@@ -23,6 +24,11 @@ export interface FaceRuntime {
   humanVersion: string;
   /** YuNet (libfacedetection), the face detector, on ONNX Runtime's CPU kernels. */
   yunet: OnnxModel;
+  /**
+   * The descriptor, landmark and FaceRes networks converted to ONNX, when this thread runs them on
+   * ONNX Runtime (ENGINE_RUNTIME, ADR 0011); null: they run on tfjs-WASM.
+   */
+  onnx: OnnxNetworks | null;
 }
 
 /** The detector's weights under models/ (Apache-2.0, see models/NOTICE.md). */
@@ -101,7 +107,7 @@ async function load(): Promise<FaceRuntime> {
   const faceApiVersion = (require('@vladmandic/face-api/package.json') as { version: string }).version;
   const humanPackage = await readFile(path.join(humanPackageDir(), 'package.json'), 'utf8');
   const humanVersion = (JSON.parse(humanPackage) as { version: string }).version;
-  return { tf, faceapi, faceApiVersion, faceRes, humanVersion, yunet };
+  return { tf, faceapi, faceApiVersion, faceRes, humanVersion, yunet, onnx: null };
 }
 
 let loadingSsd: Promise<FaceApi['nets']['ssdMobilenetv1']> | undefined;

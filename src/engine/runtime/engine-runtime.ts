@@ -1,0 +1,36 @@
+import { loadOnnxNetworks } from './onnx-networks.ts';
+import { type FaceRuntime, loadFaceRuntime } from './tfjs-runtime.ts';
+
+/** `ENGINE_RUNTIME`: where the engine's networks run (ADR 0011). */
+export const ENGINE_RUNTIMES = ['auto', 'onnx', 'wasm'] as const;
+export type EngineRuntimeChoice = (typeof ENGINE_RUNTIMES)[number];
+/** The runtime a thread actually uses: ONNX Runtime's CPU kernels, or tfjs's WASM kernels. */
+export type EngineRuntimeKind = 'onnx' | 'wasm';
+
+export interface LoadedEngineRuntime {
+  runtime: FaceRuntime;
+  kind: EngineRuntimeKind;
+  /** Why `auto` fell back to WASM (absent otherwise). */
+  fallbackReason?: string;
+  /** Whether this thread converted the networks itself (models/generated/ was missing or stale). */
+  converted: boolean;
+}
+
+/**
+ * The face runtime for one engine thread. `wasm`: tfjs only, as before ADR 0011. `onnx`: the
+ * descriptor, landmark and FaceRes networks on ONNX Runtime, failing if they do not load. `auto`:
+ * ONNX when it loads, else WASM with the reason. The tfjs networks stay loaded either way (the
+ * converter reads them, and SSD MobileNet, the detector's last resort, runs on tfjs).
+ */
+export async function loadEngineRuntime(choice: EngineRuntimeChoice): Promise<LoadedEngineRuntime> {
+  const tfjs = await loadFaceRuntime();
+  if (choice === 'wasm') return { runtime: tfjs, kind: 'wasm', converted: false };
+  try {
+    const { networks, generated } = await loadOnnxNetworks(tfjs);
+    return { runtime: { ...tfjs, onnx: networks }, kind: 'onnx', converted: generated };
+  } catch (error) {
+    if (choice === 'onnx') throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return { runtime: tfjs, kind: 'wasm', fallbackReason: reason, converted: false };
+  }
+}
