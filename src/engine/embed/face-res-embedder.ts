@@ -24,6 +24,7 @@ export async function embedFaceResChips(
       out.push(l2Normalize(await runOnnx(onnx.faceRes, CONVERTED_IO.faceRes, Float32Array.from(chip), dims)));
     return out;
   }
+  if (!faceRes) throw new Error('FaceRes is not loaded into tfjs on this thread');
   for (const chip of chips) {
     const input = tf.tensor4d(Float32Array.from(chip), [1, FACE_RES_CHIP_SIZE, FACE_RES_CHIP_SIZE, 3]);
     try {

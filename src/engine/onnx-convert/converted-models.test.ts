@@ -88,10 +88,12 @@ describeWithFaces('networks converted to ONNX (npm run models:onnx)', () => {
   });
 
   it('gives FaceRes descriptors within 1e-4 of tfjs', async () => {
+    const faceRes = runtime.faceRes;
+    if (!faceRes) throw new Error('loadFaceRuntime loads FaceRes into tfjs');
     const worst = await compare(
       'faceRes',
       224,
-      (input) => runtime.faceRes.execute(input as never, FACE_RES_OUTPUT) as unknown as TfOutput,
+      (input) => faceRes.execute(input as never, FACE_RES_OUTPUT) as unknown as TfOutput,
     );
     expect(worst).toBeLessThan(1e-4);
   });

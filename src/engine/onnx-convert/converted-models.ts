@@ -43,6 +43,7 @@ async function faceResGraph(runtime: FaceRuntime) {
   const json = JSON.parse(await readFile(faceResModelPath(), 'utf8')) as {
     modelTopology: { node: TfGraphNode[] };
   };
+  if (!runtime.faceRes) throw new Error('FaceRes is not loaded into tfjs: nothing to convert');
   const weights = runtime.faceRes.weights as unknown as Record<string, TensorLike[] | undefined>;
   return tfGraphToOnnx({
     graphName: 'faceres_descriptor',

@@ -1,5 +1,5 @@
 import { loadOnnxNetworks } from './onnx-networks.ts';
-import { type FaceRuntime, loadFaceRuntime } from './tfjs-runtime.ts';
+import { type FaceRuntime, loadFaceRuntime, loadFaceRuntimeCore } from './tfjs-runtime.ts';
 
 /** `ENGINE_RUNTIME`: where the engine's networks run (ADR 0011). */
 export const ENGINE_RUNTIMES = ['auto', 'onnx', 'wasm'] as const;
@@ -19,18 +19,18 @@ export interface LoadedEngineRuntime {
 /**
  * The face runtime for one engine thread. `wasm`: tfjs only, as before ADR 0011. `onnx`: the
  * descriptor, landmark and FaceRes networks on ONNX Runtime, failing if they do not load. `auto`:
- * ONNX when it loads, else WASM with the reason. The tfjs networks stay loaded either way (the
- * converter reads them, and SSD MobileNet, the detector's last resort, runs on tfjs).
+ * ONNX when it loads, else WASM with the reason. On ONNX the three networks are not loaded into tfjs
+ * (their weights would only take memory) unless the converter needs them; the detectors stay on tfjs.
  */
 export async function loadEngineRuntime(choice: EngineRuntimeChoice): Promise<LoadedEngineRuntime> {
-  const tfjs = await loadFaceRuntime();
-  if (choice === 'wasm') return { runtime: tfjs, kind: 'wasm', converted: false };
+  if (choice === 'wasm') return { runtime: await loadFaceRuntime(), kind: 'wasm', converted: false };
   try {
-    const { networks, generated } = await loadOnnxNetworks(tfjs);
-    return { runtime: { ...tfjs, onnx: networks }, kind: 'onnx', converted: generated };
+    const core = await loadFaceRuntimeCore();
+    const { networks, generated } = await loadOnnxNetworks(core, loadFaceRuntime);
+    return { runtime: { ...core, onnx: networks }, kind: 'onnx', converted: generated };
   } catch (error) {
     if (choice === 'onnx') throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    return { runtime: tfjs, kind: 'wasm', fallbackReason: reason, converted: false };
+    return { runtime: await loadFaceRuntime(), kind: 'wasm', fallbackReason: reason, converted: false };
   }
 }

@@ -72,15 +72,17 @@ export async function generateOnnxNetworks(runtime: FaceRuntime): Promise<Map<Co
 
 /**
  * ONNX sessions of the converted networks. Reads models/generated/ when it holds this version's
- * files; otherwise converts them here from the tfjs weights and tries to write them for the next start
- * (a read-only install still runs, from the bytes in memory).
+ * files; otherwise loads the tfjs networks (`withTfjsNetworks`), converts them here and tries to write
+ * them for the next start (a read-only install still runs, from the bytes in memory).
  */
 export async function loadOnnxNetworks(
-  runtime: FaceRuntime,
+  core: FaceRuntime,
+  withTfjsNetworks: () => Promise<FaceRuntime>,
 ): Promise<{ networks: OnnxNetworks; generated: boolean }> {
-  let files = await readGenerated(runtime);
+  let files = await readGenerated(core);
   const generated = files === null;
   if (!files) {
+    const runtime = await withTfjsNetworks();
     files = await generateOnnxNetworks(runtime).catch(async () => {
       const inMemory = new Map<ConvertedNetwork, Uint8Array>();
       for (const network of NETWORKS) inMemory.set(network, await convertNetwork(runtime, network));

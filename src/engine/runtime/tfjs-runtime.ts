@@ -19,8 +19,11 @@ export interface FaceRuntime {
   tf: Tf;
   faceapi: FaceApi;
   faceApiVersion: string;
-  /** Human's FaceRes network (HSE FaceRec, MobileNet on VGGFace2): the second descriptor. */
-  faceRes: GraphModel;
+  /**
+   * Human's FaceRes network (HSE FaceRec, MobileNet on VGGFace2): the second descriptor, on tfjs. Null
+   * in a runtime that runs it on ONNX Runtime and never loaded it into tfjs (`loadFaceRuntimeCore`).
+   */
+  faceRes: GraphModel | null;
   humanVersion: string;
   /** YuNet (libfacedetection), the face detector, on ONNX Runtime's CPU kernels. */
   yunet: OnnxModel;
@@ -34,6 +37,7 @@ export interface FaceRuntime {
 /** The detector's weights under models/ (Apache-2.0, see models/NOTICE.md). */
 export const YUNET_MODEL_FILE = 'yunet_n_dynamic.onnx';
 
+let loadingCore: Promise<FaceRuntime> | undefined;
 let loading: Promise<FaceRuntime> | undefined;
 
 /** Directory of the model weights shipped inside the @vladmandic/face-api package. */
@@ -79,7 +83,8 @@ async function loadGraphModelFromDisk(
   );
 }
 
-async function load(): Promise<FaceRuntime> {
+/** tfjs with its WASM backend, the detectors (YuNet, the tiny detector) and the package versions. */
+async function loadCore(): Promise<FaceRuntime> {
   // face-api's node-wasm build requires these CommonJS modules itself; requiring the same
   // specifiers here guarantees one shared tfjs instance (tensors pass between both).
   const tfjs = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
@@ -95,19 +100,25 @@ async function load(): Promise<FaceRuntime> {
   tfjs.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!(await tfjs.setBackend('wasm'))) throw new Error('the tfjs WASM backend failed to initialise');
   await tfjs.ready();
-  const modelDir = faceApiModelDir();
-  await Promise.all([
-    faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir),
-    faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir),
-    faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir),
-  ]);
+  await faceapi.nets.tinyFaceDetector.loadFromDisk(faceApiModelDir());
   installLeanForwardPasses(tf, faceapi);
-  const faceRes = await loadGraphModelFromDisk(tfjs, faceResModelPath());
   const yunet = await loadOnnxModel(repositoryModelPath(YUNET_MODEL_FILE));
   const faceApiVersion = (require('@vladmandic/face-api/package.json') as { version: string }).version;
   const humanPackage = await readFile(path.join(humanPackageDir(), 'package.json'), 'utf8');
   const humanVersion = (JSON.parse(humanPackage) as { version: string }).version;
-  return { tf, faceapi, faceApiVersion, faceRes, humanVersion, yunet, onnx: null };
+  return { tf, faceapi, faceApiVersion, faceRes: null, humanVersion, yunet, onnx: null };
+}
+
+/** The core plus the landmark, descriptor and FaceRes networks on tfjs. */
+async function load(): Promise<FaceRuntime> {
+  const core = await loadFaceRuntimeCore();
+  const modelDir = faceApiModelDir();
+  await Promise.all([
+    core.faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir),
+    core.faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir),
+  ]);
+  const tfjs = core.tf as unknown as typeof import('@tensorflow/tfjs');
+  return { ...core, faceRes: await loadGraphModelFromDisk(tfjs, faceResModelPath()) };
 }
 
 let loadingSsd: Promise<FaceApi['nets']['ssdMobilenetv1']> | undefined;
@@ -123,6 +134,15 @@ export function loadSsdMobilenet(runtime: FaceRuntime): Promise<FaceApi['nets'][
       throw error;
     });
   return loadingSsd;
+}
+
+/**
+ * Loads tfjs (WASM + SIMD backend), ONNX Runtime and the detectors once per thread, without the
+ * networks that ONNX Runtime can run instead (ADR 0011): their weights would only take memory.
+ */
+export function loadFaceRuntimeCore(): Promise<FaceRuntime> {
+  loadingCore ??= loadCore();
+  return loadingCore;
 }
 
 /** Loads tfjs (WASM + SIMD backend), ONNX Runtime and the face models once per thread (SSD MobileNet on demand). */
