@@ -95,18 +95,7 @@ export function tfGraphToOnnx(options: {
         };
       }
       case 'Relu':
-      case 'Sigmoid':
-        return { kind: 'activation', name: g.node(node.op, [activation(inputs[0] as Value, node.name)]) };
-      case 'Relu6': {
-        const bounds = [
-          g.constant('zero', [], Float32Array.of(0)),
-          g.constant('six', [], Float32Array.of(6)),
-        ];
-        return {
-          kind: 'activation',
-          name: g.node('Clip', [activation(inputs[0] as Value, node.name), ...bounds]),
-        };
-      }
+        return { kind: 'activation', name: g.node('Relu', [activation(inputs[0] as Value, node.name)]) };
       case 'Mean': {
         const axes = Array.from(constant(inputs[1] as Value, node.name).data, (a) => NCHW_AXIS[a] as number);
         return {

@@ -12,8 +12,6 @@ export interface LoadedEngineRuntime {
   kind: EngineRuntimeKind;
   /** Why `auto` fell back to WASM (absent otherwise). */
   fallbackReason?: string;
-  /** Whether this thread converted the networks itself (models/generated/ was missing or stale). */
-  converted: boolean;
 }
 
 /**
@@ -23,14 +21,14 @@ export interface LoadedEngineRuntime {
  * (their weights would only take memory) unless the converter needs them; the detectors stay on tfjs.
  */
 export async function loadEngineRuntime(choice: EngineRuntimeChoice): Promise<LoadedEngineRuntime> {
-  if (choice === 'wasm') return { runtime: await loadFaceRuntime(), kind: 'wasm', converted: false };
+  if (choice === 'wasm') return { runtime: await loadFaceRuntime(), kind: 'wasm' };
   try {
     const core = await loadFaceRuntimeCore();
-    const { networks, generated } = await loadOnnxNetworks(core, loadFaceRuntime);
-    return { runtime: { ...core, onnx: networks }, kind: 'onnx', converted: generated };
+    const networks = await loadOnnxNetworks(core, loadFaceRuntime);
+    return { runtime: { ...core, onnx: networks }, kind: 'onnx' };
   } catch (error) {
     if (choice === 'onnx') throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    return { runtime: await loadFaceRuntime(), kind: 'wasm', fallbackReason: reason, converted: false };
+    return { runtime: await loadFaceRuntime(), kind: 'wasm', fallbackReason: reason };
   }
 }

@@ -78,9 +78,8 @@ export async function generateOnnxNetworks(runtime: FaceRuntime): Promise<Map<Co
 export async function loadOnnxNetworks(
   core: FaceRuntime,
   withTfjsNetworks: () => Promise<FaceRuntime>,
-): Promise<{ networks: OnnxNetworks; generated: boolean }> {
+): Promise<OnnxNetworks> {
   let files = await readGenerated(core);
-  const generated = files === null;
   if (!files) {
     const runtime = await withTfjsNetworks();
     files = await generateOnnxNetworks(runtime).catch(async () => {
@@ -91,5 +90,5 @@ export async function loadOnnxNetworks(
   }
   const networks = {} as OnnxNetworks;
   for (const network of NETWORKS) networks[network] = await loadOnnxModel(files.get(network) as Uint8Array);
-  return { networks, generated };
+  return networks;
 }
