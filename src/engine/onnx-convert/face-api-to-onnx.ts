@@ -1,3 +1,4 @@
+import type { ConvLayerParams, ResidualParams } from '../lean/face-recognition-net.ts';
 import type { FaceApi } from '../runtime/tfjs-runtime.ts';
 import { int, ints, OnnxGraph } from './onnx-graph.ts';
 import { conv, faceApiInput, outputSide, type Weight } from './onnx-layers.ts';
@@ -14,15 +15,6 @@ function weight(t: TensorLike): Weight {
 
 function values(t: TensorLike): Float32Array {
   return Float32Array.from(t.dataSync());
-}
-
-interface ConvLayerParams {
-  conv: { filters: TensorLike; bias: TensorLike };
-  scale: { weights: TensorLike; biases: TensorLike };
-}
-interface ResidualParams {
-  conv1: ConvLayerParams;
-  conv2: ConvLayerParams;
 }
 
 /** Names of the recognition network's residual blocks in order, and whether each halves the resolution. */
