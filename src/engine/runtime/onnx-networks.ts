@@ -50,13 +50,15 @@ async function readGenerated(runtime: FaceRuntime): Promise<Map<ConvertedNetwork
   }
 }
 
-/**
- * Converts every network from the weights loaded into tfjs and writes the files and their manifest
- * (`npm run models:onnx`). Returns the models' bytes.
- */
-export async function generateOnnxNetworks(runtime: FaceRuntime): Promise<Map<ConvertedNetwork, Uint8Array>> {
+/** Every network converted from the weights loaded into tfjs. */
+async function convertAll(runtime: FaceRuntime): Promise<Map<ConvertedNetwork, Uint8Array>> {
   const files = new Map<ConvertedNetwork, Uint8Array>();
   for (const network of NETWORKS) files.set(network, await convertNetwork(runtime, network));
+  return files;
+}
+
+/** Writes the converted files and their manifest (last, so it only ever names complete files). */
+async function writeGenerated(runtime: FaceRuntime, files: Map<ConvertedNetwork, Uint8Array>): Promise<void> {
   for (const [network, bytes] of files) await writeConvertedModel(network, bytes);
   const manifest: Manifest = {
     converterVersion: CONVERTER_VERSION,
@@ -67,6 +69,12 @@ export async function generateOnnxNetworks(runtime: FaceRuntime): Promise<Map<Co
     ),
   };
   await writeAtomically(manifestPath(), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** `npm run models:onnx`: converts every network and writes the files and their manifest; returns the bytes. */
+export async function generateOnnxNetworks(runtime: FaceRuntime): Promise<Map<ConvertedNetwork, Uint8Array>> {
+  const files = await convertAll(runtime);
+  await writeGenerated(runtime, files);
   return files;
 }
 
@@ -82,11 +90,8 @@ export async function loadOnnxNetworks(
   let files = await readGenerated(core);
   if (!files) {
     const runtime = await withTfjsNetworks();
-    files = await generateOnnxNetworks(runtime).catch(async () => {
-      const inMemory = new Map<ConvertedNetwork, Uint8Array>();
-      for (const network of NETWORKS) inMemory.set(network, await convertNetwork(runtime, network));
-      return inMemory;
-    });
+    files = await convertAll(runtime);
+    await writeGenerated(runtime, files).catch(() => undefined);
   }
   const networks = {} as OnnxNetworks;
   for (const network of NETWORKS) networks[network] = await loadOnnxModel(files.get(network) as Uint8Array);
