@@ -36,6 +36,10 @@ COPY --chown=root:root bin ./bin
 COPY --chown=root:root src ./src
 # The face detector's ONNX weights (models/NOTICE.md); every other model ships inside an npm package.
 COPY --chown=root:root models ./models
+# The engine's tfjs networks converted to ONNX at build time (ADR 0011), so the read-only image
+# starts on ONNX Runtime without converting them again in each container.
+COPY --chown=root:root scripts/models-onnx.ts ./scripts/models-onnx.ts
+RUN node --import tsx scripts/models-onnx.ts && rm -r scripts
 # The built UI only (no web sources, so the api role never tries to rebuild it).
 COPY --from=web --chown=root:root /app/web/dist ./web/dist
 # The code is owned by root and read-only to the app user; only DATA_DIR is writable.

@@ -21,6 +21,7 @@ import { evaluateVerification } from '../src/core/verification-metrics.ts';
 import { decodeImage } from '../src/engine/decode/image-decoder.ts';
 import { createFaceEngine } from '../src/engine/index.ts';
 import { restoreFaceApiForwardPasses } from '../src/engine/lean/index.ts';
+import { ENGINE_RUNTIMES, type EngineRuntimeChoice } from '../src/engine/runtime/engine-runtime.ts';
 import { loadFaceRuntime, loadSsdMobilenet } from '../src/engine/runtime/tfjs-runtime.ts';
 import { peakRssMb } from './lib/bench-io.ts';
 
@@ -33,7 +34,11 @@ interface PhaseInput {
   boxes?: string;
 }
 
-const [phase, listFile, threadsArg] = process.argv.slice(2);
+const [phase, listFile, threadsArg, runtimeArg = 'auto'] = process.argv.slice(2);
+if (!(ENGINE_RUNTIMES as readonly string[]).includes(runtimeArg))
+  throw new Error(`unknown runtime ${runtimeArg}`);
+/** Where the engine phases run the networks (bench:engine --runtime; ADR 0011). */
+const runtime = runtimeArg as EngineRuntimeChoice;
 const input = JSON.parse(await readFile(listFile as string, 'utf8')) as PhaseInput;
 const load = (files: string[], root: string) => Promise.all(files.map((f) => readFile(path.join(root, f))));
 
@@ -77,7 +82,7 @@ async function baseline() {
 }
 
 async function engine(threads: number) {
-  const pool = await createFaceEngine({ threads });
+  const pool = await createFaceEngine({ threads, runtime });
   const photos = await load(input.photos, input.root);
   const demo = await load(input.demo, '/');
   for (const warm of photos.slice(0, threads)) await pool.analyze(warm);
@@ -112,6 +117,7 @@ async function engine(threads: number) {
   const report = scored.length >= 10 ? evaluateVerification(scored) : null;
   return {
     threads,
+    runtime: pool.runtime.kind,
     images: photos.length,
     faces,
     missed,
@@ -162,7 +168,7 @@ async function stress() {
   const photos = await load(input.photos, input.root);
   // Big photos first and side by side, so that all four threads hold their largest working sets at once.
   const all = [...faceless, ...demo, ...demo, ...photos];
-  const pool = await createFaceEngine({ threads: 4 });
+  const pool = await createFaceEngine({ threads: 4, runtime });
   const started = performance.now();
   const results = await pool.analyzeBatch(all);
   const seconds = (performance.now() - started) / 1000;
@@ -241,7 +247,7 @@ function boxOf(box: { x: number; y: number; width: number; height: number }) {
 }
 
 async function group() {
-  const pool = await createFaceEngine({ threads: 1 });
+  const pool = await createFaceEngine({ threads: 1, runtime });
   try {
     return await groupPhotos(async (bytes) => {
       const before = pool.stageTotals().detect;

@@ -1,11 +1,12 @@
 /**
- * npm run bench:engine [-- --limit N] [-- --full] [-- --open-set]
+ * npm run bench:engine [-- --limit N] [-- --full] [-- --runtime auto|onnx|wasm] [-- --open-set]
  * Naive face-api baseline vs the faceflow engine (1 thread, all cores, and a 4-thread pool for
  * memory, also on its worst case) on a seeded lfw-dev sample plus face-api's 1920-pixel demo
  * photos, and both on wider-dev's group photos (detection recall, false positives, time per photo),
- * in one run; and open-set identification on all of lfw-dev (the eval-identify protocol at the default
- * operating point) from the cached embeddings of scripts/lib/lfw-embeddings.ts (`--open-set` computes
- * them when the cache lacks this model: about 20 minutes on 2 cores).
+ * in one run. The engine's networks run on --runtime (default auto: ONNX Runtime when it loads, ADR 0011).
+ * Also open-set identification on all of lfw-dev (the eval-identify protocol at the default operating
+ * point) from the cached embeddings of scripts/lib/lfw-embeddings.ts (`--open-set` computes them when
+ * the cache lacks this model: about 20 minutes on 2 cores).
  * Prints a table; writes bench/results/engine.json.
  */
 import { existsSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { openSetFigures } from './lib/open-set-figures.ts';
 type Baseline = { images: number; faces: number; missed: number; imagesPerSecond: number; peakRssMb: number };
 type Engine = {
   threads: number;
+  runtime: string;
   images: number;
   faces: number;
   missed: number;
@@ -60,6 +62,7 @@ if (!existsSync(path.join(LFW_DEV, 'pairs.tsv'))) {
 const full = flag(args, 'full');
 const limit = Number(option(args, 'limit') ?? 500);
 const threads = Number(option(args, 'threads') ?? availableParallelism());
+const runtime = option(args, 'runtime') ?? 'auto';
 const sample = await lfwSample(limit, full);
 const demoDir = path.resolve(import.meta.dirname, '../node_modules/@vladmandic/face-api/demo');
 const demo = (await readdir(demoDir))
@@ -83,18 +86,24 @@ const baseline = await runPhase<Baseline>(phases, [
 ]);
 const list = await write('engine', sample.photos);
 console.error('  engine, 1 thread…');
-const one = await runPhase<Engine>(phases, ['engine', list, '1']);
+const one = await runPhase<Engine>(phases, ['engine', list, '1', runtime]);
 console.error(`  engine, ${threads} threads…`);
-const all = await runPhase<Engine>(phases, ['engine', list, String(threads)]);
+const all = await runPhase<Engine>(phases, ['engine', list, String(threads), runtime]);
 console.error('  engine, 4-thread pool (memory)…');
 const four = await runPhase<Engine>(phases, [
   'engine',
   await write('four', sample.photos.slice(0, 200)),
   '4',
+  runtime,
 ]);
 
 console.error('  engine, 4-thread pool, worst case for memory (faceless 2048-px photos)…');
-const stress = await runPhase<Stress>(phases, ['stress', await write('stress', sample.photos.slice(0, 200))]);
+const stress = await runPhase<Stress>(phases, [
+  'stress',
+  await write('stress', sample.photos.slice(0, 200)),
+  '4',
+  runtime,
+]);
 
 const WIDER_DEV = path.resolve(LFW_DEV, '../wider-dev');
 let groupBase: Group | null = null;
@@ -114,7 +123,7 @@ if (existsSync(path.join(WIDER_DEV, 'boxes.tsv'))) {
   console.error('  group photos (wider-dev): naive face-api SSD, 1 thread…');
   groupBase = await runPhase<Group>(phases, ['group-baseline', groupList]);
   console.error('  group photos (wider-dev): engine, 1 thread…');
-  group = await runPhase<Group>(phases, ['group', groupList]);
+  group = await runPhase<Group>(phases, ['group', groupList, '1', runtime]);
 } else console.error(`  (no ${WIDER_DEV}: group-photo rows skipped)`);
 console.error('  open-set identification (lfw-dev, all people)…');
 const openSet = await openSetFigures({ compute: flag(args, 'open-set'), threads });
@@ -192,7 +201,9 @@ console.log(
     rows,
   ),
 );
-console.log('(decode … embed: thread-milliseconds per face; engine images/s on lfw-dev 250×250 photos)');
+console.log(
+  `(decode … embed: thread-milliseconds per face; engine images/s on lfw-dev 250×250 photos; networks on ${all.runtime === 'onnx' ? 'ONNX Runtime CPU' : 'tfjs-WASM'})`,
+);
 const v = all.verification;
 if (v) {
   console.log(
@@ -271,6 +282,7 @@ if (openSet) {
   );
 const file = await writeResult('engine', {
   date: new Date().toISOString(),
+  runtime: all.runtime,
   sample: { photos: sample.photos.length, pairs: sample.pairs.length, full, seed: 42 },
   baseline: {
     imagesPerSecond: baseline.imagesPerSecond,
@@ -305,7 +317,7 @@ const file = await writeResult('engine', {
   openSet,
   config: {
     ...DEFAULT_ANALYZER_OPTIONS,
-    model: `${MODEL_NAME}: YuNet detector (ONNX Runtime) + face-api 68 landmarks + ResNet-34 128-d (tfjs WASM SIMD) fused with the ArcFace-template 512-d (ONNX Runtime)`,
+    model: `${MODEL_NAME}: YuNet detector (ONNX Runtime) + face-api 68 landmarks + ResNet-34 128-d fused with the ArcFace-template 512-d (always ONNX Runtime), on ${all.runtime === 'onnx' ? 'ONNX Runtime CPU (converted, ADR 0011)' : 'tfjs WASM SIMD'}`,
   },
 });
 console.log(`results: ${path.relative(process.cwd(), file)}`);

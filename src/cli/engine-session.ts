@@ -1,19 +1,30 @@
 import { availableParallelism } from 'node:os';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { AppError } from '../core/errors.ts';
 import { createFaceEngine } from '../engine/index.ts';
+import { ENGINE_RUNTIMES, type EngineRuntimeChoice } from '../engine/runtime/engine-runtime.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 
 export interface EngineCliOptions {
   json?: boolean;
   cpus?: string;
+  runtime?: EngineRuntimeChoice;
 }
 
 /** Adds the options every engine command shares. */
 export function withEngineOptions(command: Command): Command {
   return command
     .option('--json', 'machine-readable JSON on stdout')
-    .option('--cpus <n>', 'engine threads (default: all CPU cores; -1 also means all)');
+    .option('--cpus <n>', 'engine threads (default: all CPU cores; -1 also means all)')
+    .addOption(
+      new Option(
+        '--runtime <name>',
+        'where the networks run: ONNX Runtime when it loads, or always onnx / wasm',
+      )
+        .choices(ENGINE_RUNTIMES)
+        .env('ENGINE_RUNTIME')
+        .default('auto'),
+    );
 }
 
 export function parseThreads(cpus: string | undefined): number {
@@ -27,10 +38,10 @@ export function parseThreads(cpus: string | undefined): number {
 
 /** Starts the engine pool for one command and always closes it. */
 export async function withEngine<T>(
-  cpus: string | undefined,
+  options: Pick<EngineCliOptions, 'cpus' | 'runtime'>,
   fn: (engine: FaceEngine) => Promise<T>,
 ): Promise<T> {
-  const engine = await createFaceEngine({ threads: parseThreads(cpus) });
+  const engine = await createFaceEngine({ threads: parseThreads(options.cpus), runtime: options.runtime });
   try {
     return await fn(engine);
   } finally {

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../core/errors.ts';
-import { loadAllConfig, loadApiConfig, loadRedeemerConfig, loadWorkerConfig } from './roles.config.ts';
+import {
+  loadAllConfig,
+  loadApiConfig,
+  loadRecognizerConfig,
+  loadRedeemerConfig,
+  loadWorkerConfig,
+} from './roles.config.ts';
 
 describe('role configuration', () => {
   it('has defaults that run on a laptop with no server', () => {
@@ -67,6 +73,17 @@ describe('role configuration', () => {
     const message = (error as AppError).message;
     for (const key of ['PORT', 'MAX_ATTEMPTS', 'LOG_LEVEL', 'DATABASE_URL', 'IMPORT_ROOTS'])
       expect(message).toContain(`${key}:`);
+  });
+
+  it('reads ENGINE_RUNTIME for every role with an engine: auto by default, onnx or wasm, nothing else', () => {
+    expect(loadAllConfig({}).ENGINE_RUNTIME).toBe('auto');
+    expect(loadApiConfig({}).ENGINE_RUNTIME).toBe('auto');
+    expect(loadWorkerConfig({ ENGINE_RUNTIME: 'wasm' }).ENGINE_RUNTIME).toBe('wasm');
+    expect(
+      loadRecognizerConfig({ ENGINE_RUNTIME: 'onnx', RECOGNIZER_HOST: '127.0.0.1' }).ENGINE_RUNTIME,
+    ).toBe('onnx');
+    for (const bad of ['gpu', 'ONNX', ' wasm'])
+      expect(() => loadWorkerConfig({ ENGINE_RUNTIME: bad }), bad).toThrow(/ENGINE_RUNTIME/);
   });
 
   it('reads RETENTION_DAYS for the redeemer and all: unset keeps photos forever, else whole days', () => {

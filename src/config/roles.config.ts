@@ -33,8 +33,12 @@ const storageShape = {
   LOG_FORMAT: optionalEnv(z.enum(LOG_FORMATS)).transform((v) => v ?? 'auto'),
 };
 
+/** Where the engine runs its networks (ADR 0011): ONNX Runtime's CPU kernels when they load (`auto`), or always one of the two. */
+const engineRuntime = optionalEnv(z.enum(['auto', 'onnx', 'wasm'])).transform((v) => v ?? 'auto');
+
 const workerShape = {
   ENGINE_THREADS: optionalEnv(intEnv(1, 256)),
+  ENGINE_RUNTIME: engineRuntime,
   /** Jobs in hand at once; 0 pauses processing (ingest only). Default: 2 per engine thread. */
   WORKER_CONCURRENCY: optionalEnv(intEnv(0, 1024)),
   MATCH_THRESHOLD: optionalEnv(z.coerce.number().positive().max(4)),
@@ -170,6 +174,7 @@ export const apiConfigSchema = z
     ...httpShape,
     ...apiMetricsShape,
     ENGINE_THREADS: optionalEnv(intEnv(1, 256)).transform((v) => v ?? 1),
+    ENGINE_RUNTIME: engineRuntime,
     MATCH_THRESHOLD: workerShape.MATCH_THRESHOLD,
     MAX_ATTEMPTS: workerShape.MAX_ATTEMPTS,
     JOB_LEASE_MS: workerShape.JOB_LEASE_MS,
@@ -194,6 +199,7 @@ export const workerConfigSchema = z
 export const recognizerConfigSchema = z
   .object({
     ENGINE_THREADS: workerShape.ENGINE_THREADS,
+    ENGINE_RUNTIME: engineRuntime,
     RECOGNIZER_PORT: optionalEnv(intEnv(0, 65_535)).transform((v) => v ?? 50051),
     RECOGNIZER_HOST: optionalEnv(z.string().min(1)).transform((v) => v ?? '0.0.0.0'),
     RECOGNIZER_SECRET: recognizerClientShape.RECOGNIZER_SECRET,

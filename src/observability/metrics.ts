@@ -129,6 +129,18 @@ export class Metrics {
         },
       });
       new Gauge({
+        name: 'faceflow_engine_runtime',
+        help: 'Where the in-process engine runs its networks: 1 for the runtime in use (onnx: ONNX Runtime CPU, wasm: tfjs-WASM)',
+        labelNames: ['runtime'],
+        registers,
+        collect() {
+          const runtime = engineStats().runtime;
+          if (runtime === undefined) return;
+          this.set({ runtime: 'onnx' }, runtime === 'onnx' ? 1 : 0);
+          this.set({ runtime: 'wasm' }, runtime === 'wasm' ? 1 : 0);
+        },
+      });
+      new Gauge({
         name: 'faceflow_engine_queued',
         help: 'Photos waiting for an engine thread',
         labelNames: ['priority'],

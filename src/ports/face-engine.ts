@@ -22,6 +22,8 @@ export interface EngineStats {
    * the largest working set it has seen). Absent where the engine runs elsewhere (remote recognizer).
    */
   wasmHeapBytes?: number;
+  /** Where the in-process engine runs its networks: ONNX Runtime's CPU kernels or tfjs-WASM (ENGINE_RUNTIME). */
+  runtime?: 'onnx' | 'wasm';
 }
 
 /**

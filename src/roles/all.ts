@@ -44,7 +44,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
   const infra = await openEmbedded(config);
   const { store, queue, blobs, clock, events } = infra;
   const averageStore = await openAverageStore(config);
-  const engine = options.engine ?? (await inProcessEngine(config.ENGINE_THREADS));
+  const engine = options.engine ?? (await inProcessEngine(config, logger));
   const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
   const { app, relay, galleries, match, averageDeps, auth } = await buildHttpApi({
     config,

@@ -10,6 +10,7 @@ import type { HardeningConfig } from '../config/hardening.config.ts';
 import type { MatchPolicy } from '../core/open-set.ts';
 import { DEFAULT_MAX_PIXELS } from '../engine/index.ts';
 import { defaultMatchPolicy } from '../engine/open-set-calibration.ts';
+import type { EngineRuntimeChoice } from '../engine/runtime/engine-runtime.ts';
 import type { HttpAuth } from '../http/auth/index.ts';
 import { httpHardening } from '../http/hardening/index.ts';
 import { buildHttpServer } from '../http/server.ts';
@@ -29,13 +30,35 @@ const loadEngineModule = () => {
   return engineModule;
 };
 
-/** The in-process engine: a worker-thread pool of `threads` threads. */
-export async function inProcessEngine(threads: number): Promise<FaceEngine> {
-  return (await loadEngineModule()).createFaceEngine({ threads });
+/**
+ * The in-process engine: a worker-thread pool of ENGINE_THREADS threads, its networks on ENGINE_RUNTIME;
+ * logs the runtime the threads use (and why `auto` fell back to WASM, if it did).
+ */
+export async function inProcessEngine(
+  config: { ENGINE_THREADS: number; ENGINE_RUNTIME: EngineRuntimeChoice },
+  log: Logger,
+): Promise<FaceEngine> {
+  const engine = await (await loadEngineModule()).createFaceEngine({
+    threads: config.ENGINE_THREADS,
+    runtime: config.ENGINE_RUNTIME,
+  });
+  const { kind, fallbackReason } = engine.runtime;
+  if (fallbackReason)
+    log.warn(
+      { runtime: kind, requested: config.ENGINE_RUNTIME, reason: fallbackReason },
+      'engine runtime: ONNX did not load, running on WASM',
+    );
+  else
+    log.info(
+      { runtime: kind, requested: config.ENGINE_RUNTIME, threads: config.ENGINE_THREADS },
+      'engine runtime',
+    );
+  return engine;
 }
 
 export interface EngineConfig {
   ENGINE_THREADS: number;
+  ENGINE_RUNTIME: EngineRuntimeChoice;
   RECOGNIZER_URL?: string;
   RECOGNIZER_SECRET?: string;
   RECOGNIZER_TIMEOUT_MS: number;
@@ -50,7 +73,7 @@ export interface EngineConfig {
  * in `metrics`) when RECOGNIZER_URL is set, else the in-process pool.
  */
 export async function openEngine(config: EngineConfig, log: Logger, metrics: Metrics): Promise<FaceEngine> {
-  if (!config.RECOGNIZER_URL) return inProcessEngine(config.ENGINE_THREADS);
+  if (!config.RECOGNIZER_URL) return inProcessEngine(config, log);
   const { ConnectFaceEngine } = await import('../adapters/recognizer-client/face-engine.connect.ts');
   return ConnectFaceEngine.open({
     url: config.RECOGNIZER_URL,

@@ -33,7 +33,7 @@ export async function startRecognizer(
       {},
       'RECOGNIZER_SECRET is not set: calls are not authenticated (allowed on a loopback address only)',
     );
-  const engine = options.engine ?? (await inProcessEngine(config.ENGINE_THREADS));
+  const engine = options.engine ?? (await inProcessEngine(config, logger));
   const metrics = new Metrics({ engineStats: () => engine.stats() });
   let serving = false;
   const handler = connectNodeAdapter({

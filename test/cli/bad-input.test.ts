@@ -97,6 +97,16 @@ describe('faceflow CLI: bad input gives a typed error and a non-zero exit', () =
     expect(result.stderr).toMatch(/--tolerance must be a number/);
   });
 
+  it('an unknown engine runtime (--runtime or ENGINE_RUNTIME) is refused before any engine starts', async () => {
+    const photo = path.join(dir, 'locked.jpg');
+    const flag = await runCli(['detect', photo, '--runtime', 'gpu']);
+    expect(flag.code).not.toBe(0);
+    expect(flag.stderr).toMatch(/--runtime.*gpu.*auto, onnx, wasm/);
+    const env = await runCli(['detect', photo], { env: { ENGINE_RUNTIME: 'cuda' } });
+    expect(env.code).not.toBe(0);
+    expect(env.stderr).toMatch(/cuda.*auto, onnx, wasm/);
+  });
+
   it('a FIFO or a device is refused at once with a one-line message, never opened for reading', {
     timeout: 60_000,
   }, async () => {

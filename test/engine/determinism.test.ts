@@ -40,7 +40,9 @@ describeWithFaces('engine: determinism and the batch API', () => {
   it('reports the WASM heap its threads hold', () => {
     const MiB = 1024 * 1024;
     const { threads, wasmHeapBytes } = engine.stats();
-    expect(wasmHeapBytes).toBeGreaterThan(threads * 50 * MiB);
+    // With the networks on ONNX Runtime (the default) tfjs holds only the detectors' fallback and the
+    // photo buffers; on the WASM runtime it also holds the descriptor and landmark networks (50+ MiB).
+    expect(wasmHeapBytes).toBeGreaterThan(threads * MiB);
     expect(wasmHeapBytes).toBeLessThanOrEqual(threads * 200 * MiB);
   });
 

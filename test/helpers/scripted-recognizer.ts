@@ -13,6 +13,7 @@ export async function startScriptedRecognizer(
   const server = await startRecognizer(
     {
       ENGINE_THREADS: 1,
+      ENGINE_RUNTIME: 'auto',
       RECOGNIZER_PORT: port,
       RECOGNIZER_HOST: '127.0.0.1',
       RECOGNIZER_SECRET: secret,

@@ -21,6 +21,7 @@ describe('recognizer client: one connection per resolved address, calls round ro
       const server = await startRecognizer(
         {
           ENGINE_THREADS: 1,
+          ENGINE_RUNTIME: 'auto',
           RECOGNIZER_PORT: port,
           RECOGNIZER_HOST: host,
           RECOGNIZER_SECRET: SECRET,

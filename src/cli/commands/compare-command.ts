@@ -28,7 +28,7 @@ export function registerCompare(program: Command): void {
     const tolerance =
       options.tolerance === undefined ? undefined : parseNumberOption('--tolerance', options.tolerance, 0, 4);
     const [bytesA, bytesB] = await Promise.all([readImageFile(a), readImageFile(b)]);
-    await withEngine(options.cpus ?? '2', async (engine) => {
+    await withEngine({ ...options, cpus: options.cpus ?? '2' }, async (engine) => {
       const [first, second] = await Promise.all([engine.analyze(bytesA), engine.analyze(bytesB)]);
       const pick = (file: string, analysis: typeof first) => {
         const [face] = selectFaces(analysis.faces, 'largest', analysis.width, analysis.height);

@@ -12,7 +12,7 @@ export function registerDetect(program: Command): void {
       .argument('<paths...>', 'photos or folders of photos'),
   ).action(async (paths: string[], options: EngineCliOptions) => {
     const files = (await Promise.all(paths.map(listImages))).flat();
-    const json = await withEngine(options.cpus, (engine) =>
+    const json = await withEngine(options, (engine) =>
       analyzeFiles(engine, files, { json: options.json === true, label: 'detect' }, (file, analysis) => {
         const faces = analysis.faces.map((f) => ({ ...f.box, score: f.score }));
         return {

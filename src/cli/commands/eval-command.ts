@@ -24,7 +24,7 @@ export function registerEval(program: Command): void {
     if (options.limit !== undefined)
       pairs = pairs.slice(0, Math.max(10, Number.parseInt(options.limit, 10) || 0));
     const progress = createProgress('eval', !options.json);
-    const report = await withEngine(options.cpus, (engine) =>
+    const report = await withEngine(options, (engine) =>
       evaluatePairs({
         engine,
         pairs,

@@ -24,7 +24,7 @@ export function registerEvalDetect(program: Command): void {
   ).action(async (options: EngineCliOptions & { boxes: string; root: string }) => {
     const boxes = parseBoxes(new TextDecoder().decode(await readImageFile(options.boxes)));
     const progress = createProgress('eval-detect', !options.json);
-    const report = await withEngine(options.cpus, (engine) =>
+    const report = await withEngine(options, (engine) =>
       evaluateDetection({
         engine,
         boxes,

@@ -34,7 +34,7 @@ export function registerEvalIdentify(program: Command): void {
     const limit = parsePeople(options.people);
     const people = await readPeopleFolders(options.root);
     const progress = createProgress('eval-identify', !options.json);
-    const report = await withEngine(options.cpus, (engine) =>
+    const report = await withEngine(options, (engine) =>
       evaluateIdentification({
         engine,
         people,

@@ -69,7 +69,7 @@ export function registerIdentify(program: Command): void {
     const tolerance =
       options.tolerance === undefined ? undefined : parseNumberOption('--tolerance', options.tolerance, 0, 4);
     const files = (await Promise.all(unknownPaths.map(listImages))).flat();
-    const json = await withEngine(options.cpus, async (engine) => {
+    const json = await withEngine(options, async (engine) => {
       const gallery = await enrol(engine, knownDir, options.json === true);
       const policy = defaultMatchPolicy(engine.model, tolerance);
       return analyzeFiles(

@@ -2,6 +2,8 @@ import type { Point } from '../../core/face.ts';
 import type { RawImage } from '../decode/raw-image.ts';
 import { resampleSquare } from '../decode/resample.ts';
 import type { Detection } from '../detect/face-detector.ts';
+import { CONVERTED_IO } from '../onnx-convert/converted-models.ts';
+import { type OnnxModel, runOnnx } from '../runtime/onnx-runtime.ts';
 import type { FaceRuntime, ImageTensor } from '../runtime/tfjs-runtime.ts';
 
 interface CropRect {
@@ -94,7 +96,8 @@ async function landmarkBatch(
   image: RawImage,
   squares: ReadonlyArray<{ rect: CropRect; x0: number; y0: number; side: number }>,
 ): Promise<FaceLandmarks[]> {
-  const { tf, faceapi } = runtime;
+  const { tf, faceapi, onnx } = runtime;
+  if (onnx) return onnxLandmarks(onnx.landmarks, image, squares);
   const inputs = squares.map((s) =>
     tf.tensor3d(
       resampleSquare(image, s.rect, s.x0, s.y0, s.side, LANDMARK_INPUT),
@@ -110,6 +113,32 @@ async function landmarkBatch(
   } finally {
     for (const input of inputs) input.dispose();
   }
+}
+
+/**
+ * The same on ONNX Runtime (ADR 0011), one face per run. The network gives x and y per point relative to
+ * its 112-pixel input; face-api turns them into pixels as ((v·112 − 0) / 112) in float32, then ×112,
+ * which is repeated here so both runtimes share the arithmetic after the network.
+ */
+async function onnxLandmarks(
+  model: OnnxModel,
+  image: RawImage,
+  squares: ReadonlyArray<{ rect: CropRect; x0: number; y0: number; side: number }>,
+): Promise<FaceLandmarks[]> {
+  const out: FaceLandmarks[] = [];
+  for (const s of squares) {
+    const input = resampleSquare(image, s.rect, s.x0, s.y0, s.side, LANDMARK_INPUT);
+    const v = await runOnnx(model, CONVERTED_IO.landmarks, Float32Array.from(input), [
+      1,
+      LANDMARK_INPUT,
+      LANDMARK_INPUT,
+      3,
+    ]);
+    const pixel = (i: number) =>
+      Math.fround(Math.fround((v[i] as number) * LANDMARK_INPUT) / LANDMARK_INPUT) * LANDMARK_INPUT;
+    out.push({ positions: Array.from({ length: 68 }, (_, i) => ({ x: pixel(2 * i), y: pixel(2 * i + 1) })) });
+  }
+  return out;
 }
 
 /**

@@ -1,11 +1,11 @@
 import type { FaceApi, Tf } from '../runtime/tfjs-runtime.ts';
 import { consume, type Tensor, type Tensor1D, type Tensor2D, type Tensor4D } from './tensors.ts';
 
-interface ConvLayerParams {
+export interface ConvLayerParams {
   conv: { filters: Tensor4D; bias: Tensor1D };
   scale: { weights: Tensor1D; biases: Tensor1D };
 }
-interface ResidualParams {
+export interface ResidualParams {
   conv1: ConvLayerParams;
   conv2: ConvLayerParams;
 }

@@ -10,12 +10,15 @@ import type {
   FaceEngine,
 } from '../../ports/face-engine.ts';
 import { type AnalyzerOptions, DEFAULT_ANALYZER_OPTIONS, type StageTimings } from '../face-analyzer.ts';
+import type { EngineRuntimeChoice, EngineRuntimeKind } from '../runtime/engine-runtime.ts';
 import type { AnalyzeTask, ThreadData, ThreadReply } from './messages.ts';
 
 export interface EnginePoolOptions {
   /** Worker threads, each with its own WASM backend. Default: the number of CPU cores. */
   threads?: number;
   analyzer?: AnalyzerOptions;
+  /** Where the networks run (ENGINE_RUNTIME, ADR 0011). Default: `auto`, ONNX Runtime when it loads. */
+  runtime?: EngineRuntimeChoice;
 }
 
 interface Pending {
@@ -53,6 +56,8 @@ export class EnginePool implements FaceEngine {
   private nextId = 1;
   private closed = false;
   private modelInfo: ModelInfo | undefined;
+  private runtimeKind: EngineRuntimeKind | undefined;
+  private fallback: string | undefined;
   private readonly totals: StageTotals = {
     images: 0,
     faces: 0,
@@ -67,7 +72,10 @@ export class EnginePool implements FaceEngine {
   /** Starts the threads and resolves once every one has loaded its models. */
   static async start(options: EnginePoolOptions = {}): Promise<EnginePool> {
     const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
-    const pool = new EnginePool({ options: options.analyzer ?? DEFAULT_ANALYZER_OPTIONS });
+    const pool = new EnginePool({
+      options: options.analyzer ?? DEFAULT_ANALYZER_OPTIONS,
+      runtime: options.runtime ?? 'auto',
+    });
     try {
       await Promise.all(Array.from({ length: threads }, () => pool.spawn()));
     } catch (error) {
@@ -80,6 +88,14 @@ export class EnginePool implements FaceEngine {
   get model(): ModelInfo {
     if (!this.modelInfo) throw new AppError('unavailable', 'the engine has not started');
     return this.modelInfo;
+  }
+
+  /** The runtime the threads run the networks on, and why `auto` fell back to WASM if it did. */
+  get runtime(): { kind: EngineRuntimeKind; fallbackReason?: string } {
+    if (!this.runtimeKind) throw new AppError('unavailable', 'the engine has not started');
+    return this.fallback
+      ? { kind: this.runtimeKind, fallbackReason: this.fallback }
+      : { kind: this.runtimeKind };
   }
 
   analyze(image: Uint8Array, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
@@ -118,6 +134,7 @@ export class EnginePool implements FaceEngine {
       queuedInteractive: this.lanes.interactive.length,
       queuedBatch: this.lanes.batch.length,
       wasmHeapBytes: this.slots.reduce((sum, s) => sum + s.wasmHeapBytes, 0),
+      ...(this.runtimeKind ? { runtime: this.runtimeKind } : {}),
     };
   }
 
@@ -151,6 +168,8 @@ export class EnginePool implements FaceEngine {
         switch (message.type) {
           case 'ready':
             this.modelInfo = message.model;
+            this.runtimeKind = message.runtime;
+            this.fallback = message.fallbackReason;
             slot.ready = true;
             resolve();
             this.dispatch();

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { installLeanForwardPasses } from '../lean/index.ts';
+import type { OnnxNetworks } from './onnx-networks.ts';
 import { loadOnnxModel, type OnnxModel, repositoryModelPath } from './onnx-runtime.ts';
 
 const require = createRequire(import.meta.url);
@@ -19,6 +20,11 @@ export interface FaceRuntime {
   yunet: OnnxModel;
   /** The ArcFace-template recogniser (112×112, 512-d), the second descriptor, on ONNX Runtime's CPU kernels. */
   arcFace: OnnxModel;
+  /**
+   * The descriptor and landmark networks converted to ONNX, when this thread runs them on ONNX
+   * Runtime (ENGINE_RUNTIME, ADR 0011); null: they run on tfjs-WASM.
+   */
+  onnx: OnnxNetworks | null;
 }
 
 /** The detector's weights under models/ (Apache-2.0, see models/NOTICE.md). */
@@ -26,6 +32,7 @@ export const YUNET_MODEL_FILE = 'yunet_n_dynamic.onnx';
 /** The second descriptor's weights under models/ (MIT, see models/NOTICE.md). */
 export const ARC_FACE_MODEL_FILE = 'arcface_mobilefacenet_fr_feature.onnx';
 
+let loadingCore: Promise<FaceRuntime> | undefined;
 let loading: Promise<FaceRuntime> | undefined;
 
 /** Directory of the model weights shipped inside the @vladmandic/face-api package. */
@@ -35,7 +42,8 @@ export function faceApiModelDir(): string {
   );
 }
 
-async function load(): Promise<FaceRuntime> {
+/** tfjs with its WASM backend, the detectors (YuNet, the tiny detector), the ArcFace network and the package versions. */
+async function loadCore(): Promise<FaceRuntime> {
   // face-api's node-wasm build requires these CommonJS modules itself; requiring the same
   // specifiers here guarantees one shared tfjs instance (tensors pass between both).
   const tfjs = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
@@ -51,17 +59,23 @@ async function load(): Promise<FaceRuntime> {
   tfjs.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!(await tfjs.setBackend('wasm'))) throw new Error('the tfjs WASM backend failed to initialise');
   await tfjs.ready();
-  const modelDir = faceApiModelDir();
-  await Promise.all([
-    faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir),
-    faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir),
-    faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir),
-  ]);
+  await faceapi.nets.tinyFaceDetector.loadFromDisk(faceApiModelDir());
   installLeanForwardPasses(tf, faceapi);
   const yunet = await loadOnnxModel(repositoryModelPath(YUNET_MODEL_FILE));
   const arcFace = await loadOnnxModel(repositoryModelPath(ARC_FACE_MODEL_FILE));
   const faceApiVersion = (require('@vladmandic/face-api/package.json') as { version: string }).version;
-  return { tf, faceapi, faceApiVersion, yunet, arcFace };
+  return { tf, faceapi, faceApiVersion, yunet, arcFace, onnx: null };
+}
+
+/** The core plus face-api's landmark and descriptor networks on tfjs. */
+async function load(): Promise<FaceRuntime> {
+  const core = await loadFaceRuntimeCore();
+  const modelDir = faceApiModelDir();
+  await Promise.all([
+    core.faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir),
+    core.faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir),
+  ]);
+  return core;
 }
 
 let loadingSsd: Promise<FaceApi['nets']['ssdMobilenetv1']> | undefined;
@@ -77,6 +91,15 @@ export function loadSsdMobilenet(runtime: FaceRuntime): Promise<FaceApi['nets'][
       throw error;
     });
   return loadingSsd;
+}
+
+/**
+ * Loads tfjs (WASM + SIMD backend), ONNX Runtime and the detectors once per thread, without the
+ * networks that ONNX Runtime can run instead (ADR 0011): their weights would only take memory.
+ */
+export function loadFaceRuntimeCore(): Promise<FaceRuntime> {
+  loadingCore ??= loadCore();
+  return loadingCore;
 }
 
 /** Loads tfjs (WASM + SIMD backend), ONNX Runtime and the face models once per thread (SSD MobileNet on demand). */

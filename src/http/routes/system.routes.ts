@@ -51,6 +51,7 @@ const systemSchema = z.object({
     queuedInteractive: z.number(),
     queuedBatch: z.number(),
     wasmHeapBytes: z.number().optional(),
+    runtime: z.enum(['onnx', 'wasm']).optional(),
   }),
   throughput: z.object({
     bucketSeconds: z.number(),
