@@ -67,6 +67,17 @@ export class Gallery {
     return removed;
   }
 
+  /** Every stored embedding with its owner, in storage order (views into the gallery: copy to keep). */
+  *entries(): IterableIterator<{ personId: string; embedding: Float32Array }> {
+    const dims = this.model.dimensions;
+    for (let i = 0; i < this.count; i++) {
+      yield {
+        personId: this.owners[i] as string,
+        embedding: this.vectors.subarray(i * dims, (i + 1) * dims),
+      };
+    }
+  }
+
   clear(): void {
     this.owners = [];
     this.count = 0;
