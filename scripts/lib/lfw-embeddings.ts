@@ -62,6 +62,12 @@ async function readCache(base: string): Promise<CachedEmbeddings | null> {
   return { model: index.model, byPath };
 }
 
+/** The cached embeddings of every lfw-dev photo for the current model, or null when none are cached. */
+export async function cachedLfwDevEmbeddings(): Promise<CachedEmbeddings | null> {
+  const key = await expectedModelKey();
+  return key === null ? null : readCache(cacheBase(key, LFW_DEV));
+}
+
 /**
  * The embeddings of every photo of `root` (default lfw-dev; one folder per person) for the current model: read from the cache, or computed
  * with `threads` engine threads and cached (`refresh` recomputes).

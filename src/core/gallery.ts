@@ -114,12 +114,22 @@ export class Gallery implements GallerySearch {
     k = 1,
     model: Pick<ModelInfo, 'name' | 'version'> = this.model,
   ): GalleryMatch[] {
-    const matches = [...this.nearestPerPerson(embedding, model)].map(([personId, distance]) => ({
-      personId,
-      distance,
-    }));
-    matches.sort(byDistance);
-    return matches.slice(0, Math.max(0, k));
+    // Keeps only the k best (insertion into a short sorted list): no sort of every person.
+    const wanted = Math.max(0, k);
+    const best: GalleryMatch[] = [];
+    if (wanted === 0) {
+      this.assertFits(embedding, model);
+      return best;
+    }
+    for (const [personId, distance] of this.nearestPerPerson(embedding, model)) {
+      const m = { personId, distance };
+      if (best.length === wanted && byDistance(m, best[wanted - 1] as GalleryMatch) >= 0) continue;
+      let i = best.length;
+      while (i > 0 && byDistance(m, best[i - 1] as GalleryMatch) < 0) i--;
+      best.splice(i, 0, m);
+      if (best.length > wanted) best.pop();
+    }
+    return best;
   }
 
   /**
