@@ -57,6 +57,19 @@ function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
 
+/**
+ * Standard normal values drawn once; a face reads two runs of them from seeded offsets (its person's
+ * centre and its own noise), so a million faces cost no million × 1,152 logarithms.
+ */
+const POOL = (() => {
+  const random = seededRandom(2026);
+  return Float32Array.from({ length: 1 << 22 }, () => gaussian(random));
+})();
+function normals(seed: number, length: number): Float32Array {
+  const start = Math.floor(seededRandom(seed)() * (POOL.length - length));
+  return POOL.subarray(start, start + length);
+}
+
 /** Makes the `face`-th face of synthetic `person` (deterministic: the same face every call). */
 type Synthesizer = (person: number, face: number) => Float32Array;
 
@@ -96,14 +109,14 @@ function fromStatistics(real: Map<string, Float32Array | null>): { synthesize: S
   return {
     dims,
     synthesize: (person, face) => {
-      const centre = seededRandom(person * 7919 + 1);
-      const noise = seededRandom(person * 7919 + 2 + face * 104_729);
+      const centre = normals(person * 7919 + 1, dims);
+      const noise = normals(person * 7919 + 2 + face * 104_729, dims);
       const v = new Float32Array(dims);
       for (let d = 0; d < dims; d++) {
         v[d] =
           (mean[d] as number) +
-          (betweenSd[d] as number) * gaussian(centre) +
-          (withinSd[d] as number) * gaussian(noise);
+          (betweenSd[d] as number) * (centre[d] as number) +
+          (withinSd[d] as number) * (noise[d] as number);
       }
       return l2Normalize(v);
     },
@@ -116,12 +129,17 @@ function fromFusion(): { synthesize: Synthesizer; dims: number } {
   return {
     dims: 128 + faceRes,
     synthesize: (person, face) => {
-      const centre = seededRandom(person * 7919 + 1);
-      const noise = seededRandom(person * 7919 + 2 + face * 104_729);
-      const a = Float32Array.from({ length: 128 }, () => gaussian(centre) + 0.6 * gaussian(noise));
+      const centre = normals(person * 7919 + 1, 128 + faceRes);
+      const noise = normals(person * 7919 + 2 + face * 104_729, 128 + faceRes);
+      const a = Float32Array.from(
+        { length: 128 },
+        (_, i) => (centre[i] as number) + 0.6 * (noise[i] as number),
+      );
       const b = Float32Array.from(
         { length: faceRes },
-        (_, i) => (FACE_RES_MEAN[i] as number) + 0.05 * (gaussian(centre) + 0.6 * gaussian(noise)),
+        (_, i) =>
+          (FACE_RES_MEAN[i] as number) +
+          0.05 * ((centre[128 + i] as number) + 0.6 * (noise[128 + i] as number)),
       );
       return fuseEmbeddings(a, b);
     },
