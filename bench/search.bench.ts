@@ -292,6 +292,29 @@ async function snapshotAndRestore(
   }
 }
 
+function row(
+  adapter: string,
+  index: FaceIndex,
+  times: number[],
+  recall: number,
+  insertsPerSecond: number,
+  fillSeconds: number,
+  restoreSeconds: number | null,
+): Row {
+  return {
+    faces: FACES,
+    dims,
+    adapter,
+    p50Ms: round(percentile(times, 0.5), 3),
+    p99Ms: round(percentile(times, 0.99), 3),
+    recallAt10: round(recall, 4),
+    bytesPerFace: Math.round(index.bytes() / index.size),
+    insertsPerSecond: Math.round(insertsPerSecond),
+    rebuildSeconds: round(fillSeconds, 2),
+    restoreSeconds: restoreSeconds === null ? null : round(restoreSeconds, 2),
+  };
+}
+
 const rows: Row[] = [];
 const notes: string[] = [];
 
@@ -300,18 +323,7 @@ let exact: ExactFaceIndex | null = new ExactFaceIndex(dims);
 const exactFill = fill(exact, 'exact');
 const exactQueries = timeQueries(exact);
 const truth = exactQueries.answers;
-rows.push({
-  faces: FACES,
-  dims,
-  adapter: 'exact',
-  p50Ms: round(percentile(exactQueries.times, 0.5), 3),
-  p99Ms: round(percentile(exactQueries.times, 0.99), 3),
-  recallAt10: 1,
-  bytesPerFace: Math.round(exact.bytes() / exact.size),
-  insertsPerSecond: Math.round(FACES / exactFill),
-  rebuildSeconds: round(exactFill, 2),
-  restoreSeconds: null,
-});
+rows.push(row('exact', exact, exactQueries.times, 1, FACES / exactFill, exactFill, null));
 exact = null; // its 4 bytes per value go before the graph is built
 
 log(`  hnsw (usearch, int8, M=${DEFAULT_HNSW.connectivity}, ef=${EF}): filling…`);
@@ -326,18 +338,17 @@ hnswQueries.answers.forEach((found, i) => {
 const servingRate = insertWhileServing(hnsw, Math.min(2000, Math.ceil(FACES / 10)));
 log('  hnsw: snapshot and restore…');
 const restore = await snapshotAndRestore(hnsw, () => new UsearchFaceIndex(dims, { expansionSearch: EF }));
-rows.push({
-  faces: FACES,
-  dims,
-  adapter: 'hnsw-usearch-int8',
-  p50Ms: round(percentile(hnswQueries.times, 0.5), 3),
-  p99Ms: round(percentile(hnswQueries.times, 0.99), 3),
-  recallAt10: round(hits / (queries.length * K), 4),
-  bytesPerFace: Math.round(hnsw.bytes() / hnsw.size),
-  insertsPerSecond: Math.round(servingRate),
-  rebuildSeconds: round(hnswFill, 2),
-  restoreSeconds: round(restore.seconds, 2),
-});
+rows.push(
+  row(
+    'hnsw-usearch-int8',
+    hnsw,
+    hnswQueries.times,
+    hits / (queries.length * K),
+    servingRate,
+    hnswFill,
+    restore.seconds,
+  ),
+);
 notes.push(`hnsw snapshot on disk: ${Math.round(restore.bytes / hnsw.size)} bytes per face`);
 
 // ---- identification on lfw-dev ----------------------------------------------------------------------
