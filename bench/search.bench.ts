@@ -440,7 +440,7 @@ console.log(
         ann.bytesPerFace <= 1536 ? 'yes' : 'no',
       ],
       [
-        'inserts/s while serving',
+        'inserts/s (exact: filling)',
         '≥ 20,000',
         base.insertsPerSecond,
         ann.insertsPerSecond,
