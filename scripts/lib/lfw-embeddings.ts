@@ -36,9 +36,12 @@ async function expectedModelKey(): Promise<string | null> {
   }
 }
 
-function cacheBase(modelKey: string, root: string): string {
-  const key = root === LFW_DEV ? modelKey : `${modelKey}\n${root}`;
-  const name = root === LFW_DEV ? 'lfw-dev' : path.basename(root);
+function cacheBase(modelKey: string, root: string, people?: number): string {
+  const key =
+    (root === LFW_DEV ? modelKey : `${modelKey}\n${root}`) +
+    (people === undefined ? '' : `\npeople ${people}`);
+  const name =
+    (root === LFW_DEV ? 'lfw-dev' : path.basename(root)) + (people === undefined ? '' : `-first${people}`);
   return path.join(CACHE_DIR, `${name}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`);
 }
 
@@ -68,23 +71,45 @@ export async function hasCachedLfwDevEmbeddings(): Promise<boolean> {
 }
 
 /**
+ * The cached embeddings of every lfw-dev photo (or of the first `people` people in name order) for the
+ * current model, or null when none are cached.
+ */
+export async function cachedLfwDevEmbeddings(people?: number): Promise<CachedEmbeddings | null> {
+  const key = await expectedModelKey();
+  return key === null ? null : readCache(cacheBase(key, LFW_DEV, people));
+}
+
+/**
  * The embeddings of every photo of `root` (default lfw-dev; one folder per person) for the current model: read from the cache, or computed
  * with `threads` engine threads and cached (`refresh` recomputes).
  */
 export async function lfwDevEmbeddings(
-  options: { root?: string; threads?: number; refresh?: boolean; log?: (line: string) => void } = {},
+  options: {
+    root?: string;
+    /** Only the first `people` people in name order (the open-set protocol's order): a quicker, smaller cache. */
+    people?: number;
+    threads?: number;
+    refresh?: boolean;
+    log?: (line: string) => void;
+  } = {},
 ): Promise<CachedEmbeddings> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const root = options.root ?? LFW_DEV;
   const key = await expectedModelKey();
   if (key !== null && !options.refresh) {
-    const cached = await readCache(cacheBase(key, root));
+    const cached = await readCache(cacheBase(key, root, options.people));
     if (cached) {
       log(`embeddings: cached (${cached.byPath.size} photos, ${key})`);
       return cached;
     }
   }
-  const people = await readPeopleFolders(root);
+  const everyone = await readPeopleFolders(root);
+  const people =
+    options.people === undefined
+      ? everyone
+      : [...everyone]
+          .sort((a, b) => (a.person < b.person ? -1 : a.person > b.person ? 1 : 0))
+          .slice(0, options.people);
   const paths = people.flatMap((p) => p.photos);
   const engine = await createFaceEngine({ threads: options.threads ?? 2 });
   try {
@@ -106,7 +131,7 @@ export async function lfwDevEmbeddings(
     embeddings.forEach((e, i) => {
       if (e) flat.set(e, i * dims);
     });
-    const base = cacheBase(`${model.name}@${model.version}`, root);
+    const base = cacheBase(`${model.name}@${model.version}`, root, options.people);
     await mkdir(CACHE_DIR, { recursive: true });
     await writeFile(`${base}.f32.tmp`, new Uint8Array(flat.buffer));
     await rename(`${base}.f32.tmp`, `${base}.f32`);

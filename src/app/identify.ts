@@ -50,7 +50,7 @@ export async function identifyPhoto(
     width: analysis.width,
     height: analysis.height,
     model: `${analysis.model.name}@${analysis.model.version}`,
-    threshold: policyThreshold(policy, gallery.people.size),
+    threshold: policyThreshold(policy, gallery.peopleCount),
     faces: analysis.faces.map((face) => {
       const nearest = gallery.size > 0 ? gallery.search(face.embedding, candidates, analysis.model) : [];
       const decision = gallery.decide(face.embedding, policy, analysis.model);

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { faceAlong, type Script, ScriptedEngine, TEST_MODEL } from '../../test/helpers/scripted-engine.ts';
 import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
 import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
+import { ExactFaceIndex } from '../adapters/face-index-exact/exact-face-index.ts';
 import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
 import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
 import { AppError } from '../core/errors.ts';
@@ -39,7 +40,12 @@ describe('processImage', () => {
       store,
       blobs: new FsBlobStore(join(dir, 'blobs')),
       engine,
-      galleries: new GalleryCache(store, TEST_MODEL),
+      galleries: new GalleryCache(store, TEST_MODEL, {
+        adapter: 'exact',
+        create: (dims) => new ExactFaceIndex(dims),
+        snapshots: null,
+        snapshotEveryMs: 0,
+      }),
       events: new MemoryEventBus(100, clock),
       clock,
       log: silentLogger,

@@ -9,6 +9,18 @@ import { checkTlsPair, hardeningShape } from './hardening.config.ts';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
+/** The gallery's nearest-neighbour index in api and worker processes (README "Search at scale"). */
+const galleryIndexShape = {
+  /** `exact`: flat float32 scan (identical answers, right for up to ~100,000 faces); `hnsw`: usearch graph over int8 codes. */
+  GALLERY_INDEX: optionalEnv(z.enum(['exact', 'hnsw'])).transform((v) => v ?? 'exact'),
+  /** HNSW candidates per query (ef): higher = better recall, slower. */
+  GALLERY_INDEX_EF: optionalEnv(intEnv(10, 10_000)).transform((v) => v ?? 128),
+  /** Folder (under DATA_DIR unless absolute) for index snapshots; unset = rebuild from the store at start. */
+  GALLERY_INDEX_SNAPSHOTS: optionalEnv(z.string().min(1)),
+  /** At most one snapshot per this many ms after changes. */
+  GALLERY_INDEX_SNAPSHOT_EVERY_MS: optionalEnv(intEnv(1000, 86_400_000)).transform((v) => v ?? 300_000),
+};
+
 const storageShape = {
   /** Where the SQLite file and the photo blobs live. */
   DATA_DIR: optionalEnv(z.string()).transform((v) => resolve(v ?? './data')),
@@ -147,6 +159,7 @@ export const migrateConfigSchema = z.object(storageShape).transform(withDefaults
 export const allConfigSchema = z
   .object({
     ...storageShape,
+    ...galleryIndexShape,
     ...workerShape,
     ...redeemShape,
     ...httpShape,
@@ -171,6 +184,7 @@ export const allConfigSchema = z
 export const apiConfigSchema = z
   .object({
     ...storageShape,
+    ...galleryIndexShape,
     ...httpShape,
     ...apiMetricsShape,
     ENGINE_THREADS: optionalEnv(intEnv(1, 256)).transform((v) => v ?? 1),
@@ -192,7 +206,13 @@ export const apiConfigSchema = z
   .transform((c) => withApiMetricsDefaults(withDefaults(c)));
 
 export const workerConfigSchema = z
-  .object({ ...storageShape, ...workerShape, ...metricsShape, ...recognizerClientShape })
+  .object({
+    ...storageShape,
+    ...galleryIndexShape,
+    ...workerShape,
+    ...metricsShape,
+    ...recognizerClientShape,
+  })
   .transform((c) => withWorkerDefaults(withDefaults(c)));
 
 /** `faceflow recognizer`: stateless, no database; the engine behind gRPC/Connect on RECOGNIZER_PORT. */

@@ -9,11 +9,29 @@ export interface GalleryMatch {
 }
 
 /**
+ * What identification needs of a gallery: the nearest people of a face, and the open-set decision.
+ * `Gallery` (exact, flat float32) and app/indexed-gallery.ts (over a FaceIndex) answer it.
+ */
+export interface GallerySearch {
+  readonly model: ModelInfo;
+  /** Embeddings held. */
+  readonly size: number;
+  /** People with at least one embedding (the N of the calibrated threshold). */
+  readonly peopleCount: number;
+  search(embedding: Float32Array, k?: number, model?: Pick<ModelInfo, 'name' | 'version'>): GalleryMatch[];
+  decide(
+    embedding: Float32Array,
+    policy: MatchPolicy,
+    model?: Pick<ModelInfo, 'name' | 'version'>,
+  ): Identification;
+}
+
+/**
  * Enrolled embeddings of many people, for exact nearest-neighbour search.
  * Storage is one flat Float32Array (no object per vector); removal swaps the last
  * vector into the hole, so search cost stays proportional to the live count.
  */
-export class Gallery {
+export class Gallery implements GallerySearch {
   readonly model: ModelInfo;
   private vectors: Float32Array;
   private owners: string[] = [];
@@ -30,6 +48,10 @@ export class Gallery {
 
   get people(): Set<string> {
     return new Set(this.owners);
+  }
+
+  get peopleCount(): number {
+    return this.people.size;
   }
 
   add(
@@ -67,6 +89,17 @@ export class Gallery {
     return removed;
   }
 
+  /** Every stored embedding with its owner, in storage order (views into the gallery: copy to keep). */
+  *entries(): IterableIterator<{ personId: string; embedding: Float32Array }> {
+    const dims = this.model.dimensions;
+    for (let i = 0; i < this.count; i++) {
+      yield {
+        personId: this.owners[i] as string,
+        embedding: this.vectors.subarray(i * dims, (i + 1) * dims),
+      };
+    }
+  }
+
   clear(): void {
     this.owners = [];
     this.count = 0;
@@ -81,12 +114,22 @@ export class Gallery {
     k = 1,
     model: Pick<ModelInfo, 'name' | 'version'> = this.model,
   ): GalleryMatch[] {
-    const matches = [...this.nearestPerPerson(embedding, model)].map(([personId, distance]) => ({
-      personId,
-      distance,
-    }));
-    matches.sort(byDistance);
-    return matches.slice(0, Math.max(0, k));
+    // Keeps only the k best (insertion into a short sorted list): no sort of every person.
+    const wanted = Math.max(0, k);
+    const best: GalleryMatch[] = [];
+    if (wanted === 0) {
+      this.assertFits(embedding, model);
+      return best;
+    }
+    for (const [personId, distance] of this.nearestPerPerson(embedding, model)) {
+      const m = { personId, distance };
+      if (best.length === wanted && byDistance(m, best[wanted - 1] as GalleryMatch) >= 0) continue;
+      let i = best.length;
+      while (i > 0 && byDistance(m, best[i - 1] as GalleryMatch) < 0) i--;
+      best.splice(i, 0, m);
+      if (best.length > wanted) best.pop();
+    }
+    return best;
   }
 
   /**
@@ -145,25 +188,31 @@ export class Gallery {
   }
 
   private assertFits(embedding: Float32Array, model: Pick<ModelInfo, 'name' | 'version'>): void {
-    this.assertSameModel(model);
-    if (embedding.length !== this.model.dimensions) {
-      throw new AppError(
-        'invalid_input',
-        `embedding has ${embedding.length} dimensions, the model has ${this.model.dimensions}`,
-      );
-    }
-  }
-
-  private assertSameModel(model: Pick<ModelInfo, 'name' | 'version'>): void {
-    if (model.name !== this.model.name || model.version !== this.model.version) {
-      throw new AppError(
-        'invalid_input',
-        `embeddings of model ${model.name}@${model.version} cannot be compared with ${this.model.name}@${this.model.version}`,
-      );
-    }
+    assertComparable(this.model, embedding, model);
   }
 }
 
-function byDistance(a: GalleryMatch, b: GalleryMatch): number {
+/** An `invalid_input` error unless `embedding` of `model` can be compared with a gallery of `gallery`. */
+export function assertComparable(
+  gallery: ModelInfo,
+  embedding: Float32Array,
+  model: Pick<ModelInfo, 'name' | 'version'>,
+): void {
+  if (model.name !== gallery.name || model.version !== gallery.version) {
+    throw new AppError(
+      'invalid_input',
+      `embeddings of model ${model.name}@${model.version} cannot be compared with ${gallery.name}@${gallery.version}`,
+    );
+  }
+  if (embedding.length !== gallery.dimensions) {
+    throw new AppError(
+      'invalid_input',
+      `embedding has ${embedding.length} dimensions, the model has ${gallery.dimensions}`,
+    );
+  }
+}
+
+/** Sorts matches by distance, ties by person id (deterministic answers). */
+export function byDistance(a: GalleryMatch, b: GalleryMatch): number {
   return a.distance - b.distance || (a.personId < b.personId ? -1 : a.personId > b.personId ? 1 : 0);
 }

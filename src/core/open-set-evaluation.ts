@@ -1,5 +1,5 @@
 import type { ModelInfo } from './face.ts';
-import { Gallery } from './gallery.ts';
+import { Gallery, type GallerySearch } from './gallery.ts';
 import {
   type IdentificationReport,
   identificationReport,
@@ -29,10 +29,23 @@ export interface OpenSetEvaluation extends IdentificationReport {
 
 export const SUB_GALLERY_SIZES = [1, 10, 100] as const;
 
+/** A gallery of these people's embeddings (one each); the flat exact `Gallery` unless told otherwise. */
+export type GalleryBuilder = (
+  model: ModelInfo,
+  enrolled: readonly { person: string; embedding: Float32Array }[],
+) => GallerySearch;
+
+const flatGallery: GalleryBuilder = (model, enrolled) => {
+  const gallery = new Gallery(model, Math.max(1, enrolled.length));
+  for (const { person, embedding } of enrolled) gallery.add(person, embedding);
+  return gallery;
+};
+
 /**
  * Scores the protocol with embeddings already computed (`embeddingOf` gives null for a photo without a
  * face): builds the gallery of enrolled people, decides on every probe with `policy`, and measures FPIR
- * on smaller galleries (the first k enrolled people) so the gallery-size behaviour shows.
+ * on smaller galleries (the first k enrolled people) so the gallery-size behaviour shows. `buildGallery`
+ * lets a search index be scored the same way (bench/search.bench.ts).
  */
 export function evaluateOpenSet(
   protocol: OpenSetProtocol,
@@ -40,16 +53,13 @@ export function evaluateOpenSet(
   model: ModelInfo,
   policy: MatchPolicy,
   subGallerySizes: readonly number[] = SUB_GALLERY_SIZES,
+  buildGallery: GalleryBuilder = flatGallery,
 ): OpenSetEvaluation {
   const enrolled = protocol.enrolled.flatMap(({ person, photo }) => {
     const embedding = embeddingOf(photo);
     return embedding ? [{ person, embedding }] : [];
   });
-  const galleryOf = (people: number) => {
-    const gallery = new Gallery(model, Math.max(1, people));
-    for (const { person, embedding } of enrolled.slice(0, people)) gallery.add(person, embedding);
-    return gallery;
-  };
+  const galleryOf = (people: number) => buildGallery(model, enrolled.slice(0, people));
   const gallery = galleryOf(enrolled.length);
   const probes = [...protocol.mated, ...protocol.nonMated];
   const embeddings = probes.map((p) => embeddingOf(p.photo));

@@ -114,7 +114,8 @@ export interface ClaimedImage {
 
 export interface GallerySnapshot {
   version: number;
-  entries: { personId: string; embedding: Float32Array }[];
+  /** `id`: the enrolled face's id (stable: an index is updated by the ids that came and went). */
+  entries: { id: string; personId: string; embedding: Float32Array }[];
 }
 
 export interface RematchCandidate {

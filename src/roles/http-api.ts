@@ -21,6 +21,7 @@ import type { FaceEngine } from '../ports/face-engine.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
 import { type AuthConfig, buildHttpAuth } from './auth.ts';
+import { type GalleryIndexConfig, galleryIndexOptions } from './gallery-index.ts';
 import type { Infra } from './infra.ts';
 
 let engineModule: Promise<typeof import('../engine/index.ts')> | undefined;
@@ -100,7 +101,8 @@ export interface HttpApiParts {
     MAX_UPLOAD_FILES: number;
     IMPORT_ROOTS: string[];
     MATCH_THRESHOLD?: number;
-  } & HardeningConfig &
+  } & GalleryIndexConfig &
+    HardeningConfig &
     AuthConfig;
   infra: Pick<Infra, 'store' | 'queue' | 'blobs' | 'clock' | 'privacy' | 'audit' | 'users'>;
   events: EventBus;
@@ -144,7 +146,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
   const { store, queue, blobs, clock, privacy, audit, users } = infra;
   const auth = buildHttpAuth(config, users, clock, logger.child({ component: 'auth' }), audit);
   const match = defaultMatchPolicy(engine.model, config.MATCH_THRESHOLD);
-  const galleries = new GalleryCache(store, engine.model);
+  const galleries = new GalleryCache(store, engine.model, galleryIndexOptions(config, 'api'), logger);
   const relay = new OutboxRelay(store, queue, logger);
   const codec = new SharpImageCodec(decodeForCodec, DEFAULT_MAX_PIXELS);
   const nudge = () => relay.nudge();

@@ -13,6 +13,7 @@ import { Metrics } from '../observability/metrics.ts';
 import { engineAvailability, type FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
+import { galleryIndexOptions } from './gallery-index.ts';
 import { openEngine } from './http-api.ts';
 import type { Infra } from './infra.ts';
 import { storeReadiness } from './metrics-port.ts';
@@ -74,7 +75,7 @@ export async function startWorker(
       store,
       blobs,
       engine,
-      galleries: new GalleryCache(store, engine.model),
+      galleries: new GalleryCache(store, engine.model, galleryIndexOptions(config, 'worker'), logger),
       events,
       clock,
       log: logger,

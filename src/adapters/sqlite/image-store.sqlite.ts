@@ -578,14 +578,18 @@ export class SqliteImageStore implements ImageStore {
       const version = await this.readGalleryVersion(trx);
       const rows = await trx
         .selectFrom('enrolled_faces')
-        .select(['person_id', 'embedding'])
+        .select(['id', 'person_id', 'embedding'])
         .where('model_name', '=', model.name)
         .where('model_version', '=', model.version)
         .orderBy('id')
         .execute();
       return {
         version,
-        entries: rows.map((r) => ({ personId: r.person_id, embedding: bytesToEmbedding(r.embedding) })),
+        entries: rows.map((r) => ({
+          id: r.id,
+          personId: r.person_id,
+          embedding: bytesToEmbedding(r.embedding),
+        })),
       };
     });
   }
