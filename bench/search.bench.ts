@@ -6,8 +6,8 @@
  * Faces: every real lfw-dev embedding when they are cached (scripts/lib/lfw-embeddings.ts; run
  * `npm run fit:open-set` once to make them), then synthetic ones with the real ones' statistics: per
  * dimension mean, between-person and within-person variance of the cached embeddings, three faces
- * per synthetic person. Without the cache, synthetic face-api and FaceRes descriptors go through the
- * engine's own fusion (FaceRes centred on the repository's mean descriptor).
+ * per synthetic person. Without the cache, synthetic face-api and ArcFace descriptors go through the
+ * engine's own fusion.
  * Queries: held-out real photos of people in the index, and new faces of synthetic people.
  * With the cache, also open-set identification on lfw-dev (eval-identify's protocol) over both.
  * --people P: use the cache of the first P people only (a smaller one, quicker to make) for all of this.
@@ -28,8 +28,7 @@ import type { ModelInfo } from '../src/core/face.ts';
 import { Gallery } from '../src/core/gallery.ts';
 import { evaluateOpenSet, type GalleryBuilder } from '../src/core/open-set-evaluation.ts';
 import { openSetProtocol } from '../src/core/open-set-protocol.ts';
-import { FACE_RES_MEAN } from '../src/engine/embed/face-res-mean.ts';
-import { fuseEmbeddings } from '../src/engine/embed/fused-embedding.ts';
+import { ARC_FACE_DIMENSIONS, fuseEmbeddings } from '../src/engine/embed/fused-embedding.ts';
 import { DEFAULT_MATCH_THRESHOLD } from '../src/engine/model-info.ts';
 import { defaultMatchPolicy } from '../src/engine/open-set-calibration.ts';
 import type { FaceIndex } from '../src/ports/face-index.ts';
@@ -128,23 +127,18 @@ function fromStatistics(real: Map<string, Float32Array | null>): { synthesize: S
 
 /** Without real embeddings: synthetic descriptors fused by the engine's own code. */
 function fromFusion(): { synthesize: Synthesizer; dims: number } {
-  const faceRes = FACE_RES_MEAN.length;
+  const arc = ARC_FACE_DIMENSIONS;
   return {
-    dims: 128 + faceRes,
+    dims: 128 + arc,
     synthesize: (person, face) => {
-      const centre = normals(person * 7919 + 1, 128 + faceRes);
-      const noise = normals(person * 7919 + 2 + face * 104_729, 128 + faceRes);
-      const a = Float32Array.from(
-        { length: 128 },
-        (_, i) => (centre[i] as number) + 0.6 * (noise[i] as number),
-      );
-      const b = Float32Array.from(
-        { length: faceRes },
-        (_, i) =>
-          (FACE_RES_MEAN[i] as number) +
-          0.05 * ((centre[128 + i] as number) + 0.6 * (noise[128 + i] as number)),
-      );
-      return fuseEmbeddings(a, b);
+      const centre = normals(person * 7919 + 1, 128 + arc);
+      const noise = normals(person * 7919 + 2 + face * 104_729, 128 + arc);
+      const part = (from: number, length: number) =>
+        Float32Array.from(
+          { length },
+          (_, i) => (centre[from + i] as number) + 0.6 * (noise[from + i] as number),
+        );
+      return fuseEmbeddings(part(0, 128), part(128, arc));
     },
   };
 }
