@@ -9,6 +9,7 @@ import type {
   Point,
 } from '../core/face.ts';
 import { ALIGNMENT_POINTS, scaledTemplate } from './align/face-template.ts';
+import { meanPoint } from './align/landmark-points.ts';
 import { estimateSimilarity, mirrorChip, type Similarity, warpToChip } from './align/similarity-transform.ts';
 import { type DecodeOptions, decodeImage } from './decode/image-decoder.ts';
 import type { RawImage } from './decode/raw-image.ts';
@@ -75,19 +76,9 @@ export interface AnalyzeResult {
 /** Smallest face (box width in photo pixels) whose embedding faceflow considers reliable. */
 export const MIN_GOOD_FACE_SIZE = 40;
 
-function centre(points: readonly Point[], from: number, to: number): Point {
-  let x = 0;
-  let y = 0;
-  for (let i = from; i < to; i++) {
-    x += (points[i] as Point).x;
-    y += (points[i] as Point).y;
-  }
-  return { x: x / (to - from), y: y / (to - from) };
-}
-
 function quality(box: Box, landmarks: readonly Point[]): FaceQuality {
-  const leftEye = centre(landmarks, 36, 42);
-  const rightEye = centre(landmarks, 42, 48);
+  const leftEye = meanPoint(landmarks, 36, 42);
+  const rightEye = meanPoint(landmarks, 42, 48);
   const eyeDistance = Math.hypot(rightEye.x - leftEye.x, rightEye.y - leftEye.y);
   const roll = (Math.atan2(rightEye.y - leftEye.y, rightEye.x - leftEye.x) * 180) / Math.PI;
   const size = box.right - box.left;

@@ -1,5 +1,6 @@
 import { l2Normalize } from '../../core/embedding.ts';
 import type { Point } from '../../core/face.ts';
+import { meanPoint } from '../align/landmark-points.ts';
 import { mirrorChip } from '../align/similarity-transform.ts';
 import type { OnnxModel } from '../runtime/onnx-runtime.ts';
 
@@ -18,21 +19,11 @@ export const ARC_FACE_TEMPLATE: readonly Point[] = [
   { x: 70.7299, y: 92.2041 },
 ];
 
-function mean(points: readonly Point[], from: number, to: number): Point {
-  let x = 0;
-  let y = 0;
-  for (let i = from; i < to; i++) {
-    x += (points[i] as Point).x;
-    y += (points[i] as Point).y;
-  }
-  return { x: x / (to - from), y: y / (to - from) };
-}
-
 /** The template's five points read off 68 landmarks: eye centres, nose tip, mouth corners (image left first). */
 export function arcFacePoints(landmarks: readonly Point[]): Point[] {
   return [
-    mean(landmarks, 36, 42),
-    mean(landmarks, 42, 48),
+    meanPoint(landmarks, 36, 42),
+    meanPoint(landmarks, 42, 48),
     landmarks[30] as Point,
     landmarks[48] as Point,
     landmarks[54] as Point,
