@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_GROUPING_POLICY } from '../core/face-grouping.ts';
 import { authShape, checkAuthBinding, isLoopbackHost } from './auth.config.ts';
 import { intEnv, optionalEnv, parseConfig } from './env.ts';
 import { checkTlsPair, hardeningShape } from './hardening.config.ts';
@@ -28,6 +29,16 @@ const storageShape = {
   /** RabbitMQ queue name / NATS JetStream stream name (the consumer is `faceflow-worker`). */
   QUEUE_NAME: optionalEnv(z.string().regex(/^[A-Za-z0-9._-]{1,200}$/)),
   LOG_LEVEL: optionalEnv(z.enum(LOG_LEVELS)).transform((v) => v ?? 'info'),
+};
+
+/** Grouping of unknown faces into suggested people (docs/adr/0008). */
+const groupingShape = {
+  /** Average face-to-face distance within which faces group (Euclidean, L2-normalised embeddings). */
+  GROUPING_THRESHOLD: optionalEnv(z.coerce.number().positive().max(2)).transform(
+    (v) => v ?? DEFAULT_GROUPING_POLICY.threshold,
+  ),
+  /** Faces a group needs before it is shown as a suggested person. */
+  GROUPING_MIN_FACES: optionalEnv(intEnv(1, 1000)).transform((v) => v ?? DEFAULT_GROUPING_POLICY.minFaces),
 };
 
 const workerShape = {
@@ -137,9 +148,13 @@ function withWorkerDefaults<T extends { ENGINE_THREADS?: number; WORKER_CONCURRE
 
 export const migrateConfigSchema = z.object(storageShape).transform(withDefaults);
 
+/** `faceflow regroup`: the database and the grouping settings. */
+export const regroupConfigSchema = z.object({ ...storageShape, ...groupingShape }).transform(withDefaults);
+
 export const allConfigSchema = z
   .object({
     ...storageShape,
+    ...groupingShape,
     ...workerShape,
     ...redeemShape,
     ...httpShape,
@@ -164,6 +179,7 @@ export const allConfigSchema = z
 export const apiConfigSchema = z
   .object({
     ...storageShape,
+    ...groupingShape,
     ...httpShape,
     ...apiMetricsShape,
     ENGINE_THREADS: optionalEnv(intEnv(1, 256)).transform((v) => v ?? 1),
@@ -184,7 +200,7 @@ export const apiConfigSchema = z
   .transform((c) => withApiMetricsDefaults(withDefaults(c)));
 
 export const workerConfigSchema = z
-  .object({ ...storageShape, ...workerShape, ...metricsShape, ...recognizerClientShape })
+  .object({ ...storageShape, ...groupingShape, ...workerShape, ...metricsShape, ...recognizerClientShape })
   .transform((c) => withWorkerDefaults(withDefaults(c)));
 
 /** `faceflow recognizer`: stateless, no database; the engine behind gRPC/Connect on RECOGNIZER_PORT. */
@@ -216,6 +232,7 @@ export type WorkerConfig = z.output<typeof workerConfigSchema>;
 export type RecognizerConfig = z.output<typeof recognizerConfigSchema>;
 export type RedeemerConfig = z.output<typeof redeemerConfigSchema>;
 export type MigrateConfig = z.output<typeof migrateConfigSchema>;
+export type RegroupConfig = z.output<typeof regroupConfigSchema>;
 
 export const loadAllConfig = (env: NodeJS.ProcessEnv = process.env) => parseConfig(allConfigSchema, env);
 export const loadApiConfig = (env: NodeJS.ProcessEnv = process.env) => parseConfig(apiConfigSchema, env);
@@ -242,3 +259,6 @@ export const roleEnvKeys: Readonly<
   redeemer: Object.freeze(Object.keys(redeemerConfigSchema.in.shape)),
   migrate: Object.freeze(Object.keys(migrateConfigSchema.in.shape)),
 });
+
+export const loadRegroupConfig = (env: NodeJS.ProcessEnv = process.env) =>
+  parseConfig(regroupConfigSchema, env);

@@ -9,6 +9,8 @@ export interface PersonRef {
 export type DomainEvent =
   | { type: 'image'; data: { id: string; status: ImageStatus; faces: number; people: PersonRef[] } }
   | { type: 'person'; data: { id: string; name: string; deleted: boolean } }
+  /** Suggested people changed (faces grouped, a suggestion named or merged, a re-grouping). */
+  | { type: 'groups'; data: { reason: 'grouped' | 'regrouped' | 'corrected' } }
   | {
       type: 'job';
       data: {

@@ -13,6 +13,7 @@ import { Metrics } from '../observability/metrics.ts';
 import { engineAvailability, type FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
+import { groupingDeps } from './grouping-deps.ts';
 import { openEngine } from './http-api.ts';
 import type { Infra } from './infra.ts';
 import { storeReadiness } from './metrics-port.ts';
@@ -83,6 +84,7 @@ export async function startWorker(
       match: defaultMatchPolicy(engine.model, config.MATCH_THRESHOLD),
       leaseMs: config.JOB_LEASE_MS,
       averages: averageStore.averages,
+      grouping: groupingDeps(infra, config, logger.child({ component: 'grouping' })),
       queue,
     }),
   });

@@ -7,6 +7,7 @@ import { auditMigration } from './migration-0005-audit.ts';
 import { enrolledThumbnailsMigration } from './migration-0006-enrolled-thumbnails.ts';
 import { workerHeartbeatsMigration } from './migration-0007-worker-heartbeats.ts';
 import { userNamesTokensMigration } from './migration-0008-user-names-tokens.ts';
+import { faceGroupsMigration } from './migration-0009-face-groups.ts';
 
 /**
  * Dialect-neutral migrations (SQLite now, PostgreSQL with the scale-out adapters): plain column types
@@ -156,6 +157,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
       '0006_enrolled_thumbnails': enrolledThumbnailsMigration(types),
       '0007_worker_heartbeats': workerHeartbeatsMigration(types),
       '0008_user_names_tokens': userNamesTokensMigration(types),
+      '0009_face_groups': faceGroupsMigration(types),
     }),
   };
 }
