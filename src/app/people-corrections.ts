@@ -8,7 +8,7 @@ import { publishImageEvent } from './image-events.ts';
 import type { PeopleDeps } from './people.ts';
 
 export interface CorrectionDeps {
-  people: PeopleDeps;
+  people: Pick<PeopleDeps, 'store' | 'events' | 'clock' | 'audit' | 'afterChange'>;
   grouping: GroupingDeps;
 }
 

@@ -68,13 +68,7 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
       };
       corrections = {
         grouping,
-        people: {
-          store: fixture.store,
-          events,
-          clock,
-          audit: fixture.audit,
-          log: silentLogger,
-        } as CorrectionDeps['people'],
+        people: { store: fixture.store, events, clock, audit: fixture.audit },
       };
     });
     afterEach(async () => {

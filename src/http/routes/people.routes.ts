@@ -9,7 +9,6 @@ import {
   type EnrollResult,
   enrollFromFace,
   enrollFromPhoto,
-  renamePerson,
 } from '../../app/people.ts';
 import { AppError } from '../../core/errors.ts';
 import { principalOf } from '../auth/request-principal.ts';
@@ -21,8 +20,6 @@ import {
   faceJson,
   faceSchema,
   idParams,
-  imageJson,
-  imageSchema,
   nameBody,
   personJson,
   personSchema,
