@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAverageCommand } from './commands/average-command.ts';
 import { registerEngineCommands } from './commands/engine-commands.ts';
+import { registerRegroupCommand } from './commands/regroup-command.ts';
 import { registerRoleCommands } from './commands/role-commands.ts';
 import { registerUsersCommand } from './commands/users-command.ts';
 import { printError } from './output.ts';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerRoleCommands(program);
   registerAverageCommand(program);
   registerUsersCommand(program);
+  registerRegroupCommand(program);
   return program;
 }
 

@@ -123,6 +123,8 @@ export function useLiveEvents(session: string | null): LiveState {
       stream.addEventListener('person', () =>
         invalidate.add(['people'], ['person'], ['people-stats'], ['image'], ['images']),
       );
+      // Suggested people changed (faces grouped, a suggestion named or merged, a re-grouping).
+      stream.addEventListener('groups', () => invalidate.add(['people'], ['person']));
       stream.addEventListener('job', (e) => {
         const job = JSON.parse(e.data) as { state: string };
         invalidate.add(['jobs']);
