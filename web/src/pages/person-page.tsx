@@ -5,6 +5,7 @@ import {
   describeError,
   type EnrolledFace,
   faceThumbnailUrl,
+  type GroupedFace,
   imagePreviewUrl,
   type PersonSummary,
 } from '../api.ts';
@@ -126,6 +127,28 @@ function MergeInto({ person }: { person: PersonSummary }) {
   );
 }
 
+function FaceImage({
+  face,
+  n,
+  label,
+  cover,
+}: {
+  face: GroupedFace;
+  n: number;
+  label: string;
+  cover: boolean;
+}) {
+  return (
+    <img
+      src={faceThumbnailUrl(face.imageId, face.faceId, 160)}
+      alt={`${label}, face ${n}${cover ? ' (shown for them)' : ''}`}
+      width={80}
+      height={80}
+      loading="lazy"
+    />
+  );
+}
+
 /** Every face of the person in the stored photos; select some to move them, reject them or show one. */
 function PhotoFaces({ person, label }: { person: PersonSummary; label: string }) {
   const client = useQueryClient();
@@ -212,24 +235,21 @@ function PhotoFaces({ person, label }: { person: PersonSummary; label: string })
           <li
             key={face.faceId}
             data-face-id={face.faceId}
-            className={selected.has(face.faceId) ? 'selected' : ''}
+            className={selected.has(face.faceId) ? 'face-picked' : ''}
           >
-            <label>
-              {editor ? (
+            {editor ? (
+              <label className="face-pick">
                 <input
                   type="checkbox"
+                  className="face-pick-box"
                   checked={selected.has(face.faceId)}
                   onChange={() => toggle(face.faceId)}
                 />
-              ) : null}
-              <img
-                src={faceThumbnailUrl(face.imageId, face.faceId, 160)}
-                alt={`${label}, face ${i + 1}${person.cover?.faceId === face.faceId ? ' (shown for them)' : ''}`}
-                width={80}
-                height={80}
-                loading="lazy"
-              />
-            </label>
+                <FaceImage face={face} n={i + 1} label={label} cover={person.cover?.faceId === face.faceId} />
+              </label>
+            ) : (
+              <FaceImage face={face} n={i + 1} label={label} cover={person.cover?.faceId === face.faceId} />
+            )}
           </li>
         ))}
       </ul>
