@@ -224,7 +224,7 @@ function PersonCard({ person }: { person: PersonSummary }) {
   const label = named ? named.name : 'Unnamed person';
   return (
     <li
-      className={`person-card${person.suggested ? ' suggestion' : ''}`}
+      className={person.suggested ? 'suggestion-card' : 'person-card'}
       data-person-id={person.id}
       data-suggested={person.suggested}
     >
