@@ -16,6 +16,11 @@ import { addOutboxJob, bumpGalleryVersion, type Db, PRIORITY_REIDENTIFY } from '
 import { bytesToEmbedding } from './rows.ts';
 import type { Database } from './schema.ts';
 
+/** A face named by hand: out of any group, never re-matched. */
+function confirmedAs(personId: string) {
+  return { person_id: personId, group_id: null, distance: null, match_source: 'manual', needs_rematch: 0 };
+}
+
 /** A summary before its cover face's photo is looked up. */
 type Uncovered = Omit<PersonSummary, 'cover'> & { coverFaceId: string | null };
 
@@ -432,13 +437,7 @@ export class SqlFaceGroupStore implements FaceGroupStore, FaceGroupIndex {
         .execute();
       await trx
         .updateTable('faces')
-        .set({
-          person_id: personId,
-          distance: null,
-          match_source: 'manual',
-          needs_rematch: 0,
-          group_id: null,
-        })
+        .set(confirmedAs(personId))
         .where('group_id', '=', groupId)
         .where('person_id', 'is', null)
         .execute();
@@ -525,13 +524,7 @@ export class SqlFaceGroupStore implements FaceGroupStore, FaceGroupIndex {
           .execute();
         await trx
           .updateTable('faces')
-          .set({
-            person_id: intoId,
-            group_id: null,
-            distance: null,
-            match_source: 'manual',
-            needs_rematch: 0,
-          })
+          .set(confirmedAs(intoId))
           .where('group_id', '=', sourceId)
           .where('person_id', 'is', null)
           .execute();
@@ -567,13 +560,7 @@ export class SqlFaceGroupStore implements FaceGroupStore, FaceGroupIndex {
       if (rows.length > 0) {
         await trx
           .updateTable('faces')
-          .set({
-            person_id: personId,
-            group_id: null,
-            distance: null,
-            match_source: 'manual',
-            needs_rematch: 0,
-          })
+          .set(confirmedAs(personId))
           .where(
             'id',
             'in',
