@@ -171,6 +171,26 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
       expect(after).toHaveLength(3);
     });
 
+    it('"not this person" on a named person: re-identification does not give the face back to them', async () => {
+      for (let i = 0; i < 3; i++) await addPhoto([face(0, 0.05 * i)]);
+      const [group] = await suggestions();
+      const ada = await nameSuggestion(corrections, group?.id as string, 'Ada', ADMIN, null);
+      const [wrong] = await fixture.groups.facesOf(ada.id);
+      await rejectFaces(corrections, ada.id, [wrong?.faceId as string], ADMIN);
+      // An enrolment elsewhere flags every automatic face for re-matching; the gallery would say "Ada".
+      const bob = await fixture.store.createPerson('Bob', clock.now());
+      await fixture.store.enroll(bob.id, embeddingOf(4, 0), MODEL, null, clock.now(), null);
+      const candidates = await fixture.store.rematchCandidates(100);
+      expect(candidates.map((c) => c.faceId)).toContain(wrong?.faceId);
+      await fixture.store.applyRematch(
+        [{ faceId: wrong?.faceId as string, personId: ada.id, distance: 0.1 }],
+        clock.now(),
+      );
+      const image = await fixture.store.getImage(wrong?.imageId as string);
+      expect(image?.faces[0]?.person).toBeNull();
+      expect((await fixture.groups.summary(ada.id))?.faceCount).toBe(2);
+    });
+
     it('moves faces, hides people and changes the cover face', async () => {
       for (let i = 0; i < 3; i++) await addPhoto([face(0, 0.05 * i), face(1, 0.05 * i)]);
       const [a, b] = await suggestions();
