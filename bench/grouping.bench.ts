@@ -86,7 +86,8 @@ const rows: { set: string; method: string; report: ClusteringReport; seconds: nu
   { set: 'odd (check)', method: 'batch', ...batch(odd) },
   { set: 'all', method: 'batch', ...batch(faces) },
   { set: 'all', method: 'batch, reversed order', ...batch([...faces].reverse()) },
-  { set: 'all', method: 'incremental (shuffled)', ...incremental(faces, 7) },
+  // Incremental on the held-out half only: it costs a distance per grouped face for every new face.
+  { set: 'odd (check)', method: 'incremental (shuffled)', ...incremental(odd, 7) },
 ];
 const fixed = (x: number, digits = 4) => x.toFixed(digits);
 console.log(`threshold ${threshold} (fitted on the even half: ${fitted}; model ${model.name})`);
