@@ -71,9 +71,10 @@ function applyImageEvent(
       : old,
   );
   invalidate.add(['image', event.id], ['images'], ['counts'], ['system']);
-  // People pages and cards change only when a photo gets named; each card costs requests, so refresh them
-  // at most every two seconds during a batch.
-  if (event.status === 'processed' && event.people.length > 0) slow.add(['person'], ['people-stats']);
+  // People pages and cards (photo counts) change only when a photo gets named; refresh them at most every
+  // two seconds during a batch.
+  if (event.status === 'processed' && event.people.length > 0)
+    slow.add(['people'], ['person'], ['people-stats']);
 }
 
 /**
