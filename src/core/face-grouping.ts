@@ -21,7 +21,7 @@ export interface GroupingPolicy {
  * Fitted on lfw-dev's even-position people (sorted by folder name) to reach pairwise precision ≥ 0.98,
  * checked on the odd ones (docs/adr/0008).
  */
-export const DEFAULT_GROUPING_POLICY: GroupingPolicy = Object.freeze({ threshold: 0.45, minFaces: 3 });
+export const DEFAULT_GROUPING_POLICY: GroupingPolicy = Object.freeze({ threshold: 0.46, minFaces: 3 });
 
 /** The full average-linkage merge tree of some faces: which groups merged, at what distance. */
 export interface MergeTree {
