@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../config/package-version.ts';
 import { registerAverageCommand } from './commands/average-command.ts';
 import { registerEngineCommands } from './commands/engine-commands.ts';
+import { registerRegroupCommand } from './commands/regroup-command.ts';
 import { registerRoleCommands } from './commands/role-commands.ts';
 import { registerUsersCommand } from './commands/users-command.ts';
 import { printError } from './output.ts';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerRoleCommands(program);
   registerAverageCommand(program);
   registerUsersCommand(program);
+  registerRegroupCommand(program);
   return program;
 }
 

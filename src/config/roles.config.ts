@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_GROUPING_POLICY } from '../core/face-grouping.ts';
 import { authShape, checkAuthBinding, isLoopbackHost } from './auth.config.ts';
 import { intEnv, optionalEnv, parseConfig } from './env.ts';
 import { checkTlsPair, hardeningShape } from './hardening.config.ts';
@@ -47,6 +48,15 @@ const storageShape = {
 
 /** Where the engine runs its networks (ADR 0011): ONNX Runtime's CPU kernels when they load (`auto`), or always one of the two. */
 const engineRuntime = optionalEnv(z.enum(['auto', 'onnx', 'wasm'])).transform((v) => v ?? 'auto');
+/** Grouping of unknown faces into suggested people (docs/adr/0012). */
+const groupingShape = {
+  /** Average face-to-face distance within which faces group (Euclidean, L2-normalised embeddings). */
+  GROUPING_THRESHOLD: optionalEnv(z.coerce.number().positive().max(2)).transform(
+    (v) => v ?? DEFAULT_GROUPING_POLICY.threshold,
+  ),
+  /** Faces a group needs before it is shown as a suggested person. */
+  GROUPING_MIN_FACES: optionalEnv(intEnv(1, 1000)).transform((v) => v ?? DEFAULT_GROUPING_POLICY.minFaces),
+};
 
 const workerShape = {
   ENGINE_THREADS: optionalEnv(intEnv(1, 256)),
@@ -156,10 +166,14 @@ function withWorkerDefaults<T extends { ENGINE_THREADS?: number; WORKER_CONCURRE
 
 export const migrateConfigSchema = z.object(storageShape).transform(withDefaults);
 
+/** `faceflow regroup`: the database and the grouping settings. */
+export const regroupConfigSchema = z.object({ ...storageShape, ...groupingShape }).transform(withDefaults);
+
 export const allConfigSchema = z
   .object({
     ...storageShape,
     ...galleryIndexShape,
+    ...groupingShape,
     ...workerShape,
     ...redeemShape,
     ...httpShape,
@@ -185,6 +199,7 @@ export const apiConfigSchema = z
   .object({
     ...storageShape,
     ...galleryIndexShape,
+    ...groupingShape,
     ...httpShape,
     ...apiMetricsShape,
     ENGINE_THREADS: optionalEnv(intEnv(1, 256)).transform((v) => v ?? 1),
@@ -209,6 +224,7 @@ export const workerConfigSchema = z
   .object({
     ...storageShape,
     ...galleryIndexShape,
+    ...groupingShape,
     ...workerShape,
     ...metricsShape,
     ...recognizerClientShape,
@@ -246,6 +262,7 @@ export type WorkerConfig = z.output<typeof workerConfigSchema>;
 export type RecognizerConfig = z.output<typeof recognizerConfigSchema>;
 export type RedeemerConfig = z.output<typeof redeemerConfigSchema>;
 export type MigrateConfig = z.output<typeof migrateConfigSchema>;
+export type RegroupConfig = z.output<typeof regroupConfigSchema>;
 
 export const loadAllConfig = (env: NodeJS.ProcessEnv = process.env) => parseConfig(allConfigSchema, env);
 export const loadApiConfig = (env: NodeJS.ProcessEnv = process.env) => parseConfig(apiConfigSchema, env);
@@ -272,3 +289,6 @@ export const roleEnvKeys: Readonly<
   redeemer: Object.freeze(Object.keys(redeemerConfigSchema.in.shape)),
   migrate: Object.freeze(Object.keys(migrateConfigSchema.in.shape)),
 });
+
+export const loadRegroupConfig = (env: NodeJS.ProcessEnv = process.env) =>
+  parseConfig(regroupConfigSchema, env);

@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger as PinoLogger } from 'pino';
 import type { GalleryCache } from '../app/gallery-cache.ts';
+import type { GroupingDeps } from '../app/grouping.ts';
 import type { IngestDeps } from '../app/ingest.ts';
 import type { PeopleDeps } from '../app/people.ts';
 import { packageVersion } from '../config/package-version.ts';
@@ -29,6 +30,7 @@ import { logRequest } from './request-log.ts';
 import { registerAuditRoutes } from './routes/audit.routes.ts';
 import { registerEnrolledFaceRoutes } from './routes/enrolled-faces.routes.ts';
 import { registerEventRoutes } from './routes/events.routes.ts';
+import { registerGroupingRoutes } from './routes/grouping.routes.ts';
 import { registerImageRoutes } from './routes/images.routes.ts';
 import { type JobRoutesDeps, registerJobRoutes } from './routes/jobs.routes.ts';
 import { registerPeopleRoutes } from './routes/people.routes.ts';
@@ -49,6 +51,8 @@ export interface HttpDeps {
   threshold?: number;
   ingest: IngestDeps;
   people: PeopleDeps;
+  /** Suggested people: incremental and batch grouping of unknown faces (ADR 0012). */
+  grouping: GroupingDeps;
   /** Who did what (issue 7): written by the people and job routes, read at GET /api/audit. */
   audit: AuditLog;
   metrics: Metrics;
@@ -208,6 +212,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   registerImageRoutes(app, deps);
   registerPeopleRoutes(app, deps);
+  registerGroupingRoutes(app, deps);
   registerEnrolledFaceRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerSystemRoutes(app, deps);

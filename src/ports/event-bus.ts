@@ -11,6 +11,8 @@ export type DomainEvent =
   /** A photo was deleted: open UIs drop it. */
   | { type: 'image_deleted'; data: { id: string } }
   | { type: 'person'; data: { id: string; name: string; deleted: boolean } }
+  /** Suggested people changed (faces grouped, a suggestion named or merged, a re-grouping). */
+  | { type: 'groups'; data: { reason: 'grouped' | 'regrouped' | 'corrected' } }
   | {
       type: 'job';
       data: {

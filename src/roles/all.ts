@@ -16,6 +16,7 @@ import { engineAvailability, type FaceEngine } from '../ports/face-engine.ts';
 import { type FirstRunSetup, firstRunSetup } from './auth.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
+import { groupingDeps } from './grouping-deps.ts';
 import { buildHttpApi, inProcessEngine } from './http-api.ts';
 import { startMetricsPort, storeReadiness } from './metrics-port.ts';
 
@@ -72,6 +73,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     match,
     leaseMs: config.JOB_LEASE_MS,
     averages: averageStore.averages,
+    grouping: groupingDeps(infra, config, log.child({ component: 'grouping' })),
     queue,
   });
   const consumer = consumerName('all');

@@ -22,6 +22,7 @@ import type { Logger } from '../ports/logger.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
 import { type AuthConfig, buildHttpAuth } from './auth.ts';
 import { type GalleryIndexConfig, galleryIndexOptions } from './gallery-index.ts';
+import { groupingDeps } from './grouping-deps.ts';
 import type { Infra } from './infra.ts';
 
 let engineModule: Promise<typeof import('../engine/index.ts')> | undefined;
@@ -101,10 +102,12 @@ export interface HttpApiParts {
     MAX_UPLOAD_FILES: number;
     IMPORT_ROOTS: string[];
     MATCH_THRESHOLD?: number;
+    GROUPING_THRESHOLD: number;
+    GROUPING_MIN_FACES: number;
   } & GalleryIndexConfig &
     HardeningConfig &
     AuthConfig;
-  infra: Pick<Infra, 'store' | 'queue' | 'blobs' | 'clock' | 'privacy' | 'audit' | 'users'>;
+  infra: Pick<Infra, 'store' | 'queue' | 'blobs' | 'clock' | 'privacy' | 'audit' | 'users' | 'faceGroups'>;
   events: EventBus;
   engine: FaceEngine;
   averages: AverageJobStore | null;
@@ -195,6 +198,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
       afterIngest: nudge,
     },
     audit,
+    grouping: groupingDeps({ ...infra, events }, config, logger.child({ component: 'grouping' })),
     people: {
       store,
       engine,

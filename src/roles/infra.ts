@@ -4,6 +4,7 @@ import { ensurePrivateDirSync } from '../adapters/blobs-fs/private-files.ts';
 import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
 import { EmbeddedJobQueue } from '../adapters/queue-embedded/job-queue.embedded.ts';
 import { SqlAuditLog } from '../adapters/sqlite/audit-log.sqlite.ts';
+import { SqlFaceGroupStore } from '../adapters/sqlite/face-groups.sql.ts';
 import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
 import { SqlPrivacyStore } from '../adapters/sqlite/privacy-store.sqlite.ts';
 import type { Database } from '../adapters/sqlite/schema.ts';
@@ -14,6 +15,7 @@ import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
+import type { FaceGroupIndex, FaceGroupStore } from '../ports/face-groups.ts';
 import type { ImageStore } from '../ports/image-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
@@ -51,6 +53,8 @@ export interface Infra {
   events: EventBus;
   /** Worker heartbeat rows, on the store's database (the System page lists the workers). */
   heartbeats: WorkerHeartbeatStore;
+  /** Suggested people and corrections, and the (linear) index incremental grouping searches. */
+  faceGroups: FaceGroupStore & FaceGroupIndex;
   /** `sqlite` or `postgres`. */
   database: 'sqlite' | 'postgres';
   /** `embedded`, `rabbitmq` or `nats`. */
@@ -151,6 +155,7 @@ export async function openInfra(
       audit: new SqlAuditLog(db, clock),
       events,
       heartbeats: new SqlWorkerHeartbeats(db),
+      faceGroups: new SqlFaceGroupStore(db),
       database,
       queueKind,
       close: closeAll,

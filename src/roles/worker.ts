@@ -14,6 +14,7 @@ import { engineAvailability, type FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
 import { galleryIndexOptions } from './gallery-index.ts';
+import { groupingDeps } from './grouping-deps.ts';
 import { openEngine } from './http-api.ts';
 import type { Infra } from './infra.ts';
 import { storeReadiness } from './metrics-port.ts';
@@ -84,6 +85,7 @@ export async function startWorker(
       match: defaultMatchPolicy(engine.model, config.MATCH_THRESHOLD),
       leaseMs: config.JOB_LEASE_MS,
       averages: averageStore.averages,
+      grouping: groupingDeps(infra, config, logger.child({ component: 'grouping' })),
       queue,
     }),
   });

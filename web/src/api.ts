@@ -61,8 +61,31 @@ export interface Person {
   updatedAt: string;
 }
 
-export interface PersonDetail extends Person {
+/** A person or a suggested person (a group of unknown faces, `name` null) as the People page lists them. */
+export interface PersonSummary {
+  id: string;
+  name: string | null;
+  suggested: boolean;
+  hidden: boolean;
+  faceCount: number;
+  photoCount: number;
+  cover: { faceId: string; imageId: string } | null;
+  enrolledFaces: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PersonDetail extends PersonSummary {
   images: ImageRow[];
+}
+
+/** A face of a person or suggestion in a stored photo. */
+export interface GroupedFace {
+  faceId: string;
+  imageId: string;
+  box: Box;
+  score: number;
+  matchSource: 'auto' | 'manual';
 }
 
 export interface ImagePage {
@@ -282,7 +305,24 @@ export const api = {
     request(`/api/images/${encodeURIComponent(id)}`, { method: 'DELETE' }),
   retryImage: (id: string): Promise<{ id: string; status: 'pending' }> =>
     request(`/api/images/${encodeURIComponent(id)}/retry`, { method: 'POST' }),
-  listPeople: (): Promise<{ people: Person[] }> => request('/api/people'),
+  /** Named people only (pickers, filters). */
+  listPeople: (): Promise<{ people: Person[] }> => request('/api/people?suggested=false'),
+  /** Named people, then suggested ones: the People page. */
+  listPeopleAndSuggestions: (): Promise<{ people: PersonSummary[] }> => request('/api/people'),
+  photoFaces: (id: string): Promise<{ faces: GroupedFace[] }> =>
+    request(`/api/people/${encodeURIComponent(id)}/photo-faces`),
+  updatePerson: (
+    id: string,
+    changes: { name?: string; hidden?: boolean; coverFaceId?: string },
+  ): Promise<PersonSummary> => request(`/api/people/${encodeURIComponent(id)}`, json('PATCH', changes)),
+  mergePerson: (id: string, into: string): Promise<PersonSummary> =>
+    request(`/api/people/${encodeURIComponent(id)}/merge`, json('POST', { into })),
+  moveFaces: (id: string, faceIds: string[], to: string): Promise<{ moved: number }> =>
+    request(`/api/people/${encodeURIComponent(id)}/faces/move`, json('POST', { faceIds, to })),
+  rejectFaces: (id: string, faceIds: string[]): Promise<{ rejected: number }> =>
+    request(`/api/people/${encodeURIComponent(id)}/faces/reject`, json('POST', { faceIds })),
+  regroup: (): Promise<{ faces: number; groups: number; suggestions: number }> =>
+    request('/api/regroup', { method: 'POST' }),
   getPerson: (id: string): Promise<PersonDetail> => request(`/api/people/${encodeURIComponent(id)}`),
   enrolledFaces: (id: string): Promise<{ faces: EnrolledFace[] }> =>
     request(`/api/people/${encodeURIComponent(id)}/faces`),

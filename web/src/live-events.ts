@@ -71,9 +71,10 @@ function applyImageEvent(
       : old,
   );
   invalidate.add(['image', event.id], ['images'], ['counts'], ['system']);
-  // People pages and cards change only when a photo gets named; each card costs requests, so refresh them
-  // at most every two seconds during a batch.
-  if (event.status === 'processed' && event.people.length > 0) slow.add(['person'], ['people-stats']);
+  // People pages and cards (photo counts) change only when a photo gets named; refresh them at most every
+  // two seconds during a batch.
+  if (event.status === 'processed' && event.people.length > 0)
+    slow.add(['people'], ['person'], ['people-stats']);
 }
 
 /** A photo was deleted (here or elsewhere): drop it from every list at once, then let the counts refetch. */
@@ -141,6 +142,8 @@ export function useLiveEvents(session: string | null): LiveState {
       stream.addEventListener('person', () =>
         invalidate.add(['people'], ['person'], ['people-stats'], ['image'], ['images']),
       );
+      // Suggested people changed (faces grouped, a suggestion named or merged, a re-grouping).
+      stream.addEventListener('groups', () => invalidate.add(['people'], ['person']));
       stream.addEventListener('job', (e) => {
         const job = JSON.parse(e.data) as { state: string };
         invalidate.add(['jobs']);

@@ -33,7 +33,26 @@ import type { OutgoingJob } from '../../ports/job-queue.ts';
 import { bytesToEmbedding, embeddingToBytes, keysetPage, toFaceRecord, toImageRecord } from './rows.ts';
 import type { Database } from './schema.ts';
 
-type Db = Kysely<Database> | Transaction<Database>;
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** Writes a job to the outbox in the caller's transaction. */
+export async function addOutboxJob(trx: Db, job: OutgoingJob, now: number): Promise<void> {
+  await trx
+    .insertInto('outbox')
+    .values({ id: newId('obx', now), job: JSON.stringify(job), created_at: now })
+    .execute();
+}
+
+/** The gallery changed: a new version, so photos matched against the old one are looked at again. */
+export async function bumpGalleryVersion(trx: Db): Promise<number> {
+  const row = await trx
+    .updateTable('meta')
+    .set({ value: sql<string>`cast(cast(value as integer) + 1 as text)` })
+    .where('key', '=', 'gallery_version')
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return Number(row.value);
+}
 
 /** Priority of jobs: re-identification (small, user-visible) before photo processing. */
 export const PRIORITY_REIDENTIFY = 0;
@@ -47,21 +66,12 @@ export const PRIORITY_PROCESS = 1;
 export class SqliteImageStore implements ImageStore {
   constructor(protected readonly db: Kysely<Database>) {}
 
-  private async addOutbox(trx: Db, job: OutgoingJob, now: number): Promise<void> {
-    await trx
-      .insertInto('outbox')
-      .values({ id: newId('obx', now), job: JSON.stringify(job), created_at: now })
-      .execute();
+  private addOutbox(trx: Db, job: OutgoingJob, now: number): Promise<void> {
+    return addOutboxJob(trx, job, now);
   }
 
-  private async bumpGalleryVersion(trx: Db): Promise<number> {
-    const row = await trx
-      .updateTable('meta')
-      .set({ value: sql<string>`cast(cast(value as integer) + 1 as text)` })
-      .where('key', '=', 'gallery_version')
-      .returning('value')
-      .executeTakeFirstOrThrow();
-    return Number(row.value);
+  private bumpGalleryVersion(trx: Db): Promise<number> {
+    return bumpGalleryVersion(trx);
   }
 
   async createImage(image: NewImage, now: number): Promise<{ image: ImageRecord; duplicate: boolean }> {
@@ -492,7 +502,7 @@ export class SqliteImageStore implements ImageStore {
       if (source) {
         await trx
           .updateTable('faces')
-          .set({ person_id: personId, distance: 0, match_source: 'manual', needs_rematch: 0 })
+          .set({ person_id: personId, distance: 0, match_source: 'manual', needs_rematch: 0, group_id: null })
           .where('id', '=', source.faceId)
           .execute();
       }
@@ -552,7 +562,7 @@ export class SqliteImageStore implements ImageStore {
   async assignFace(faceId: string, personId: string, _now: number): Promise<FaceRecord | null> {
     const result = await this.db
       .updateTable('faces')
-      .set({ person_id: personId, distance: null, match_source: 'manual', needs_rematch: 0 })
+      .set({ person_id: personId, distance: null, match_source: 'manual', needs_rematch: 0, group_id: null })
       .where('id', '=', faceId)
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n) return null;
@@ -623,15 +633,35 @@ export class SqliteImageStore implements ImageStore {
               (r) => r.id,
             ),
       );
+      // "Not this person" (face_rejections): such a match leaves the face unknown.
+      const rejected = new Set(
+        (
+          await trx
+            .selectFrom('face_rejections')
+            .select(['face_id', 'rejected_id'])
+            .where(
+              'face_id',
+              'in',
+              results.map((r) => r.faceId),
+            )
+            .execute()
+        ).map((r) => `${r.face_id} ${r.rejected_id}`),
+      );
       const changed = new Set<string>();
       for (const result of results) {
-        const personId = result.personId !== null && living.has(result.personId) ? result.personId : null;
+        const personId =
+          result.personId !== null &&
+          living.has(result.personId) &&
+          !rejected.has(`${result.faceId} ${result.personId}`)
+            ? result.personId
+            : null;
         const row = await trx
           .updateTable('faces')
           .set({
             person_id: personId,
             distance: personId === null ? null : result.distance,
             needs_rematch: 0,
+            ...(personId === null ? {} : { group_id: null }),
           })
           .where('id', '=', result.faceId)
           .where('match_source', '=', 'auto')

@@ -8,6 +8,7 @@ import { enrolledThumbnailsMigration } from './migration-0006-enrolled-thumbnail
 import { workerHeartbeatsMigration } from './migration-0007-worker-heartbeats.ts';
 import { userNamesTokensMigration } from './migration-0008-user-names-tokens.ts';
 import { totpMigration } from './migration-0009-totp.ts';
+import { faceGroupsMigration } from './migration-0010-face-groups.ts';
 
 /**
  * Dialect-neutral migrations (SQLite now, PostgreSQL with the scale-out adapters): plain column types
@@ -158,6 +159,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
       '0007_worker_heartbeats': workerHeartbeatsMigration(types),
       '0008_user_names_tokens': userNamesTokensMigration(types),
       '0009_totp': totpMigration(types),
+      '0010_face_groups': faceGroupsMigration(types),
     }),
   };
 }

@@ -38,6 +38,8 @@ export interface FacesTable {
   distance: number | null;
   match_source: string;
   needs_rematch: Generated<number>;
+  /** The suggested person (face group) of a face without a person (migration 0009). */
+  group_id: string | null;
   created_at: number;
 }
 
@@ -46,6 +48,24 @@ export interface PeopleTable {
   name: string;
   created_at: number;
   updated_at: number;
+  /** Migration 0009: hidden from the People page; the face shown for them, when chosen. */
+  hidden: Generated<number>;
+  cover_face_id: string | null;
+}
+
+/** A suggested person: a group of unknown faces (migration 0009). */
+export interface FaceGroupsTable {
+  id: string;
+  cover_face_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** "Not this person": the face must not go back to `rejected_id` (a person's or a face group's id). */
+export interface FaceRejectionsTable {
+  face_id: string;
+  rejected_id: string;
+  created_at: number;
 }
 
 export interface EnrolledFacesTable {
@@ -169,6 +189,8 @@ export interface Database {
   images: ImagesTable;
   faces: FacesTable;
   people: PeopleTable;
+  face_groups: FaceGroupsTable;
+  face_rejections: FaceRejectionsTable;
   enrolled_faces: EnrolledFacesTable;
   outbox: OutboxTable;
   jobs: JobsTable;

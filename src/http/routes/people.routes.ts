@@ -9,7 +9,6 @@ import {
   type EnrollResult,
   enrollFromFace,
   enrollFromPhoto,
-  renamePerson,
 } from '../../app/people.ts';
 import { AppError } from '../../core/errors.ts';
 import { principalOf } from '../auth/request-principal.ts';
@@ -21,8 +20,6 @@ import {
   faceJson,
   faceSchema,
   idParams,
-  imageJson,
-  imageSchema,
   nameBody,
   personJson,
   personSchema,
@@ -92,51 +89,6 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
       reply
         .status(201)
         .send(personJson(await createPerson(deps.people, request.body.name, principalOf(request)))),
-  );
-
-  r.get(
-    '/api/people',
-    {
-      schema: {
-        summary: 'List people',
-        tags,
-        response: { 200: z.object({ people: z.array(personSchema) }) },
-      },
-    },
-    async () => ({ people: (await deps.store.listPeople()).map(personJson) }),
-  );
-
-  r.get(
-    '/api/people/:id',
-    {
-      schema: {
-        summary: 'A person with their photos',
-        tags,
-        params: idParams,
-        response: { 200: personSchema.extend({ images: z.array(imageSchema) }), 404: errorSchema },
-      },
-    },
-    async (request) => {
-      const person = await deps.store.getPerson(request.params.id);
-      if (!person) throw new AppError('not_found', `no person with id ${request.params.id}`);
-      const images = await deps.store.imagesOfPerson(person.id, 500);
-      return { ...personJson(person), images: images.map(imageJson) };
-    },
-  );
-
-  r.patch(
-    '/api/people/:id',
-    {
-      schema: {
-        summary: 'Rename a person',
-        tags,
-        params: idParams,
-        body: nameBody,
-        response: { 200: personSchema, 400: errorSchema, 404: errorSchema },
-      },
-    },
-    async (request) =>
-      personJson(await renamePerson(deps.people, request.params.id, request.body.name, principalOf(request))),
   );
 
   r.delete(

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
-import { api, faceThumbnailUrl, type Person } from '../api.ts';
+import { api, faceThumbnailUrl, type Person, type PersonSummary } from '../api.ts';
 import { useCan } from '../auth.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
@@ -159,29 +159,96 @@ export function DeletePerson({ person, afterDelete }: { person: Person; afterDel
   );
 }
 
-function PersonCard({ person }: { person: Person }) {
-  const stats = usePersonStats(person.id);
+/** The face shown for a person or suggestion: their cover face, else initials (or "?" for a suggestion). */
+function CoverFace({ person, size = 96 }: { person: PersonSummary; size?: number }) {
+  return person.cover ? (
+    <img
+      className="avatar cover-face"
+      src={faceThumbnailUrl(person.cover.imageId, person.cover.faceId, size * 2)}
+      alt=""
+      width={size}
+      height={size}
+    />
+  ) : (
+    <span className="avatar avatar-initials" style={{ width: size, height: size }} aria-hidden="true">
+      {person.name ? initials(person.name) : '?'}
+    </span>
+  );
+}
+
+/** "Name this person" on a suggestion: all of its faces get the name at once. */
+export function NameSuggestionForm({ suggestion }: { suggestion: PersonSummary }) {
+  const client = useQueryClient();
+  const [name, setName] = useState('');
+  const id = useId();
+  const save = useMutation({
+    mutationFn: () => api.updatePerson(suggestion.id, { name: name.trim() }),
+    onSuccess: () => {
+      setName('');
+      void client.invalidateQueries({ queryKey: ['people'] });
+      void client.invalidateQueries({ queryKey: ['person'] });
+      void client.invalidateQueries({ queryKey: ['image'] });
+    },
+  });
+  return (
+    <form
+      className="inline-form name-suggestion"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (name.trim()) save.mutate();
+      }}
+    >
+      <label htmlFor={id} className="visually-hidden">
+        Name this person ({suggestion.faceCount} faces)
+      </label>
+      <input
+        id={id}
+        value={name}
+        placeholder="Name this person"
+        onChange={(e) => setName(e.target.value)}
+        maxLength={200}
+        autoComplete="off"
+      />
+      <button type="submit" disabled={!name.trim() || save.isPending}>
+        Save
+      </button>
+      <ErrorMessage error={save.error} prefix="Not named" />
+    </form>
+  );
+}
+
+function PersonCard({ person }: { person: PersonSummary }) {
   const [renaming, setRenaming] = useState(false);
   const editor = useCan('editor');
+  const named = person.name !== null ? { ...person, name: person.name } : null;
+  const label = named ? named.name : 'Unnamed person';
   return (
-    <li className="person-card" data-person-id={person.id}>
-      <Avatar person={person} />
+    <li
+      className={person.suggested ? 'suggestion-card' : 'person-card'}
+      data-person-id={person.id}
+      data-suggested={person.suggested}
+    >
+      <Link href={`/people/${person.id}`} aria-label={`${label}: their faces and photos`}>
+        <CoverFace person={person} />
+      </Link>
       <div className="person-card-body">
         <h2 className="person-card-name">
-          <Link href={`/people/${person.id}`}>{person.name}</Link>
+          <Link href={`/people/${person.id}`}>{label}</Link>
         </h2>
         <p className="muted">
-          {stats.data ? `${stats.data.photos} photo${stats.data.photos === 1 ? '' : 's'}` : '… photos'} ·{' '}
-          {person.enrolledFaces} enrolled face{person.enrolledFaces === 1 ? '' : 's'}
+          {person.photoCount} photo{person.photoCount === 1 ? '' : 's'}
+          {named ? ` · ${named.enrolledFaces} enrolled face${named.enrolledFaces === 1 ? '' : 's'}` : ''}
         </p>
-        {!editor ? null : renaming ? (
-          <RenameForm person={person} onDone={() => setRenaming(false)} />
+        {!editor ? null : !named ? (
+          <NameSuggestionForm suggestion={person} />
+        ) : renaming ? (
+          <RenameForm person={named} onDone={() => setRenaming(false)} />
         ) : (
           <div className="card-actions">
             <button type="button" onClick={() => setRenaming(true)}>
-              Rename<span className="visually-hidden"> {person.name}</span>
+              Rename<span className="visually-hidden"> {named.name}</span>
             </button>
-            <DeletePerson person={person} />
+            <DeletePerson person={named} />
           </div>
         )}
       </div>
@@ -192,7 +259,7 @@ function PersonCard({ person }: { person: Person }) {
 export function PeoplePage() {
   useTitle('People');
   const client = useQueryClient();
-  const people = useQuery({ queryKey: ['people'], queryFn: api.listPeople });
+  const people = useQuery({ queryKey: ['people', 'grid'], queryFn: api.listPeopleAndSuggestions });
   const [name, setName] = useState('');
   const nameId = useId();
   const editor = useCan('editor');
@@ -208,6 +275,8 @@ export function PeoplePage() {
     e.preventDefault();
     if (name.trim()) create.mutate(name.trim());
   };
+  const named = people.data?.people.filter((p) => !p.suggested) ?? [];
+  const suggested = people.data?.people.filter((p) => p.suggested) ?? [];
 
   return (
     <>
@@ -232,14 +301,26 @@ export function PeoplePage() {
       {people.isPending ? <Loading what="people" /> : null}
       {people.data && people.data.people.length === 0 ? (
         <p className="empty">
-          Nobody yet. Add a person, then drop a few photos of them on their page to enrol them.
+          Nobody yet. Upload photos: faces seen in several of them are grouped here as suggested people to
+          name. Or add a person and enrol a few photos of them on their page.
         </p>
       ) : null}
-      <ul className="people-grid">
-        {people.data?.people.map((p) => (
+      <ul className="people-grid" data-testid="people-named">
+        {named.map((p) => (
           <PersonCard key={p.id} person={p} />
         ))}
       </ul>
+      {suggested.length > 0 ? (
+        <section aria-labelledby="suggested-heading">
+          <h2 id="suggested-heading">Suggested people</h2>
+          <p className="muted">Faces that look alike, grouped for you: name a group to name all its faces.</p>
+          <ul className="people-grid" data-testid="people-suggested">
+            {suggested.map((p) => (
+              <PersonCard key={p.id} person={p} />
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </>
   );
 }

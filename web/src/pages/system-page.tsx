@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, api, type BatchJob, IMAGE_STATUSES, type SystemStats } from '../api.ts';
 import { ErrorMessage, Loading } from '../components/messages.tsx';
+import { RegroupButton } from '../components/regroup-button.tsx';
 import { StatusBadge, statusLabel } from '../components/status-badge.tsx';
 import { Link, useTitle } from '../router.tsx';
 
@@ -304,6 +305,7 @@ export function SystemPage() {
     <>
       <h1>System</h1>
       <ErrorMessage error={stats.error} prefix="Not refreshed" />
+      <RegroupButton />
       <div className="stat-cards">
         <section className="stat-card" aria-labelledby="queue-h">
           <h2 id="queue-h">Queue</h2>

@@ -1,0 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { faceGroupsContract } from '../../../test/contract/face-groups.contract.ts';
+import { SqlAuditLog } from './audit-log.sqlite.ts';
+import { SqlFaceGroupStore } from './face-groups.sql.ts';
+import { SqliteImageStore } from './image-store.sqlite.ts';
+import { openSqlite } from './sqlite-database.ts';
+
+faceGroupsContract('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'faceflow-groups-'));
+  const handle = await openSqlite(join(dir, 'db.sqlite'));
+  return {
+    store: new SqliteImageStore(handle.db),
+    groups: new SqlFaceGroupStore(handle.db),
+    audit: new SqlAuditLog(handle.db, { now: () => Date.now() }),
+    async close() {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});

@@ -1,0 +1,20 @@
+import { PostgresImageStore } from '../../src/adapters/postgres/image-store.postgres.ts';
+import { openPostgres } from '../../src/adapters/postgres/postgres-database.ts';
+import { SqlAuditLog } from '../../src/adapters/sqlite/audit-log.sqlite.ts';
+import { SqlFaceGroupStore } from '../../src/adapters/sqlite/face-groups.sql.ts';
+import { createTestSchema } from '../helpers/servers.ts';
+import { faceGroupsContract } from './face-groups.contract.ts';
+
+faceGroupsContract('PostgreSQL', async () => {
+  const schema = await createTestSchema();
+  const handle = await openPostgres({ url: schema.url, poolSize: 4 });
+  return {
+    store: new PostgresImageStore(handle.db),
+    groups: new SqlFaceGroupStore(handle.db),
+    audit: new SqlAuditLog(handle.db, { now: () => Date.now() }),
+    async close() {
+      await handle.close();
+      await schema.drop();
+    },
+  };
+});
