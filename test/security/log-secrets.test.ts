@@ -104,7 +104,7 @@ describe('no credential reaches the log', () => {
     const log = server.output();
     // The log is really verbose: requests and their answers are in it.
     expect(log).toMatch(/"url":"\/api\/auth\/login"/);
-    expect(log).toMatch(/"statusCode":401/);
+    expect(log).toMatch(/"status":401/);
     expect(secrets.length).toBeGreaterThanOrEqual(8);
     for (const secret of secrets) {
       expect(secret.length).toBeGreaterThan(8);
