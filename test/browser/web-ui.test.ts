@@ -282,9 +282,12 @@ describeWithFaces('web UI in Chromium against the real server', () => {
       })
       .toEqual(['processed', 'processed', 'processed', 'processed']);
     await expect
-      .poll(() => page.locator('.upload-item', { hasText: 'bob-4.png' }).locator('.live-status').textContent(), {
-        timeout: TIMEOUT,
-      })
+      .poll(
+        () => page.locator('.upload-item', { hasText: 'bob-4.png' }).locator('.live-status').textContent(),
+        {
+          timeout: TIMEOUT,
+        },
+      )
       .toMatch(/1 face: Bob/);
 
     // No reload from here on: the rows change from the event stream.
