@@ -53,11 +53,7 @@ function oneMessageKey(
   method.apply(this, args as unknown[]);
 }
 
-/**
- * JSON logs on stdout (or `destination`); secrets are never passed to a logger, and the usual suspects are
- * redacted. Stdout is written synchronously, as the CLI's own lines are, so that the start-up log keeps its
- * order with the banner and the setup link (pino's default stream writes later, after them).
- */
+/** JSON logs on stdout (or `destination`); secrets are never passed to a logger, and the usual suspects are redacted. */
 export function createLogger(level: string, role: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -67,7 +63,7 @@ export function createLogger(level: string, role: string, destination?: Destinat
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       hooks: { logMethod: oneMessageKey },
     },
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination,
   );
 }
 
