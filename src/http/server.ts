@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger as PinoLogger } from 'pino';
 import type { GalleryCache } from '../app/gallery-cache.ts';
@@ -96,7 +96,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     },
     forceCloseConnections: true,
     // Fastify's two info lines per request flooded a terminal (the UI polls): one debug line instead.
-    logController: new LogController({ disableRequestLogging: true }),
+    disableRequestLogging: true,
     // A URL the router cannot decode (`%zz`) gets the same JSON error as everything else.
     frameworkErrors: (error, _request, reply) => sendError(reply, toAppError(error)),
   }) as unknown as FastifyInstance;

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import Fastify, { LogController } from 'fastify';
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../core/errors.ts';
 import { errorHandler } from '../http/errors.ts';
@@ -55,7 +55,7 @@ describe('createLogger: one "msg" per line', () => {
     const { lines, stream } = capture();
     const app = Fastify({
       loggerInstance: createLogger('info', 'test', stream),
-      logController: new LogController({ disableRequestLogging: true }),
+      disableRequestLogging: true,
     });
     app.setErrorHandler(errorHandler);
     app.get('/x', async () => {
@@ -126,10 +126,7 @@ describe('logDestination: readable at a terminal, JSON otherwise', () => {
 describe('request logs', () => {
   async function linesAt(level: string) {
     const { lines, stream } = capture();
-    const app = Fastify({
-      loggerInstance: createLogger(level, 'test', stream),
-      logController: new LogController({ disableRequestLogging: true }),
-    });
+    const app = Fastify({ loggerInstance: createLogger(level, 'test', stream), disableRequestLogging: true });
     app.addHook('onResponse', async (request, reply) => logRequest(request, reply));
     app.get('/api/system', async () => ({ ok: true }));
     await app.inject({ method: 'GET', url: '/api/system?x=1' });
