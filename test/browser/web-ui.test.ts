@@ -639,13 +639,15 @@ describeWithFaces('web UI in Chromium against the real server', () => {
       };
       const deadline = Date.now() + 15_000;
       while ((await read()) < 5 && Date.now() < deadline);
-      for (let i = 0; i < 4; i++) await read();
+      // Counted as soon as the rate reached 5 fps: the engine on ONNX Runtime gets through the 40 batch
+      // photos in a few seconds, so a count taken after the further reads below could already be 0.
       const left = await waiting();
+      for (let i = 0; i < 4; i++) await read();
       console.log(
         `camera (ENGINE_THREADS=${ENGINE_THREADS}, batch of 40 running): name shown after ${seconds.toFixed(1)} s; fps read every 0.5 s: ${rates.join(', ')}; batch photos still waiting: ${left}`,
       );
       expect(Math.max(...rates)).toBeGreaterThanOrEqual(5);
-      // The batch was still running while the frame rate was measured.
+      // The batch was still running when the frame rate reached 5 fps.
       expect(left).toBeGreaterThan(0);
       expect(await cam.getByTestId('camera-rate').textContent()).toMatch(/^\d+\.\d fps$/);
       await screenshot(cam, 'camera');
