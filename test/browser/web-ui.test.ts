@@ -186,6 +186,8 @@ describeWithFaces('web UI in Chromium against the real server', () => {
   it('signs in on the login page: a wrong password says so, the right one lands on Photos, sign out returns', async (ctx) => {
     if (!auth) ctx.skip();
     await page.context().clearCookies();
+    // Leave the signed-in page first: its polls and event stream would otherwise answer inside the window below.
+    await page.goto('about:blank');
     const answered: string[] = [];
     const onResponse = (r: { status(): number; url(): string; request(): { method(): string } }) =>
       answered.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`);
