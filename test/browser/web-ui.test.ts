@@ -607,7 +607,8 @@ describeWithFaces('web UI in Chromium against the real server', () => {
     // The batch: 200 photos at once; the worker takes them one after the other on the engine's batch lane.
     // On ONNX Runtime 40 photos were done before the camera reached 5 fps in CI, so the batch is sized to
     // outlast the camera's start and its rate reads on a fast machine too.
-    const failedBefore = (await api<{ counts: Record<string, number> }>('/api/images/counts')).counts.failed ?? 0;
+    const failedBefore =
+      (await api<{ counts: Record<string, number> }>('/api/images/counts')).counts.failed ?? 0;
     const form = new FormData();
     for (const f of lfwUploads(100, 200)) form.append('file', new Blob([new Uint8Array(f.bytes)]), f.name);
     const uploaded = await fetch(`${server.url}/api/images`, {
