@@ -8,6 +8,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const SHARED_FACES = path.resolve(REPO_ROOT, '../shared/faces');
 export const LFW_DEV = path.join(SHARED_FACES, 'lfw-dev');
 export const ORL = path.join(SHARED_FACES, 'orl');
+export const WIDER_DEV = path.join(SHARED_FACES, 'wider-dev');
 export const DEMO_PHOTOS = path.join(REPO_ROOT, 'node_modules/@vladmandic/face-api/demo');
 
 export const MISSING_FACES_MESSAGE = `face data not found at ${SHARED_FACES} (../shared/faces next to the repository): tests that need real faces cannot run`;

@@ -28,6 +28,12 @@ export interface DetectorOptions {
    * size rarely does.
    */
   largeSecondLookScore: number;
+  /**
+   * The score every candidate that gets a second look also needs at a third, smaller look (the face
+   * scaled to about 40 px): a real face stays a face when it shrinks, while a texture that looked like
+   * one at 64 px (stock-ticker digits) falls apart.
+   */
+  smallLookScore: number;
   /** Boxes shorter than this (photo pixels) are dropped: too small to hold a face worth reporting. */
   minFaceHeight: number;
   /** Minimum confidence of the tiny detector (the fallback cascade). */
@@ -46,13 +52,14 @@ export interface DetectorOptions {
 
 /**
  * Calibrated on wider-dev's even-numbered photos (in images.tsv order) and checked on the odd ones
- * (ADR 0002, "Detection on group photos").
+ * (ADR 0002, "Detection on group photos" and "A third, smaller look").
  */
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   sureScore: 0.8,
   minScore: 0.6,
   secondLookScore: 0.3,
   largeSecondLookScore: 0.5,
+  smallLookScore: 0.15,
   minFaceHeight: 16,
   tinyMinScore: 0.3,
   fallbackMinScore: 0.5,
@@ -87,27 +94,47 @@ function squareView(image: RawImage, x0: number, y0: number, side: number, out: 
   return { width: out, height: out, data };
 }
 
-/** Side of the second look's square, and how many times the face's box fits across it. */
+/**
+ * Side of the second look's square (the face about 64 px, where YuNet is at its most reliable) and of
+ * the small look's (the face about 40 px); the box fits 2.5 times across either.
+ */
 const SECOND_LOOK_SIZE = 160;
-const SECOND_LOOK_CONTEXT = 2.5;
+const SMALL_LOOK_SIZE = 100;
+const LOOK_CONTEXT = 2.5;
 
 /**
- * A second look at a candidate: the square around it (2.5× the box) scaled so the face is about
- * 64 px, where YuNet is at its most reliable; the best score of a face found near the centre.
+ * Another look at a candidate: the square around it (2.5× the box) scaled to `size`; the best score
+ * of a face found near the centre.
  */
-async function secondLook(runtime: FaceRuntime, image: RawImage, face: YunetFace): Promise<number> {
-  const side = Math.max(face.width, face.height) * SECOND_LOOK_CONTEXT;
+async function lookAgain(
+  runtime: FaceRuntime,
+  image: RawImage,
+  face: YunetFace,
+  size: number,
+): Promise<number> {
+  const side = Math.max(face.width, face.height) * LOOK_CONTEXT;
   const cx = face.x + face.width / 2;
   const cy = face.y + face.height / 2;
-  const view = squareView(image, cx - side / 2, cy - side / 2, side, SECOND_LOOK_SIZE);
+  const view = squareView(image, cx - side / 2, cy - side / 2, side, size);
   const again = await runYunet(runtime.yunet, view, 0.05);
-  const centre = SECOND_LOOK_SIZE / 2;
+  const centre = size / 2;
   const near = again.filter(
     (f) =>
-      Math.abs(f.x + f.width / 2 - centre) < SECOND_LOOK_SIZE / 8 &&
-      Math.abs(f.y + f.height / 2 - centre) < SECOND_LOOK_SIZE / 8,
+      Math.abs(f.x + f.width / 2 - centre) < size / 8 && Math.abs(f.y + f.height / 2 - centre) < size / 8,
   );
   return near.reduce((best, f) => Math.max(best, f.score), 0);
+}
+
+/** A candidate confirmed by the second look (at least `needed`) and by the small look. */
+async function confirmed(
+  runtime: FaceRuntime,
+  image: RawImage,
+  face: YunetFace,
+  needed: number,
+  options: DetectorOptions,
+): Promise<boolean> {
+  if ((await lookAgain(runtime, image, face, SECOND_LOOK_SIZE)) < needed) return false;
+  return (await lookAgain(runtime, image, face, SMALL_LOOK_SIZE)) >= options.smallLookScore;
 }
 
 /** YuNet over a view of the photo; boxes mapped back to photo pixels by `k` and the view's origin. */
@@ -136,9 +163,9 @@ async function yunetFaces(
   for (const face of candidates) {
     if (face.height * k < options.minFaceHeight) continue;
     if (face.height * k >= LARGE_FACE) {
-      if ((await secondLook(runtime, view, face)) < options.largeSecondLookScore) continue;
+      if (!(await confirmed(runtime, view, face, options.largeSecondLookScore, options))) continue;
     } else if (face.score < options.sureScore) {
-      if ((await secondLook(runtime, view, face)) < options.secondLookScore) continue;
+      if (!(await confirmed(runtime, view, face, options.secondLookScore, options))) continue;
     }
     const mapped = clipDetection({ box: face, score: face.score }, k, x0, y0, image.width, image.height);
     mapped.keypoints = face.keypoints.map((p) => ({ x: x0 + p.x * k, y: y0 + p.y * k }));
