@@ -7,12 +7,17 @@ import { startTestEngine } from '../support/engine.ts';
 import { blankJpeg, syntheticImage } from '../support/image-fixtures.ts';
 import { DEMO_PHOTOS, describeWithFaces, WIDER_DEV } from '../support/shared-faces.ts';
 
-describe('engine: detection on real photos', () => {
+// On both runtimes (ENGINE_RUNTIME, ADR 0011): ONNX Runtime, the default, and tfjs-WASM, the fallback.
+describe.each(['onnx', 'wasm'] as const)('engine: detection on real photos (%s)', (runtime) => {
   let engine: EnginePool;
   beforeAll(async () => {
-    engine = await startTestEngine();
+    engine = await startTestEngine(undefined, runtime);
   });
   afterAll(() => engine?.close());
+
+  it('runs its networks where it was asked to', () => {
+    expect(engine.runtime.kind).toBe(runtime);
+  });
 
   // Counted by hand on the 1920-pixel group photos that ship with @vladmandic/face-api.
   const counts: Record<string, number> = {

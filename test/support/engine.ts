@@ -1,4 +1,5 @@
 import { createFaceEngine, type EnginePool } from '../../src/engine/index.ts';
+import type { EngineRuntimeChoice } from '../../src/engine/runtime/engine-runtime.ts';
 
 /** Engine threads for tests: ENGINE_THREADS (the serial test project sets 1). */
 export function testThreads(): number {
@@ -6,6 +7,7 @@ export function testThreads(): number {
   return Number.isInteger(n) && n > 0 ? n : 1;
 }
 
-export function startTestEngine(threads = testThreads()): Promise<EnginePool> {
-  return createFaceEngine({ threads });
+/** An engine for tests; `runtime` as ENGINE_RUNTIME (default: auto, i.e. ONNX Runtime here). */
+export function startTestEngine(threads = testThreads(), runtime?: EngineRuntimeChoice): Promise<EnginePool> {
+  return createFaceEngine(runtime ? { threads, runtime } : { threads });
 }
