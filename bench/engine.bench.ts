@@ -1,5 +1,5 @@
 /**
- * npm run bench:engine [-- --limit N] [-- --full] [-- --runtime auto|onnx|wasm] [-- --open-set]
+ * npm run bench:engine [-- --limit N] [-- --full] [-- --runtime auto|onnx|wasm] [-- --open-set] [-- --no-wasm]
  * Naive face-api baseline vs the faceflow engine (1 thread, all cores, and a 4-thread pool for
  * memory, also on its worst case) on a seeded lfw-dev sample plus face-api's 1920-pixel demo
  * photos, and both on wider-dev's group photos (detection recall, false positives, time per photo),
@@ -7,6 +7,8 @@
  * Also open-set identification on all of lfw-dev (the eval-identify protocol at the default operating
  * point) from the cached embeddings of scripts/lib/lfw-embeddings.ts (`--open-set` computes them when
  * the cache lacks this model: about 20 minutes on 2 cores).
+ * When the engine runs on ONNX Runtime, the same engine phases follow on the tfjs-WASM fallback
+ * (`--no-wasm` skips them): a runtime comparison table and a `wasm` object in the results.
  * Prints a table; writes bench/results/engine.json.
  */
 import { existsSync } from 'node:fs';
@@ -85,31 +87,12 @@ const baseline = await runPhase<Baseline>(phases, [
   await write('baseline', sample.photos.slice(0, baselineCount)),
 ]);
 const list = await write('engine', sample.photos);
-console.error('  engine, 1 thread…');
-const one = await runPhase<Engine>(phases, ['engine', list, '1', runtime]);
-console.error(`  engine, ${threads} threads…`);
-const all = await runPhase<Engine>(phases, ['engine', list, String(threads), runtime]);
-console.error('  engine, 4-thread pool (memory)…');
-const four = await runPhase<Engine>(phases, [
-  'engine',
-  await write('four', sample.photos.slice(0, 200)),
-  '4',
-  runtime,
-]);
-
-console.error('  engine, 4-thread pool, worst case for memory (faceless 2048-px photos)…');
-const stress = await runPhase<Stress>(phases, [
-  'stress',
-  await write('stress', sample.photos.slice(0, 200)),
-  '4',
-  runtime,
-]);
-
+const fourList = await write('four', sample.photos.slice(0, 200));
+const stressList = await write('stress', sample.photos.slice(0, 200));
 const WIDER_DEV = path.resolve(LFW_DEV, '../wider-dev');
-let groupBase: Group | null = null;
-let group: Group | null = null;
+let groupList: string | null = null;
 if (existsSync(path.join(WIDER_DEV, 'boxes.tsv'))) {
-  const groupList = path.join(dir, 'group.json');
+  groupList = path.join(dir, 'group.json');
   await writeFile(
     groupList,
     JSON.stringify({
@@ -120,11 +103,34 @@ if (existsSync(path.join(WIDER_DEV, 'boxes.tsv'))) {
       boxes: path.join(WIDER_DEV, 'boxes.tsv'),
     }),
   );
+} else console.error(`  (no ${WIDER_DEV}: group-photo rows skipped)`);
+
+/** Every engine phase on one runtime: 1 thread, all cores, the 4-thread pool, its worst case, group photos. */
+async function measure(on: string) {
+  console.error(`  engine (${on}), 1 thread…`);
+  const one = await runPhase<Engine>(phases, ['engine', list, '1', on]);
+  console.error(`  engine (${on}), ${threads} threads…`);
+  const all = await runPhase<Engine>(phases, ['engine', list, String(threads), on]);
+  console.error(`  engine (${on}), 4-thread pool (memory)…`);
+  const four = await runPhase<Engine>(phases, ['engine', fourList, '4', on]);
+  console.error(`  engine (${on}), 4-thread pool, worst case for memory (faceless 2048-px photos)…`);
+  const stress = await runPhase<Stress>(phases, ['stress', stressList, '4', on]);
+  let group: Group | null = null;
+  if (groupList) {
+    console.error(`  group photos (wider-dev): engine (${on}), 1 thread…`);
+    group = await runPhase<Group>(phases, ['group', groupList, '1', on]);
+  }
+  return { one, all, four, stress, group };
+}
+
+const { one, all, four, stress, group } = await measure(runtime);
+let groupBase: Group | null = null;
+if (groupList) {
   console.error('  group photos (wider-dev): naive face-api SSD, 1 thread…');
   groupBase = await runPhase<Group>(phases, ['group-baseline', groupList]);
-  console.error('  group photos (wider-dev): engine, 1 thread…');
-  group = await runPhase<Group>(phases, ['group', groupList, '1', runtime]);
-} else console.error(`  (no ${WIDER_DEV}: group-photo rows skipped)`);
+}
+// The WASM fallback measured in the same run, so the two runtimes compare as ratios (issue 17).
+const fallback = all.runtime === 'onnx' && !flag(args, 'no-wasm') ? await measure('wasm') : null;
 console.error('  open-set identification (lfw-dev, all people)…');
 const openSet = await openSetFigures({ compute: flag(args, 'open-set'), threads });
 
@@ -246,6 +252,66 @@ if (groupBase && group) {
     ),
   );
 }
+const wasm = fallback && {
+  runtime: 'wasm',
+  speedup: fallback.all.imagesPerSecond / baseline.imagesPerSecond,
+  scaling: fallback.all.imagesPerSecond / fallback.one.imagesPerSecond,
+  peakRssMb: fallback.four.peakRssMb,
+  peakRssMbWorstCase: fallback.stress.peakRssMb,
+  engineOneThread: {
+    imagesPerSecond: fallback.one.imagesPerSecond,
+    msPerFace: fallback.one.msPerFace,
+    peakRssMb: fallback.one.peakRssMb,
+  },
+  engineAllCores: {
+    imagesPerSecond: fallback.all.imagesPerSecond,
+    threads: fallback.all.threads,
+    msPerFace: fallback.all.msPerFace,
+    peakRssMb: fallback.all.peakRssMb,
+  },
+  accuracy: fallback.all.verification?.accuracy ?? null,
+  missedFaceRate: fallback.all.missed / fallback.all.images,
+  groupPhotos: fallback.group,
+};
+if (fallback && wasm) {
+  const runtimes = [
+    { name: `${all.runtime} (default)`, m: { one, all, four, stress, group }, speedup, scaling },
+    { name: 'wasm (fallback)', m: fallback, speedup: wasm.speedup, scaling: wasm.scaling },
+  ];
+  const groupSeconds = (g: Group | null) => (g ? g.secondsPerPhoto.toFixed(3) : '');
+  console.log(
+    table(
+      [
+        'runtime',
+        'images/s 1 thread',
+        `images/s ${threads} threads`,
+        '× baseline',
+        'scaling',
+        'embed ms/face (1 thread)',
+        '4-thread RSS MiB',
+        'worst case MiB',
+        'group photo s (1 thread)',
+        '× wasm',
+        'accuracy (sampled pairs)',
+      ],
+      runtimes.map((r) => [
+        r.name,
+        r.m.one.imagesPerSecond.toFixed(2),
+        r.m.all.imagesPerSecond.toFixed(2),
+        r.speedup.toFixed(2),
+        r.scaling.toFixed(2),
+        ms(r.m.one.msPerFace.embed),
+        r.m.four.peakRssMb,
+        r.m.stress.peakRssMb,
+        groupSeconds(r.m.group),
+        r.m.group && fallback.group
+          ? (r.m.group.secondsPerPhoto / fallback.group.secondsPerPhoto).toFixed(2)
+          : '',
+        r.m.all.verification ? pct(r.m.all.verification.accuracy) : '',
+      ]),
+    ),
+  );
+}
 if (openSet) {
   const o = openSet;
   console.log(
@@ -315,6 +381,7 @@ const file = await writeResult('engine', {
   missedFaceRate: all.missed / all.images,
   groupPhotos: group && groupBase && { baseline: groupBase, engine: group },
   openSet,
+  wasm,
   config: {
     ...DEFAULT_ANALYZER_OPTIONS,
     model: `${MODEL_NAME}: YuNet detector (ONNX Runtime) + face-api 68 landmarks + ResNet-34 128-d fused with the ArcFace-template 512-d (always ONNX Runtime), on ${all.runtime === 'onnx' ? 'ONNX Runtime CPU (converted, ADR 0011)' : 'tfjs WASM SIMD'}`,
