@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_GROUPING_POLICY } from '../core/face-grouping.ts';
 import { authShape, checkAuthBinding, isLoopbackHost } from './auth.config.ts';
+import { datasetUrlShape } from './dataset-url.config.ts';
 import { intEnv, optionalEnv, parseConfig } from './env.ts';
 import { checkTlsPair, hardeningShape } from './hardening.config.ts';
 
@@ -182,6 +183,7 @@ export const allConfigSchema = z
     MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
     /** Files in one multipart upload; one more and the whole request is refused (413), nothing stored. */
     MAX_UPLOAD_FILES: optionalEnv(intEnv(1, 100_000)).transform((v) => v ?? 1000),
+    ...datasetUrlShape,
     ...hardeningShape,
     ...authShape,
   })
@@ -212,6 +214,7 @@ export const apiConfigSchema = z
     MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
     /** Files in one multipart upload; one more and the whole request is refused (413), nothing stored. */
     MAX_UPLOAD_FILES: optionalEnv(intEnv(1, 100_000)).transform((v) => v ?? 1000),
+    ...datasetUrlShape,
     ...hardeningShape,
     ...authShape,
   })

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { openDatasetDownloader } from '../adapters/dataset-url/index.ts';
 import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
 import { finishIfComplete } from '../app/average/average-chunk.ts';
 import {
@@ -8,16 +9,23 @@ import {
   resumeAverageJob,
   waitForAverageJob,
 } from '../app/average/average-coordinator.ts';
+import { startUrlAverageJob } from '../app/average/url-average-job.ts';
+import type { DatasetUrlConfig } from '../config/dataset-url.config.ts';
 import type { WorkerConfig } from '../config/roles.config.ts';
 import { AppError } from '../core/errors.ts';
 import type { AverageJobOptions, AverageJobRecord } from '../ports/average-job-store.ts';
+import type { DownloadProgress, OpenedDownload } from '../ports/dataset-download.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { openEmbedded } from './embedded.ts';
 
 export interface RunAverageOptions {
-  /** A new job over this data set… */
-  dataset?: { path: string; label: string; options: AverageJobOptions };
+  /** A new job over this data set (a path, or an http(s) URL downloaded as it is read)… */
+  dataset?: { path: string; label: string; options: AverageJobOptions } | { url: string; options: AverageJobOptions };
+  /** DATASET_URL_*: where URL data sets may come from, and the download's limits. */
+  datasetUrl?: DatasetUrlConfig;
+  /** A URL data set's download, as it goes. */
+  onDownload?: (progress: DownloadProgress) => void;
   /** …or an unfinished one to pick up. */
   resumeJobId?: string;
   /** In-process workers (engine threads, one each); 0 leaves the chunks to `faceflow worker` processes. */
@@ -59,6 +67,10 @@ export async function runAverage(
       maxEntryBytes: options.maxEntryBytes,
       // the data set is a path the CLI's own user named: not confined, still regular files only
       datasetRoots: null,
+      downloader: options.datasetUrl
+        ? openDatasetDownloader({ ...options.datasetUrl, DATA_DIR: config.DATA_DIR }, logger)
+        : null,
+      onProgress: (_jobId, progress) => options.onDownload?.(progress),
     };
     // workers first: the job's clock (photos/s) starts once the engine is up
     if (options.workers > 0) {
@@ -69,11 +81,14 @@ export async function runAverage(
       );
     }
     let job: AverageJobRecord;
+    let opened: OpenedDownload | undefined;
     if (options.resumeJobId) {
       const found = await averages.getJob(options.resumeJobId);
       if (!found)
         throw new AppError('not_found', `no average job ${options.resumeJobId} in ${config.DATA_DIR}`);
       job = found;
+    } else if (options.dataset && 'url' in options.dataset) {
+      ({ job, opened } = await startUrlAverageJob(deps, options.dataset.url, options.dataset.options));
     } else if (options.dataset) {
       job = await createAverageJob(
         deps,
@@ -85,7 +100,7 @@ export async function runAverage(
     }
     options.onJob?.(job);
     if (options.resumeJobId) await resumeAverageJob(deps, job.id);
-    else await prepareAverageJob(deps, job.id);
+    else await prepareAverageJob(deps, job.id, opened);
     await finishIfComplete(deps, job.id);
     const final = await waitForAverageJob(deps, job.id, options.onProgress);
     if (final.state === 'failed' && final.error) throw new AppError(final.error.code, final.error.message);

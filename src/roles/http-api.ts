@@ -2,10 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import { openDatasetDownloader } from '../adapters/dataset-url/index.ts';
 import { SharpImageCodec } from '../adapters/images-sharp/image-codec.sharp.ts';
+import { DownloadBoard } from '../app/average/download-board.ts';
 import { GalleryCache } from '../app/gallery-cache.ts';
 import { type ImportRoots, resolveImportRoots } from '../app/import-path.ts';
 import { OutboxRelay } from '../app/outbox-relay.ts';
+import type { DatasetUrlConfig } from '../config/dataset-url.config.ts';
 import type { HardeningConfig } from '../config/hardening.config.ts';
 import type { MatchPolicy } from '../core/open-set.ts';
 import { DEFAULT_MAX_PIXELS } from '../engine/index.ts';
@@ -105,6 +108,7 @@ export interface HttpApiParts {
     GROUPING_THRESHOLD: number;
     GROUPING_MIN_FACES: number;
   } & GalleryIndexConfig &
+    DatasetUrlConfig &
     HardeningConfig &
     AuthConfig;
   infra: Pick<Infra, 'store' | 'queue' | 'blobs' | 'clock' | 'privacy' | 'audit' | 'users' | 'faceGroups'>;
@@ -155,6 +159,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
   const nudge = () => relay.nudge();
   const importRoots = await resolveImportRoots(config.IMPORT_ROOTS);
   const uploadDir = join(config.DATA_DIR, 'imports');
+  const downloads = new DownloadBoard();
   const averageDeps = parts.averages
     ? {
         averages: parts.averages,
@@ -167,6 +172,10 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
         importRoots,
         uploadDir,
         datasetRoots: await datasetRoots(importRoots, uploadDir),
+        downloader: openDatasetDownloader(config, logger.child({ component: 'dataset-download' })),
+        downloads,
+        onProgress: (jobId: string, progress: Parameters<DownloadBoard['set']>[1]) =>
+          downloads.set(jobId, progress),
       }
     : null;
   const app = await buildHttpServer({

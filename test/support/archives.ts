@@ -1,4 +1,4 @@
-import { crc32, gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 
 export interface ArchiveEntry {
@@ -6,6 +6,10 @@ export interface ArchiveEntry {
   data?: Uint8Array;
   /** tar: `symlink`; zip: stored with a symlink mode. */
   type?: 'file' | 'symlink' | 'directory';
+  /** zip: stored deflated (method 8) instead of as is. */
+  deflate?: boolean;
+  /** zip: the uncompressed size written in the headers, whatever the data really is (a lying bomb). */
+  declaredSize?: number;
 }
 
 /** A tar archive of `entries` (names taken verbatim, `../` included: tar-stream does not check them). */
@@ -28,7 +32,7 @@ export async function makeTar(entries: ArchiveEntry[], gzip = false): Promise<Bu
   return gzip ? gzipSync(tar) : tar;
 }
 
-/** A zip archive of stored (uncompressed) entries, names verbatim — enough to test readers. */
+/** A zip archive of stored (or, per entry, deflated) entries, names verbatim — enough to test readers. */
 export function makeZip(entries: ArchiveEntry[]): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
@@ -39,30 +43,34 @@ export function makeZip(entries: ArchiveEntry[]): Buffer {
       e.type === 'symlink' ? Buffer.from('/etc/passwd') : (e.data ?? new Uint8Array()),
     );
     const crc = crc32(data);
+    const packed = e.deflate ? deflateRawSync(data, { level: 9 }) : data;
+    const method = e.deflate ? 8 : 0;
+    const size = e.declaredSize ?? data.length;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
     local.writeUInt16LE(0x800, 6);
-    local.writeUInt16LE(0, 8);
+    local.writeUInt16LE(method, 8);
     local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    local.writeUInt32LE(packed.length, 18);
+    local.writeUInt32LE(size, 22);
     local.writeUInt16LE(name.length, 26);
-    locals.push(local, name, data);
+    locals.push(local, name, packed);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE((3 << 8) | 20, 4);
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x800, 8);
+    central.writeUInt16LE(method, 10);
     central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
+    central.writeUInt32LE(packed.length, 20);
+    central.writeUInt32LE(size, 24);
     central.writeUInt16LE(name.length, 28);
     const mode = e.type === 'symlink' ? 0o120777 : e.type === 'directory' ? 0o040755 : 0o100644;
     central.writeUInt32LE((mode << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);
-    offset += local.length + name.length + data.length;
+    offset += local.length + name.length + packed.length;
   }
   const cd = Buffer.concat(centrals);
   const end = Buffer.alloc(22);

@@ -140,6 +140,14 @@ export interface BatchJob {
     photosPerSecond: number;
     etaSeconds: number | null;
   };
+  /** A URL data set's download while it runs (null otherwise). */
+  download?: {
+    bytes: number;
+    totalBytes: number | null;
+    bytesPerSecond: number;
+    etaSeconds: number | null;
+    complete: boolean;
+  } | null;
   rejected: { entry: string; reason: string }[];
   error: ErrorInfo | null;
   createdAt: string;

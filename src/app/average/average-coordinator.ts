@@ -17,9 +17,11 @@ import { finishIfComplete, publishJobEvent, queueNextChunks } from './average-ch
 
 export { AVERAGE_CHUNK_PRIORITY, DEFAULT_WINDOW } from './average-chunk.ts';
 
+import { isUrlSource, type OpenedDownload } from '../../ports/dataset-download.ts';
 import { readDataset } from './dataset-reader.ts';
+import { readUrlDataset, type UrlDatasetDeps } from './url-dataset.ts';
 
-export interface AverageCoordinatorDeps {
+export interface AverageCoordinatorDeps extends UrlDatasetDeps {
   averages: AverageJobStore;
   blobs: BlobStore;
   queue: JobQueue;
@@ -72,10 +74,15 @@ export async function createAverageJob(
 export async function prepareAverageJob(
   deps: AverageCoordinatorDeps,
   jobId: string,
+  /** A URL data set's download, already opened (and checked) by the caller. */
+  opened?: OpenedDownload,
 ): Promise<AverageJobRecord> {
   const job = await deps.averages.getJob(jobId);
   if (!job) throw new AppError('not_found', `no average job ${jobId}`);
-  if (job.state !== 'preparing') return job;
+  if (job.state !== 'preparing') {
+    await opened?.remove();
+    return job;
+  }
   const log = deps.log.child({ averageJob: jobId });
   // on resume: chunks queued before may have lost their messages; they are queued again as room allows
   await deps.averages.resetQueued(jobId);
@@ -98,10 +105,10 @@ export async function prepareAverageJob(
   };
 
   try {
-    const reading = readDataset(job.source.path, {
-      maxEntryBytes: deps.maxEntryBytes,
-      roots: deps.datasetRoots,
-    });
+    const datasetOptions = { maxEntryBytes: deps.maxEntryBytes, roots: deps.datasetRoots };
+    const reading = isUrlSource(job.source)
+      ? readUrlDataset(deps, job, datasetOptions, opened)
+      : readDataset(job.source.path, datasetOptions);
     for await (const item of reading) {
       if (item.kind === 'rejected') {
         rejectedCount++;

@@ -1,7 +1,7 @@
 import { close, createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import yauzl from 'yauzl';
@@ -194,6 +194,7 @@ async function* readList(listFile: string, options: DatasetOptions): AsyncGenera
 }
 
 function corrupt(source: string, error: unknown): AppError {
+  if (error instanceof AppError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new AppError('invalid_input', `corrupt archive ${path.basename(source)}: ${message}`, {
     cause: error,
@@ -212,9 +213,36 @@ async function readStream(stream: AsyncIterable<Uint8Array>, limit: number): Pro
 }
 
 async function* readTar(file: string, gzip: boolean, options: DatasetOptions): AsyncGenerator<DatasetItem> {
-  const extract = tarStream.extract();
   const { fd, size: fileSize } = await openRegularFd(file);
-  const input = createReadStream('', { fd, autoClose: true });
+  yield* readTarInput(createReadStream('', { fd, autoClose: true }), file, gzip, options, fileSize > 0);
+}
+
+/** Inflating more than this many times the compressed bytes (past the first MiB) is taken for a compression bomb. */
+export const MAX_COMPRESSION_RATIO = 200;
+
+/** Counts what goes into and comes out of gunzip, and stops an archive that inflates like a bomb. */
+function bombGuard(gunzip: Transform, fail: (error: unknown) => void) {
+  let input = 0;
+  let output = 0;
+  gunzip.on('data', (piece: Buffer) => {
+    output += piece.length;
+    if (output > 1024 * 1024 && output > input * MAX_COMPRESSION_RATIO)
+      fail(new Error(`it inflates more than ${MAX_COMPRESSION_RATIO} times (a compression bomb?)`));
+  });
+  return (piece: Buffer) => {
+    input += piece.length;
+  };
+}
+
+/** Reads a tar (or tar.gz) arriving on `input`, entry by entry as its bytes arrive. */
+async function* readTarInput(
+  input: Readable,
+  file: string,
+  gzip: boolean,
+  options: DatasetOptions,
+  hasBytes: boolean,
+): AsyncGenerator<DatasetItem> {
+  const extract = tarStream.extract();
   const failure: { error?: unknown } = {};
   const fail = (error: unknown) => {
     failure.error ??= error;
@@ -224,6 +252,7 @@ async function* readTar(file: string, gzip: boolean, options: DatasetOptions): A
   if (gzip) {
     const gunzip = createGunzip();
     gunzip.on('error', fail);
+    input.on('data', bombGuard(gunzip, fail));
     input.pipe(gunzip).pipe(extract);
   } else {
     input.pipe(extract);
@@ -267,7 +296,7 @@ async function* readTar(file: string, gzip: boolean, options: DatasetOptions): A
     input.destroy();
   }
   if (failure.error) throw corrupt(file, failure.error);
-  if (entries === 0 && fileSize > 0) throw corrupt(file, new Error('no tar entries found'));
+  if (entries === 0 && hasBytes) throw corrupt(file, new Error('no tar entries found'));
 }
 
 async function openZip(file: string): Promise<yauzl.ZipFile> {
@@ -292,13 +321,13 @@ function zipEntryName(entry: yauzl.Entry): string {
     : String(raw);
 }
 
-async function* readZip(file: string, options: DatasetOptions): AsyncGenerator<DatasetItem> {
+async function* readZip(file: string, options: DatasetOptions, label = file): AsyncGenerator<DatasetItem> {
   let zip: yauzl.ZipFile;
   try {
     zip = await openZip(file);
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw corrupt(file, error);
+    throw corrupt(label, error);
   }
   const next = (): Promise<yauzl.Entry | null> =>
     new Promise((resolve, reject) => {
@@ -334,7 +363,7 @@ async function* readZip(file: string, options: DatasetOptions): AsyncGenerator<D
       try {
         entry = await next();
       } catch (error) {
-        throw corrupt(file, error);
+        throw corrupt(label, error);
       }
       if (!entry) return;
       const name = zipEntryName(entry);
@@ -357,6 +386,15 @@ async function* readZip(file: string, options: DatasetOptions): AsyncGenerator<D
         yield tooLarge(name, entry.uncompressedSize, options.maxEntryBytes);
         continue;
       }
+      if (entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize > entry.compressedSize * MAX_COMPRESSION_RATIO) {
+        yield {
+          kind: 'skip',
+          entry: name,
+          reason: 'too_large',
+          message: `it inflates ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times (a compression bomb?)`,
+        };
+        continue;
+      }
       let bytes: Uint8Array | null;
       try {
         bytes = await readStream(await openEntry(entry), options.maxEntryBytes);
@@ -365,7 +403,7 @@ async function* readZip(file: string, options: DatasetOptions): AsyncGenerator<D
           yield { kind: 'skip', entry: name, reason: 'unreadable', message: 'encrypted entry' };
           continue;
         }
-        throw corrupt(file, error);
+        throw corrupt(label, error);
       }
       yield bytes ? classify(name, bytes) : tooLarge(name, entry.uncompressedSize, options.maxEntryBytes);
     }
@@ -399,4 +437,32 @@ export async function* readDataset(target: string, options: DatasetOptions): Asy
       yield* readZip(real, options);
       return;
   }
+}
+
+/** A data set arriving as bytes (a download), its kind sniffed from its first bytes. */
+export interface ArchiveStream {
+  kind: 'tar' | 'tar.gz' | 'zip';
+  bytes: AsyncIterable<Uint8Array>;
+  /** Where the bytes are kept: a zip is read from it once they are all in (its index is at the end). */
+  file: string;
+  /** What to call it in messages. */
+  label: string;
+}
+
+/**
+ * Reads an archive as it arrives: a tar or tar.gz entry by entry while the rest is still coming, a
+ * zip once complete. Entries are checked as for a local archive.
+ */
+export async function* readArchiveStream(
+  archive: ArchiveStream,
+  options: DatasetOptions,
+): AsyncGenerator<DatasetItem> {
+  if (archive.kind === 'zip') {
+    for await (const _ of archive.bytes) {
+      // the zip's index is at its end: only the download happens until then
+    }
+    yield* readZip(archive.file, options, archive.label);
+    return;
+  }
+  yield* readTarInput(Readable.from(archive.bytes, { objectMode: false }), archive.label, archive.kind === 'tar.gz', options, true);
 }

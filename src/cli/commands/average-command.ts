@@ -5,13 +5,14 @@ import type { Command } from 'commander';
 import { DEFAULT_CHUNK_SIZE } from '../../app/average/average-coordinator.ts';
 import { averageResultDocument } from '../../app/average/average-document.ts';
 import { datasetKind } from '../../app/average/dataset-reader.ts';
+import { loadDatasetUrlConfig } from '../../config/dataset-url.config.ts';
 import { loadWorkerConfig } from '../../config/roles.config.ts';
 import { AppError } from '../../core/errors.ts';
 import type { FaceSelection } from '../../core/face-selection.ts';
 import type { AverageJobRecord } from '../../ports/average-job-store.ts';
 import { parseNumberOption } from '../engine-session.ts';
 import { printJson } from '../output.ts';
-import { createProgress } from '../progress.ts';
+import { createByteProgress, createProgress } from '../progress.ts';
 
 interface AverageCliOptions {
   face: string;
@@ -49,9 +50,9 @@ export function registerAverageCommand(program: Command): void {
   program
     .command('average')
     .description(
-      'average face embedding of a data set (folder, .tar, .tar.gz, .zip, or a .txt list of photo paths), computed through the queue and workers; resumable',
+      'average face embedding of a data set (folder, .tar, .tar.gz, .zip, a .txt list of photo paths, or an http(s) URL of an archive on a host in DATASET_URL_ALLOW), computed through the queue and workers; resumable',
     )
-    .argument('[dataset]', 'folder, archive or list file (not needed with --resume)')
+    .argument('[dataset]', 'folder, archive, list file or http(s) URL of an archive (not needed with --resume)')
     .option('--face <mode>', 'which faces of a photo count: largest | center | all', 'largest')
     .option('--min-score <score>', 'ignore faces with a lower detection score (0..1)', '0')
     .option(
@@ -91,21 +92,28 @@ export function registerAverageCommand(program: Command): void {
           ? Math.max(8, workers * 4)
           : parseNumberOption('--window', options.window, 1, 100_000);
       const config = loadWorkerConfig({ LOG_LEVEL: 'warn', ...process.env });
+      const datasetUrl = loadDatasetUrlConfig(process.env);
       const { runAverage } = await import('../../roles/average.ts');
       const progress = createProgress('average', !options.json);
-      const absolute = dataset ? path.resolve(dataset) : undefined;
+      const download = createByteProgress('download', !options.json);
+      const isUrl = dataset !== undefined && /^https?:\/\//i.test(dataset);
+      const absolute = dataset && !isUrl ? path.resolve(dataset) : undefined;
       // a missing path, a FIFO or a device is refused here, before a job is made for it
       if (absolute) await datasetKind(absolute, dataset);
+      const jobOptions = { face: options.face as FaceSelection, minScore, chunkSize, window };
       let job: AverageJobRecord;
       try {
         job = await runAverage(config, {
-          dataset: absolute
-            ? {
-                path: absolute,
-                label: dataset as string,
-                options: { face: options.face as FaceSelection, minScore, chunkSize, window },
-              }
-            : undefined,
+          dataset: isUrl
+            ? { url: dataset as string, options: jobOptions }
+            : absolute
+              ? { path: absolute, label: dataset as string, options: jobOptions }
+              : undefined,
+          datasetUrl,
+          onDownload: (p) => {
+            download.tick(p.bytes, p.totalBytes ?? 0);
+            if (p.complete) download.stop();
+          },
           resumeJobId: options.resume,
           workers,
           maxEntryBytes: maxBytes,
@@ -117,6 +125,7 @@ export function registerAverageCommand(program: Command): void {
             progress.tick(current.photosDone, Math.max(current.totalEntries, current.photosDone, 1)),
         });
       } finally {
+        download.stop();
         progress.stop();
       }
       const document = averageResultDocument(job);

@@ -16,6 +16,8 @@ import {
 } from '../../app/average/average-coordinator.ts';
 import { deleteAverageJob } from '../../app/average/average-delete.ts';
 import { averageJobView, averageResultDocument } from '../../app/average/average-document.ts';
+import type { DownloadBoard } from '../../app/average/download-board.ts';
+import { startUrlAverageJob } from '../../app/average/url-average-job.ts';
 import { type ImportRoots, resolveImportPath } from '../../app/import-path.ts';
 import { AppError } from '../../core/errors.ts';
 import { type AuditLog, auditActorOf } from '../../ports/audit-log.ts';
@@ -25,7 +27,9 @@ import { errorSchema, idParams } from '../schemas.ts';
 
 export interface JobRoutesDeps {
   /** Null where this process has no average-job store: the routes answer 503. */
-  averages: (AverageCoordinatorDeps & { importRoots: ImportRoots; uploadDir: string }) | null;
+  averages:
+    | (AverageCoordinatorDeps & { importRoots: ImportRoots; uploadDir: string; downloads?: DownloadBoard })
+    | null;
   maxUploadBytes: number;
   /** Downloads of a result are audited (it is derived from face embeddings). */
   audit: AuditLog;
@@ -38,6 +42,7 @@ const optionsShape = {
   window: z.coerce.number().int().min(1).max(100_000).optional(),
 };
 const pathBody = z.object({ path: z.string().min(1).max(4096), ...optionsShape });
+const urlBody = z.object({ url: z.string().min(1).max(8192), ...optionsShape });
 const uploadQuery = z.object(optionsShape);
 
 const jobSchema = z.object({
@@ -51,6 +56,15 @@ const jobSchema = z.object({
     chunkSize: z.number(),
     window: z.number().optional(),
   }),
+  download: z
+    .object({
+      bytes: z.number(),
+      totalBytes: z.number().nullable(),
+      bytesPerSecond: z.number(),
+      etaSeconds: z.number().nullable(),
+      complete: z.boolean(),
+    })
+    .nullable(),
   progress: z.object({
     photosDone: z.number(),
     photosTotal: z.number().nullable(),
@@ -92,6 +106,26 @@ async function saveUploadedArchive(request: FastifyRequest, uploadDir: string, m
   return { path: target, label: name };
 }
 
+/** A JSON body naming a URL (and no path) asks for a URL data set. */
+function isUrlRequest(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || !('url' in body)) return false;
+  if ('path' in body) throw new AppError('invalid_input', 'give either "path" or "url", not both');
+  return true;
+}
+
+/** Reads the data set in the background; the job records how that ends. */
+function startPreparing(
+  a: NonNullable<JobRoutesDeps['averages']>,
+  jobId: string,
+  opened?: Parameters<typeof prepareAverageJob>[2],
+) {
+  prepareAverageJob(a, jobId, opened)
+    .catch((error) =>
+      a.log.warn({ averageJob: jobId, err: String(error) }, 'average job failed while reading its data set'),
+    )
+    .finally(() => a.downloads?.delete(jobId));
+}
+
 /**
  * Batch jobs: POST /api/jobs/average, GET /api/jobs, GET /api/jobs/:id(/result.json),
  * POST /api/jobs/:id/cancel, DELETE /api/jobs/:id.
@@ -108,12 +142,19 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
     {
       schema: {
         summary:
-          'Start a dataset average: a folder, archive or list file under IMPORT_ROOTS, or an uploaded archive',
+          'Start a dataset average: a folder, archive or list file under IMPORT_ROOTS, an archive at an http(s) URL, or an uploaded archive',
         description:
-          'JSON `{"path", "face", "minScore", "chunkSize"}` naming a path under IMPORT_ROOTS, or multipart/form-data with one .zip/.tar/.tar.gz file (options as query parameters). Answers 202 at once; follow the job with GET /api/jobs/:id or `job` events.',
+          'JSON `{"path", "face", "minScore", "chunkSize"}` naming a path under IMPORT_ROOTS; JSON `{"url", …}` naming a .tar, .tar.gz or .zip archive on a host in DATASET_URL_ALLOW (answers once its first bytes are in and checked; it is read while it downloads); or multipart/form-data with one .zip/.tar/.tar.gz file (options as query parameters). Answers 202; follow the job with GET /api/jobs/:id (`download` while a URL downloads) or `job` events.',
         consumes: ['application/json', 'multipart/form-data'],
         tags: ['jobs'],
-        response: { 202: jobSchema, 400: errorSchema, 403: errorSchema, 404: errorSchema, 413: errorSchema },
+        response: {
+          202: jobSchema,
+          400: errorSchema,
+          403: errorSchema,
+          404: errorSchema,
+          413: errorSchema,
+          503: errorSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -125,24 +166,32 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
         if (!query.success) throw new AppError('invalid_input', `invalid options: ${query.error.message}`);
         options = query.data;
         source = await saveUploadedArchive(request, a.uploadDir, deps.maxUploadBytes);
+      } else if (isUrlRequest(request.body)) {
+        const body = urlBody.safeParse(request.body);
+        if (!body.success)
+          throw new AppError(
+            'invalid_input',
+            `send JSON {"url": "<http(s) URL of a .tar, .tar.gz or .zip archive>"}: ${body.error.issues
+              .map((i) => `${i.path.join('.') || 'body'} ${i.message}`)
+              .join('; ')}`,
+          );
+        const { url, ...rest } = body.data;
+        const { job, opened } = await startUrlAverageJob(a, url, rest);
+        startPreparing(a, job.id, opened);
+        return reply.status(202).send(averageJobView(job, a.clock.now(), a.downloads?.get(job.id) ?? null));
       } else {
         const body = pathBody.safeParse(request.body);
         if (!body.success)
           throw new AppError(
             'invalid_input',
-            'send JSON {"path": "<folder, archive or list file under IMPORT_ROOTS>"} or a multipart archive',
+            'send JSON {"path": "<folder, archive or list file under IMPORT_ROOTS>"}, {"url": "<http(s) URL>"} or a multipart archive',
           );
         const { path: given, ...rest } = body.data;
         source = { path: await resolveImportPath(given, a.importRoots), label: given };
         options = rest;
       }
       const job = await createAverageJob(a, source, options);
-      prepareAverageJob(a, job.id).catch((error) =>
-        a.log.warn(
-          { averageJob: job.id, err: String(error) },
-          'average job failed while reading its data set',
-        ),
-      );
+      startPreparing(a, job.id);
       return reply.status(202).send(averageJobView(job, a.clock.now()));
     },
   );
@@ -161,7 +210,9 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
       const a = averages();
       const now = a.clock.now();
       return {
-        jobs: (await a.averages.listJobs(request.query.limit)).map((job) => averageJobView(job, now)),
+        jobs: (await a.averages.listJobs(request.query.limit)).map((job) =>
+          averageJobView(job, now, a.downloads?.get(job.id) ?? null),
+        ),
       };
     },
   );
@@ -180,7 +231,7 @@ export function registerJobRoutes(app: FastifyInstance, deps: JobRoutesDeps): vo
       const a = averages();
       const job = await a.averages.getJob(request.params.id);
       if (!job) throw new AppError('not_found', `no job ${request.params.id}`);
-      return averageJobView(job, a.clock.now());
+      return averageJobView(job, a.clock.now(), a.downloads?.get(job.id) ?? null);
     },
   );
 

@@ -154,6 +154,27 @@ function formatEta(seconds: number | null): string {
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** A URL data set's download: how much is in, how fast, how long still. */
+function DownloadLine({ download, source }: { download: NonNullable<BatchJob['download']>; source: string }) {
+  const { bytes, totalBytes, bytesPerSecond, etaSeconds } = download;
+  return (
+    <div className="muted">
+      <progress
+        max={totalBytes ?? 1}
+        value={totalBytes ? bytes : undefined}
+        aria-label={`Download of ${source}`}
+      />{' '}
+      downloaded {megabytes(bytes)}
+      {totalBytes !== null ? ` of ${megabytes(totalBytes)}` : ''}, {megabytes(bytesPerSecond)}/s, ETA{' '}
+      {formatEta(etaSeconds)}
+    </div>
+  );
+}
+
 function JobRow({ job }: { job: BatchJob }) {
   const client = useQueryClient();
   const cancel = useMutation({
@@ -178,6 +199,9 @@ function JobRow({ job }: { job: BatchJob }) {
         {photosDone}
         {photosTotal !== null ? ` / ${photosTotal}` : ''}
         {job.rejected.length > 0 ? <span className="muted"> ({job.rejected.length} skipped)</span> : null}
+        {job.download && !job.download.complete ? (
+          <DownloadLine download={job.download} source={job.source} />
+        ) : null}
       </td>
       <td>{active ? `${photosPerSecond.toFixed(1)}/s, ETA ${formatEta(etaSeconds)}` : '—'}</td>
       <td>
