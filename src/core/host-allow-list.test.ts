@@ -21,10 +21,10 @@ describe('DATASET_URL_ALLOW entries', () => {
   });
 
   it('matches a URL by exact host and, when given, port', () => {
-    const list = [
-      parseAllowedHost('data.example.org'),
-      parseAllowedHost('127.0.0.1:8080'),
-    ] as Exclude<ReturnType<typeof parseAllowedHost>, string>[];
+    const list = [parseAllowedHost('data.example.org'), parseAllowedHost('127.0.0.1:8080')] as Exclude<
+      ReturnType<typeof parseAllowedHost>,
+      string
+    >[];
     expect(isAllowedHost(list, new URL('https://DATA.example.org/x.tar'))).toBe(true);
     expect(isAllowedHost(list, new URL('http://data.example.org:81/x.tar'))).toBe(true);
     expect(isAllowedHost(list, new URL('https://cdn.data.example.org/x.tar'))).toBe(false);

@@ -10,7 +10,8 @@ export interface AllowedHost {
   port: number | null;
 }
 
-const NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/;
+const NAME =
+  /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/;
 const IPV6_CHARS = /^[0-9a-f:.]+$/;
 
 /** One entry, or a message saying what is wrong with it. */

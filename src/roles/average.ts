@@ -10,6 +10,7 @@ import {
   waitForAverageJob,
 } from '../app/average/average-coordinator.ts';
 import { startUrlAverageJob } from '../app/average/url-average-job.ts';
+import { checkDatasetUrl } from '../app/average/url-dataset.ts';
 import type { DatasetUrlConfig } from '../config/dataset-url.config.ts';
 import type { WorkerConfig } from '../config/roles.config.ts';
 import { AppError } from '../core/errors.ts';
@@ -21,7 +22,9 @@ import { openEmbedded } from './embedded.ts';
 
 export interface RunAverageOptions {
   /** A new job over this data set (a path, or an http(s) URL downloaded as it is read)… */
-  dataset?: { path: string; label: string; options: AverageJobOptions } | { url: string; options: AverageJobOptions };
+  dataset?:
+    | { path: string; label: string; options: AverageJobOptions }
+    | { url: string; options: AverageJobOptions };
   /** DATASET_URL_*: where URL data sets may come from, and the download's limits. */
   datasetUrl?: DatasetUrlConfig;
   /** A URL data set's download, as it goes. */
@@ -70,8 +73,10 @@ export async function runAverage(
       downloader: options.datasetUrl
         ? openDatasetDownloader({ ...options.datasetUrl, DATA_DIR: config.DATA_DIR }, logger)
         : null,
-      onProgress: (_jobId, progress) => options.onDownload?.(progress),
+      downloads: { set: (_jobId, progress) => options.onDownload?.(progress), delete: () => undefined },
     };
+    // a URL the configuration refuses is refused before the engine starts (no network yet)
+    if (options.dataset && 'url' in options.dataset) checkDatasetUrl(deps, options.dataset.url);
     // workers first: the job's clock (photos/s) starts once the engine is up
     if (options.workers > 0) {
       const { startWorker } = await import('./worker.ts');

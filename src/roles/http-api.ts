@@ -159,7 +159,6 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
   const nudge = () => relay.nudge();
   const importRoots = await resolveImportRoots(config.IMPORT_ROOTS);
   const uploadDir = join(config.DATA_DIR, 'imports');
-  const downloads = new DownloadBoard();
   const averageDeps = parts.averages
     ? {
         averages: parts.averages,
@@ -173,9 +172,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
         uploadDir,
         datasetRoots: await datasetRoots(importRoots, uploadDir),
         downloader: openDatasetDownloader(config, logger.child({ component: 'dataset-download' })),
-        downloads,
-        onProgress: (jobId: string, progress: Parameters<DownloadBoard['set']>[1]) =>
-          downloads.set(jobId, progress),
+        downloads: new DownloadBoard(),
       }
     : null;
   const app = await buildHttpServer({

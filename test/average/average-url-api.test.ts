@@ -24,12 +24,16 @@ interface JobView {
 /** Small JPEGs, each a different colour (so each is its own blob). */
 async function photos(n: number): Promise<Uint8Array[]> {
   return Promise.all(
-    Array.from({ length: n }, async (_, i) =>
-      new Uint8Array(
-        await sharp({ create: { width: 48, height: 40, channels: 3, background: { r: i * 20, g: 90, b: 200 - i * 10 } } })
-          .jpeg()
-          .toBuffer(),
-      ),
+    Array.from(
+      { length: n },
+      async (_, i) =>
+        new Uint8Array(
+          await sharp({
+            create: { width: 48, height: 40, channels: 3, background: { r: i * 20, g: 90, b: 200 - i * 10 } },
+          })
+            .jpeg()
+            .toBuffer(),
+        ),
     ),
   );
 }
@@ -49,7 +53,11 @@ describe('average jobs over the API from a URL', () => {
       true,
     );
     const zipBomb = makeZip([
-      { name: 'bomb.jpg', data: Object.assign(new Uint8Array(32 * 1024 * 1024), { 0: 0xff, 1: 0xd8, 2: 0xff }), deflate: true },
+      {
+        name: 'bomb.jpg',
+        data: Object.assign(new Uint8Array(32 * 1024 * 1024), { 0: 0xff, 1: 0xd8, 2: 0xff }),
+        deflate: true,
+      },
       ...bytes.slice(0, 3).map((data, i) => ({ name: `ok${i}.jpg`, data })),
     ]);
     datasets = await startDatasetServer((req, res) => {
@@ -58,7 +66,12 @@ describe('average jobs over the API from a URL', () => {
         case '/faces.tar.gz':
           return serveFile(req, res, tarGz, { pieceBytes: 2048, holdAt: Math.floor(tarGz.length / 2), gate });
         case '/drops.tar.gz':
-          return serveFile(req, res, tarGz, datasets.seen.filter((s) => s.path.startsWith('/drops')).length === 1 ? { dropAfter: 3000 } : {});
+          return serveFile(
+            req,
+            res,
+            tarGz,
+            datasets.seen.filter((s) => s.path.startsWith('/drops')).length === 1 ? { dropAfter: 3000 } : {},
+          );
         case '/bomb.zip':
           return serveFile(req, res, zipBomb);
         case '/huge.tar':
@@ -103,11 +116,15 @@ describe('average jobs over the API from a URL', () => {
     });
   const getJob = async (id: string) => (await (await authed(`/api/jobs/${id}`)).json()) as JobView;
   async function until(id: string, states: string[]): Promise<JobView> {
-    let job = await getJob(id);
-    await waitUntil(async () => states.includes((job = await getJob(id)).state), `job ${id} to be ${states}`, 60_000);
-    return job;
+    await waitUntil(
+      async () => states.includes((await getJob(id)).state),
+      `job ${id} to be ${states}`,
+      60_000,
+    );
+    return getJob(id);
   }
-  const jobCount = async () => ((await (await authed('/api/jobs')).json()) as { jobs: unknown[] }).jobs.length;
+  const jobCount = async () =>
+    ((await (await authed('/api/jobs')).json()) as { jobs: unknown[] }).jobs.length;
 
   it('reads and stores photos while the archive still downloads, shows the download, and stores each photo once', async () => {
     gate = new Promise<void>((resolve) => {
@@ -163,14 +180,34 @@ describe('average jobs over the API from a URL', () => {
     const before = await jobCount();
     const blobs = server.blobCount();
     const cases: Array<[unknown, number, string, RegExp]> = [
-      [{ url: 'http://example.org/faces.tar.gz' }, 403, 'forbidden', /example\.org is not in DATASET_URL_ALLOW/],
-      [{ url: `http://127.0.0.1:${datasets.port + 1}/a.tar` }, 403, 'forbidden', /is not in DATASET_URL_ALLOW/],
+      [
+        { url: 'http://example.org/faces.tar.gz' },
+        403,
+        'forbidden',
+        /example\.org is not in DATASET_URL_ALLOW/,
+      ],
+      [
+        { url: `http://127.0.0.1:${datasets.port + 1}/a.tar` },
+        403,
+        'forbidden',
+        /is not in DATASET_URL_ALLOW/,
+      ],
       [{ url: 'ftp://127.0.0.1/a.tar' }, 400, 'invalid_input', /starts with http:\/\/ or https:\/\//],
       [{ url: 'not a url' }, 400, 'invalid_input', /not a valid URL/],
       [{ url: datasets.url('/a.tar'), path: 'set' }, 400, 'invalid_input', /either "path" or "url"/],
       [{ url: datasets.url('/a.tar'), face: 'biggest' }, 400, 'invalid_input', /face/],
-      [{ url: datasets.url('/to-private') }, 403, 'forbidden', /localhost:\d+ resolves to (127\.0\.0\.1|::1), a loopback address/],
-      [{ url: datasets.url('/page.tar.gz') }, 400, 'invalid_input', /is not a \.tar, \.tar\.gz or \.zip archive/],
+      [
+        { url: datasets.url('/to-private') },
+        403,
+        'forbidden',
+        /localhost:\d+ resolves to (127\.0\.0\.1|::1), a loopback address/,
+      ],
+      [
+        { url: datasets.url('/page.tar.gz') },
+        400,
+        'invalid_input',
+        /is not a \.tar, \.tar\.gz or \.zip archive/,
+      ],
       [{ url: datasets.url('/huge.tar') }, 413, 'payload_too_large', /more than DATASET_URL_MAX_BYTES/],
       [{ url: datasets.url('/missing.tar') }, 400, 'invalid_input', /the server answered 404/],
     ];

@@ -17,7 +17,10 @@ describeWithFaces('faceflow average <url>', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'faceflow-avg-url-'));
     const entries = await Promise.all(
-      lfwSubset(4, 211).map(async (p, i) => ({ name: `lfw/${i}.jpg`, data: new Uint8Array(await readFile(p)) })),
+      lfwSubset(4, 211).map(async (p, i) => ({
+        name: `lfw/${i}.jpg`,
+        data: new Uint8Array(await readFile(p)),
+      })),
     );
     const tarGz = await makeTar(entries, true);
     datasets = await startDatasetServer((req, res) => {
@@ -47,10 +50,16 @@ describeWithFaces('faceflow average <url>', () => {
   });
 
   it('averages an archive downloaded from an allowed host', async () => {
-    const result = await runCli(['average', datasets.url('/faces.tar.gz?sig=abc'), '--workers', '1', '--json'], env('ok'));
+    const result = await runCli(
+      ['average', datasets.url('/faces.tar.gz?sig=abc'), '--workers', '1', '--json'],
+      env('ok'),
+    );
     expect(result.stderr).not.toMatch(/sig=abc/);
     expect(result.code).toBe(0);
-    const document = JSON.parse(result.stdout) as { source: string; counts: { photos: number; faces: number } };
+    const document = JSON.parse(result.stdout) as {
+      source: string;
+      counts: { photos: number; faces: number };
+    };
     expect(document.source).toBe(`http://127.0.0.1:${datasets.port}/faces.tar.gz`);
     expect(document.counts.photos).toBe(4);
     expect(document.counts.faces).toBeGreaterThanOrEqual(4);
@@ -61,7 +70,11 @@ describeWithFaces('faceflow average <url>', () => {
     await waitUntil(() => jobIdFrom(first.stderr()) !== null, 'the job id', 30_000);
     const jobId = jobIdFrom(first.stderr()) as string;
     const part = path.join(dir, 'resume', 'imports', 'downloads', `${jobId}.part`);
-    await waitUntil(() => existsSync(part) && statSync(part).size > 8192, 'part of the download on disk', 30_000);
+    await waitUntil(
+      () => existsSync(part) && statSync(part).size > 8192,
+      'part of the download on disk',
+      30_000,
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     const resumed = await runCli(['average', '--resume', jobId, '--workers', '1', '--json'], env('resume'));
@@ -79,8 +92,13 @@ describeWithFaces('faceflow average <url>', () => {
     expect(off.stderr).toMatch(/data sets from a URL are turned off: set DATASET_URL_ALLOW .* \(forbidden\)/);
     const redirect = await runCli(['average', datasets.url('/to-private'), '--workers', '0'], env('bad'));
     expect(redirect.code).toBe(1);
-    expect(redirect.stderr).toMatch(/resolves to (127\.0\.0\.1|::1), a loopback address \(SSRF protection\) \(forbidden\)/);
-    const missing = await runCli(['average', datasets.url('/nothing.zip'), '--workers', '0', '--json'], env('bad'));
+    expect(redirect.stderr).toMatch(
+      /resolves to (127\.0\.0\.1|::1), a loopback address \(SSRF protection\) \(forbidden\)/,
+    );
+    const missing = await runCli(
+      ['average', datasets.url('/nothing.zip'), '--workers', '0', '--json'],
+      env('bad'),
+    );
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout)).toEqual({
       error: {

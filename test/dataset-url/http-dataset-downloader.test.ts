@@ -5,9 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HttpDatasetDownloader, type HttpDatasetDownloaderOptions } from '../../src/adapters/dataset-url/http-dataset-downloader.ts';
+import {
+  HttpDatasetDownloader,
+  type HttpDatasetDownloaderOptions,
+} from '../../src/adapters/dataset-url/http-dataset-downloader.ts';
 import { type DatasetItem, readArchiveStream } from '../../src/app/average/dataset-reader.ts';
-import { parseAllowedHost, type AllowedHost } from '../../src/core/host-allow-list.ts';
+import { type AllowedHost, parseAllowedHost } from '../../src/core/host-allow-list.ts';
 import type { OpenedDownload } from '../../src/ports/dataset-download.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
 import {
@@ -36,7 +39,12 @@ async function drain(download: OpenedDownload): Promise<Buffer> {
 
 async function itemsOf(download: OpenedDownload, maxEntryBytes = 10 * 1024 * 1024): Promise<DatasetItem[]> {
   const items: DatasetItem[] = [];
-  const archive = { kind: download.kind, bytes: download.bytes(), file: download.file, label: download.label };
+  const archive = {
+    kind: download.kind,
+    bytes: download.bytes(),
+    file: download.file,
+    label: download.label,
+  };
   for await (const item of readArchiveStream(archive, { maxEntryBytes })) items.push(item);
   return items;
 }
@@ -89,7 +97,10 @@ describe('downloading a data set over HTTP', () => {
 
   it('streams the archive to a local copy, the kind sniffed from its bytes (not its name)', async () => {
     const server = await serve((req, res) => serveFile(req, res, tarGz, { contentType: 'text/html' }));
-    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/x.zip?sig=s3cret'), key());
+    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(
+      server.url('/x.zip?sig=s3cret'),
+      key(),
+    );
     expect(download.kind).toBe('tar.gz');
     expect(download.totalBytes).toBe(tarGz.length);
     expect(download.label).toBe(`http://127.0.0.1:${server.port}/x.zip`);
@@ -107,10 +118,23 @@ describe('downloading a data set over HTTP', () => {
     });
     const plainTar = await makeTar(photos.map((data, i) => ({ name: `p${i}.jpg`, data })));
     const server = await serve((req, res) =>
-      serveFile(req, res, plainTar, { pieceBytes: 8 * 1024, pieceDelayMs: 2, holdAt: Math.floor(plainTar.length / 2), gate }),
+      serveFile(req, res, plainTar, {
+        pieceBytes: 8 * 1024,
+        pieceDelayMs: 2,
+        holdAt: Math.floor(plainTar.length / 2),
+        gate,
+      }),
     );
-    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/faces.tar'), key());
-    const archive = { kind: download.kind, bytes: download.bytes(), file: download.file, label: download.label };
+    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(
+      server.url('/faces.tar'),
+      key(),
+    );
+    const archive = {
+      kind: download.kind,
+      bytes: download.bytes(),
+      file: download.file,
+      label: download.label,
+    };
     const reading = readArchiveStream(archive, { maxEntryBytes: 10 * 1024 * 1024 });
     const first = await reading.next();
     // the server still holds the second half back: the first photo came out of a download under way
@@ -126,7 +150,10 @@ describe('downloading a data set over HTTP', () => {
     const server = await serve((req, res, index) =>
       serveFile(req, res, tarGz, { pieceBytes: 16 * 1024, ...(index === 0 ? { dropAfter: 100_000 } : {}) }),
     );
-    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/faces.tar.gz'), key());
+    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(
+      server.url('/faces.tar.gz'),
+      key(),
+    );
     const progress: number[] = [];
     const parts: Buffer[] = [];
     for await (const piece of download.bytes((p) => progress.push(p.bytes))) parts.push(Buffer.from(piece));
@@ -144,7 +171,10 @@ describe('downloading a data set over HTTP', () => {
     const server = await serve((req, res, index) =>
       serveFile(req, res, tarGz, { ranges: false, ...(index === 0 ? { dropAfter: 70_000 } : {}) }),
     );
-    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/faces.tar.gz'), key());
+    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(
+      server.url('/faces.tar.gz'),
+      key(),
+    );
     const items = await itemsOf(download);
     expect(items.filter((i) => i.kind === 'photo')).toHaveLength(photos.length);
     expect(server.seen[1]?.range).toMatch(/^bytes=/);
@@ -160,43 +190,58 @@ describe('downloading a data set over HTTP', () => {
         ? serveFile(req, res, tarGz, { dropAfter: 70_000 })
         : serveFile(req, res, other, { etag: '"v2"' }),
     );
-    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/faces.tar.gz'), key());
+    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(
+      server.url('/faces.tar.gz'),
+      key(),
+    );
     await expect(drain(download)).rejects.toThrow(/changed on the server while it was being downloaded/);
     await download.remove();
   });
 
   it('a download stopped (a killed process) resumes from the part kept on disk', async () => {
-    const server = await serve((req, res) => serveFile(req, res, tarGz, { pieceBytes: 16 * 1024, pieceDelayMs: 5 }));
+    const server = await serve((req, res) =>
+      serveFile(req, res, tarGz, { pieceBytes: 16 * 1024, pieceDelayMs: 5 }),
+    );
     const spoolKey = key();
-    const first = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/faces.tar.gz'), spoolKey);
+    const first = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(
+      server.url('/faces.tar.gz'),
+      spoolKey,
+    );
     let got = 0;
     for await (const piece of first.bytes()) {
       got += piece.length;
       if (got > 60_000) break;
     }
     await first.close();
-    const again = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/faces.tar.gz'), spoolKey);
+    const again = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(
+      server.url('/faces.tar.gz'),
+      spoolKey,
+    );
     expect(sha(await drain(again))).toBe(sha(tarGz));
     expect(server.seen[1]?.range).toMatch(/^bytes=[1-9]\d*-$/);
     await again.remove();
   });
 
   it('a server that stalls is resumed, and given up on after the retries with a clear error', async () => {
-    const server = await serve(async (req, res) => {
+    const server = await serve(async (_req, res) => {
       res.writeHead(200, { 'content-length': String(tarGz.length), etag: '"v1"' });
       res.write(tarGz.subarray(0, 4096));
       // … and nothing more
     });
-    const download = await downloader(allowOf(`127.0.0.1:${server.port}`), { idleTimeoutMs: 300, retries: 1 }).open(
-      server.url('/faces.tar.gz'),
-      key(),
+    const download = await downloader(allowOf(`127.0.0.1:${server.port}`), {
+      idleTimeoutMs: 300,
+      retries: 1,
+    }).open(server.url('/faces.tar.gz'), key());
+    await expect(drain(download)).rejects.toThrow(
+      /broke off at byte 4096 of \d+ and 1 attempts to resume it failed/,
     );
-    await expect(drain(download)).rejects.toThrow(/broke off at byte 4096 of \d+ and 1 attempts to resume it failed/);
     await download.remove();
   });
 
   it('a download that takes longer than DATASET_URL_TIMEOUT_MS fails', async () => {
-    const server = await serve((req, res) => serveFile(req, res, tarGz, { pieceBytes: 1024, pieceDelayMs: 50 }));
+    const server = await serve((req, res) =>
+      serveFile(req, res, tarGz, { pieceBytes: 1024, pieceDelayMs: 50 }),
+    );
     const download = await downloader(allowOf(`127.0.0.1:${server.port}`), { timeoutMs: 1000 }).open(
       server.url('/faces.tar.gz'),
       key(),
@@ -208,12 +253,21 @@ describe('downloading a data set over HTTP', () => {
   it('a server that announces more bytes than it sends: resumed, then refused clearly', async () => {
     const server = await raw((request) =>
       /range: bytes=/i.test(request)
-        ? rawAnswer('416 Range Not Satisfiable', { 'content-range': `bytes */${tarGz.length + 5000}` }, new Uint8Array())
+        ? rawAnswer(
+            '416 Range Not Satisfiable',
+            { 'content-range': `bytes */${tarGz.length + 5000}` },
+            new Uint8Array(),
+          )
         : rawAnswer('200 OK', { 'content-length': String(tarGz.length + 5000), etag: '"v1"' }, tarGz),
     );
-    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/faces.tar.gz'), key());
+    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(
+      server.url('/faces.tar.gz'),
+      key(),
+    );
     await expect(drain(download)).rejects.toThrow(
-      new RegExp(`refuses to send the rest from byte ${tarGz.length} of the ${tarGz.length + 5000} it announced \\(416\\)`),
+      new RegExp(
+        `refuses to send the rest from byte ${tarGz.length} of the ${tarGz.length + 5000} it announced \\(416\\)`,
+      ),
     );
     await download.remove();
   });
@@ -222,7 +276,10 @@ describe('downloading a data set over HTTP', () => {
     const server = await raw(() =>
       rawAnswer('200 OK', { 'content-length': String(Math.floor(tarGz.length / 2)) }, tarGz),
     );
-    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/faces.tar.gz'), key());
+    const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(
+      server.url('/faces.tar.gz'),
+      key(),
+    );
     await expect(itemsOf(download)).rejects.toThrow(/corrupt archive faces\.tar\.gz: /);
     expect((await readFile(download.file)).length).toBe(Math.floor(tarGz.length / 2));
     await download.remove();
@@ -231,8 +288,14 @@ describe('downloading a data set over HTTP', () => {
   it('refuses a download larger than DATASET_URL_MAX_BYTES, announced or not', async () => {
     const announced = await serve((req, res) => serveFile(req, res, tarGz));
     await expect(
-      downloader(allowOf(`127.0.0.1:${announced.port}`), { maxBytes: 100_000 }).open(announced.url('/a.tar.gz'), key()),
-    ).rejects.toMatchObject({ code: 'payload_too_large', message: expect.stringMatching(/more than DATASET_URL_MAX_BYTES \(100000\)/) });
+      downloader(allowOf(`127.0.0.1:${announced.port}`), { maxBytes: 100_000 }).open(
+        announced.url('/a.tar.gz'),
+        key(),
+      ),
+    ).rejects.toMatchObject({
+      code: 'payload_too_large',
+      message: expect.stringMatching(/more than DATASET_URL_MAX_BYTES \(100000\)/),
+    });
     const chunked = await serve((req, res) => serveFile(req, res, tarGz, { chunked: true }));
     const download = await downloader(allowOf(`127.0.0.1:${chunked.port}`), { maxBytes: 100_000 }).open(
       chunked.url('/a.tar.gz'),
@@ -244,12 +307,16 @@ describe('downloading a data set over HTTP', () => {
 
   it('refuses what is not a tar, tar.gz or zip archive, whatever its name', async () => {
     const server = await serve((req, res) =>
-      serveFile(req, res, Buffer.from(`<!DOCTYPE html><html>${'x'.repeat(2000)}</html>`), { contentType: 'application/gzip' }),
+      serveFile(req, res, Buffer.from(`<!DOCTYPE html><html>${'x'.repeat(2000)}</html>`), {
+        contentType: 'application/gzip',
+      }),
     );
     const open = downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/faces.tar.gz'), key());
     await expect(open).rejects.toMatchObject({
       code: 'invalid_input',
-      message: expect.stringMatching(/is not a \.tar, \.tar\.gz or \.zip archive \(it starts with "<!DOCTYPE html><"\)/),
+      message: expect.stringMatching(
+        /is not a \.tar, \.tar\.gz or \.zip archive \(it starts with "<!DOCTYPE html><"\)/,
+      ),
     });
     const left = await readdir(spool);
     expect(left).not.toContain(`job_${keys}.part`);
@@ -261,7 +328,9 @@ describe('downloading a data set over HTTP', () => {
       res.writeHead(404);
       res.end('no');
     });
-    await expect(downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/gone.tar'), key())).rejects.toThrow(
+    await expect(
+      downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/gone.tar'), key()),
+    ).rejects.toThrow(
       /cannot download http:\/\/127\.0\.0\.1:\d+\/gone\.tar: the server answered 404 Not Found/,
     );
   });
@@ -270,7 +339,10 @@ describe('downloading a data set over HTTP', () => {
     it('refuses a host name that resolves to a loopback address (only the address itself can be allowed)', async () => {
       const server = await serve((req, res) => serveFile(req, res, tarGz));
       await expect(
-        downloader(allowOf(`localhost:${server.port}`)).open(`http://localhost:${server.port}/a.tar.gz`, key()),
+        downloader(allowOf(`localhost:${server.port}`)).open(
+          `http://localhost:${server.port}/a.tar.gz`,
+          key(),
+        ),
       ).rejects.toMatchObject({
         code: 'forbidden',
         message: expect.stringMatching(/localhost:\d+ resolves to (127\.0\.0\.1|::1), a loopback address/),
@@ -297,7 +369,9 @@ describe('downloading a data set over HTTP', () => {
       });
       await expect(d.open(origin.url('/to-unlisted'), key())).rejects.toMatchObject({
         code: 'forbidden',
-        message: expect.stringMatching(/refused the redirect to http:\/\/127\.0\.0\.1:\d+\/a\.tar\.gz: .* is not in DATASET_URL_ALLOW/),
+        message: expect.stringMatching(
+          /refused the redirect to http:\/\/127\.0\.0\.1:\d+\/a\.tar\.gz: .* is not in DATASET_URL_ALLOW/,
+        ),
       });
       await expect(d.open(origin.url('/to-metadata'), key())).rejects.toMatchObject({
         code: 'forbidden',
@@ -313,8 +387,12 @@ describe('downloading a data set over HTTP', () => {
 
     it('refuses a URL off the list, or any URL while the list is empty, before connecting', async () => {
       const server = await serve((req, res) => serveFile(req, res, tarGz));
-      await expect(downloader([]).open(server.url('/a.tar.gz'), key())).rejects.toMatchObject({ code: 'forbidden' });
-      await expect(downloader(allowOf('example.org')).open(server.url('/a.tar.gz'), key())).rejects.toMatchObject({
+      await expect(downloader([]).open(server.url('/a.tar.gz'), key())).rejects.toMatchObject({
+        code: 'forbidden',
+      });
+      await expect(
+        downloader(allowOf('example.org')).open(server.url('/a.tar.gz'), key()),
+      ).rejects.toMatchObject({
         code: 'forbidden',
       });
       expect(server.seen).toHaveLength(0);
@@ -330,21 +408,35 @@ describe('downloading a data set over HTTP', () => {
         { name: 'real.jpg', data: photos[0] },
       ]);
       const liar = makeZip([{ name: 'bomb.jpg', data: zeros, deflate: true, declaredSize: 4096 }]);
-      const server = await serve((req, res) => serveFile(req, res, req.url === '/honest.zip' ? honest : liar));
+      const server = await serve((req, res) =>
+        serveFile(req, res, req.url === '/honest.zip' ? honest : liar),
+      );
       const d = downloader(allowOf(`127.0.0.1:${server.port}`));
       const items = await itemsOf(await d.open(server.url('/honest.zip'), key()), 100 * 1024 * 1024);
       expect(items).toEqual([
-        expect.objectContaining({ kind: 'skip', entry: 'bomb.jpg', reason: 'too_large', message: expect.stringMatching(/compression bomb/) }),
+        expect.objectContaining({
+          kind: 'skip',
+          entry: 'bomb.jpg',
+          reason: 'too_large',
+          message: expect.stringMatching(/compression bomb/),
+        }),
         expect.objectContaining({ kind: 'photo', entry: 'real.jpg' }),
       ]);
-      await expect(itemsOf(await d.open(server.url('/liar.zip'), key()))).rejects.toThrow(/corrupt archive liar\.zip: /);
+      await expect(itemsOf(await d.open(server.url('/liar.zip'), key()))).rejects.toThrow(
+        /corrupt archive liar\.zip: /,
+      );
     });
 
     it('a tar.gz that inflates like a bomb stops the job', async () => {
       const bomb = gzipSync(await makeTar([{ name: 'huge.jpg', data: new Uint8Array(64 * 1024 * 1024) }]));
       const server = await serve((req, res) => serveFile(req, res, bomb));
-      const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(server.url('/bomb.tar.gz'), key());
-      await expect(itemsOf(download, 1024)).rejects.toThrow(/corrupt archive bomb\.tar\.gz: .*compression bomb/);
+      const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(
+        server.url('/bomb.tar.gz'),
+        key(),
+      );
+      await expect(itemsOf(download, 1024)).rejects.toThrow(
+        /corrupt archive bomb\.tar\.gz: .*compression bomb/,
+      );
     });
   });
 });

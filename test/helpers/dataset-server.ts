@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Server as NetServer } from 'node:net';
 
 /** What a test server saw of one request. */
 export interface SeenRequest {
@@ -30,6 +30,15 @@ export async function startDatasetServer(handler: Handler): Promise<DatasetServe
     });
     Promise.resolve(handler(req, res, index)).catch(() => res.socket?.destroy());
   });
+  return listenOnLoopback(server, seen, () => server.closeAllConnections());
+}
+
+/** Listens on 127.0.0.1 and a random port. */
+async function listenOnLoopback(
+  server: NetServer,
+  seen: SeenRequest[],
+  beforeClose: () => void = () => undefined,
+): Promise<DatasetServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -38,7 +47,7 @@ export async function startDatasetServer(handler: Handler): Promise<DatasetServe
     url: (path) => `http://127.0.0.1:${port}${path}`,
     close: () =>
       new Promise((resolve) => {
-        server.closeAllConnections();
+        beforeClose();
         server.close(() => resolve());
       }),
   };
@@ -82,7 +91,9 @@ export async function serveFile(
   let start = 0;
   const range = /^bytes=(\d+)-$/.exec((req.headers.range as string | undefined) ?? '');
   const ifRange = req.headers['if-range'] as string | undefined;
-  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/octet-stream' };
+  const headers: Record<string, string> = {
+    'content-type': options.contentType ?? 'application/octet-stream',
+  };
   if (etag) headers.etag = etag;
   if ((options.ranges ?? true) && range && (!ifRange || ifRange === etag)) {
     start = Number(range[1]);
@@ -107,7 +118,8 @@ export async function serveFile(
       options.gate = undefined;
     }
     let end = Math.min(body.length, offset + piece);
-    if (options.holdAt !== undefined && options.gate && offset < options.holdAt) end = Math.min(end, options.holdAt);
+    if (options.holdAt !== undefined && options.gate && offset < options.holdAt)
+      end = Math.min(end, options.holdAt);
     if (options.dropAfter !== undefined) end = Math.min(end, start + options.dropAfter);
     if (end > offset) {
       await writePiece(res, body.subarray(offset, end));
@@ -132,7 +144,6 @@ export async function serveFile(
 export async function startRawServer(
   answer: (request: string, index: number) => Uint8Array,
 ): Promise<DatasetServer> {
-  const { createServer: createTcpServer } = await import('node:net');
   const seen: SeenRequest[] = [];
   const server = createTcpServer((socket) => {
     let text = '';
@@ -140,21 +151,13 @@ export async function startRawServer(
       text += data.toString('latin1');
       if (!text.includes('\r\n\r\n')) return;
       const index = seen.length;
-      const header = (name: string) =>
-        new RegExp(`^${name}: (.*)$`, 'im').exec(text)?.[1]?.trim() ?? null;
+      const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(text)?.[1]?.trim() ?? null;
       seen.push({ path: text.split(' ')[1] ?? '', range: header('range'), ifRange: header('if-range') });
       socket.end(answer(text, index));
     });
     socket.on('error', () => undefined);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    seen,
-    url: (path) => `http://127.0.0.1:${port}${path}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  return listenOnLoopback(server, seen);
 }
 
 /** An HTTP/1.1 answer written by hand. */

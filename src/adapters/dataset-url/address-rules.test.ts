@@ -44,16 +44,25 @@ describe('addresses a download may reach', () => {
 });
 
 describe('data set URLs', () => {
-  const allow = ['data.example.org'].map(parseAllowedHost) as Exclude<ReturnType<typeof parseAllowedHost>, string>[];
+  const allow = ['data.example.org'].map(parseAllowedHost) as Exclude<
+    ReturnType<typeof parseAllowedHost>,
+    string
+  >[];
 
   it('are refused while the allow list is empty', () => {
-    expect(() => checkDatasetUrl('https://data.example.org/a.tar', [])).toThrow(/turned off: set DATASET_URL_ALLOW/);
+    expect(() => checkDatasetUrl('https://data.example.org/a.tar', [])).toThrow(
+      /turned off: set DATASET_URL_ALLOW/,
+    );
   });
 
   it('must be http(s), without credentials, on an allowed host', () => {
-    expect(() => checkDatasetUrl('ftp://data.example.org/a.tar', allow)).toThrow(/starts with http:\/\/ or https:\/\//);
+    expect(() => checkDatasetUrl('ftp://data.example.org/a.tar', allow)).toThrow(
+      /starts with http:\/\/ or https:\/\//,
+    );
     expect(() => checkDatasetUrl('file:///etc/passwd', allow)).toThrow(/starts with http/);
-    expect(() => checkDatasetUrl('https://me:secret@data.example.org/a.tar', allow)).toThrow(/user name or password/);
+    expect(() => checkDatasetUrl('https://me:secret@data.example.org/a.tar', allow)).toThrow(
+      /user name or password/,
+    );
     expect(() => checkDatasetUrl('https://other.example.org/a.tar', allow)).toThrow(
       /other\.example\.org is not in DATASET_URL_ALLOW/,
     );

@@ -98,7 +98,8 @@ function requestOnce(url: URL, options: GuardedRequestOptions): Promise<Incoming
 export function describeError(error: unknown, url: URL): AppError {
   if (error instanceof AppError) return error;
   const e = error as NodeJS.ErrnoException;
-  if (e.name === 'AbortError') return new AppError('invalid_input', 'the download was stopped', { cause: error });
+  if (e.name === 'AbortError')
+    return new AppError('invalid_input', 'the download was stopped', { cause: error });
   return new AppError('invalid_input', `cannot download from ${url.host}: ${e.code ?? e.message}`, {
     cause: error,
     retryable: true,
@@ -119,7 +120,8 @@ export async function guardedGet(start: URL, options: GuardedRequestOptions): Pr
     if (!REDIRECTS.has(status)) return { response, url };
     response.resume();
     const location = response.headers.location;
-    if (!location) throw new AppError('invalid_input', `${safeLabel(url)} answered ${status} without a Location`);
+    if (!location)
+      throw new AppError('invalid_input', `${safeLabel(url)} answered ${status} without a Location`);
     if (hop >= MAX_REDIRECTS) throw new AppError('invalid_input', `more than ${MAX_REDIRECTS} redirects`);
     let next: URL;
     try {

@@ -1,5 +1,5 @@
-import { open as openFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { open as openFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { AppError } from '../../core/errors.ts';
@@ -252,7 +252,11 @@ class HttpDownload implements OpenedDownload {
           { url: this.label, have: this.have },
           'the server answered a range request with the whole file; the part already here is compared and skipped',
         );
-        if (this.validators?.totalBytes != null && this.totalBytes !== null && this.totalBytes !== this.validators.totalBytes) {
+        if (
+          this.validators?.totalBytes != null &&
+          this.totalBytes !== null &&
+          this.totalBytes !== this.validators.totalBytes
+        ) {
           response.destroy();
           throw changed(this.label);
         }

@@ -25,7 +25,10 @@ export function checkDatasetUrl(raw: string, allow: readonly AllowedHost[]): URL
     throw new AppError('invalid_input', 'the data set URL is not a valid URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new AppError('invalid_input', `a data set URL starts with http:// or https://, not ${url.protocol}//`);
+    throw new AppError(
+      'invalid_input',
+      `a data set URL starts with http:// or https://, not ${url.protocol}//`,
+    );
   if (url.username || url.password)
     throw new AppError(
       'invalid_input',
@@ -46,11 +49,7 @@ export function checkDatasetUrl(raw: string, allow: readonly AllowedHost[]): URL
  * fine; a loopback, private, link-local or reserved one only when the allow list names that very
  * address as the URL's host (a name that resolves to it does not count).
  */
-export function refusedConnection(
-  url: URL,
-  address: string,
-  allow: readonly AllowedHost[],
-): string | null {
+export function refusedConnection(url: URL, address: string, allow: readonly AllowedHost[]): string | null {
   const why = refusedAddress(address);
   if (why === null) return null;
   const host = urlHost(url);

@@ -386,7 +386,10 @@ async function* readZip(file: string, options: DatasetOptions, label = file): As
         yield tooLarge(name, entry.uncompressedSize, options.maxEntryBytes);
         continue;
       }
-      if (entry.uncompressedSize > 1024 * 1024 && entry.uncompressedSize > entry.compressedSize * MAX_COMPRESSION_RATIO) {
+      if (
+        entry.uncompressedSize > 1024 * 1024 &&
+        entry.uncompressedSize > entry.compressedSize * MAX_COMPRESSION_RATIO
+      ) {
         yield {
           kind: 'skip',
           entry: name,
@@ -464,5 +467,11 @@ export async function* readArchiveStream(
     yield* readZip(archive.file, options, archive.label);
     return;
   }
-  yield* readTarInput(Readable.from(archive.bytes, { objectMode: false }), archive.label, archive.kind === 'tar.gz', options, true);
+  yield* readTarInput(
+    Readable.from(archive.bytes, { objectMode: false }),
+    archive.label,
+    archive.kind === 'tar.gz',
+    options,
+    true,
+  );
 }

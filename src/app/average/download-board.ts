@@ -1,10 +1,11 @@
 import type { DownloadProgress } from '../../ports/dataset-download.ts';
+import type { DownloadWatcher } from './url-dataset.ts';
 
 /**
  * How far the downloads of URL data sets have got, by job id, in the process that downloads them
  * (the job views of that process show it; the store keeps only what is read from the archive).
  */
-export class DownloadBoard {
+export class DownloadBoard implements DownloadWatcher {
   private readonly progress = new Map<string, DownloadProgress>();
 
   set(jobId: string, progress: DownloadProgress): void {

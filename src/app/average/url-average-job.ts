@@ -20,7 +20,12 @@ export async function startUrlAverageJob(
     return { job, opened: await openJobDownload(deps, job) };
   } catch (error) {
     const info = toErrorInfo(error);
-    await deps.averages.endJob(job.id, 'failed', { code: info.code, message: info.message }, deps.clock.now());
+    await deps.averages.endJob(
+      job.id,
+      'failed',
+      { code: info.code, message: info.message },
+      deps.clock.now(),
+    );
     await deps.averages.deleteFinishedJob(job.id);
     throw error;
   }

@@ -3,10 +3,17 @@ import type { AverageJobRecord } from '../../ports/average-job-store.ts';
 import type { DatasetDownloader, DownloadProgress, OpenedDownload } from '../../ports/dataset-download.ts';
 import { type DatasetItem, type DatasetOptions, readArchiveStream } from './dataset-reader.ts';
 
+/** Follows the downloads of URL data sets by job id (the API's job views, the CLI's progress bar). */
+export interface DownloadWatcher {
+  set(jobId: string, progress: DownloadProgress): void;
+  /** The download is over (read through, failed or stopped). */
+  delete(jobId: string): void;
+}
+
 export interface UrlDatasetDeps {
   /** Null or absent where URL data sets are off (DATASET_URL_ALLOW empty). */
   downloader?: DatasetDownloader | null;
-  onProgress?: (jobId: string, progress: DownloadProgress) => void;
+  downloads?: DownloadWatcher;
 }
 
 function downloaderOf(deps: UrlDatasetDeps): DatasetDownloader {
@@ -44,13 +51,14 @@ export async function* readUrlDataset(
     yield* readArchiveStream(
       {
         kind: download.kind,
-        bytes: download.bytes((progress) => deps.onProgress?.(job.id, progress)),
+        bytes: download.bytes((progress) => deps.downloads?.set(job.id, progress)),
         file: download.file,
         label: download.label,
       },
       options,
     );
   } finally {
+    deps.downloads?.delete(job.id);
     await download.remove();
   }
 }

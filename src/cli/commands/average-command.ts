@@ -52,7 +52,10 @@ export function registerAverageCommand(program: Command): void {
     .description(
       'average face embedding of a data set (folder, .tar, .tar.gz, .zip, a .txt list of photo paths, or an http(s) URL of an archive on a host in DATASET_URL_ALLOW), computed through the queue and workers; resumable',
     )
-    .argument('[dataset]', 'folder, archive, list file or http(s) URL of an archive (not needed with --resume)')
+    .argument(
+      '[dataset]',
+      'folder, archive, list file or http(s) URL of an archive (not needed with --resume)',
+    )
     .option('--face <mode>', 'which faces of a photo count: largest | center | all', 'largest')
     .option('--min-score <score>', 'ignore faces with a lower detection score (0..1)', '0')
     .option(

@@ -119,11 +119,9 @@ function startPreparing(
   jobId: string,
   opened?: Parameters<typeof prepareAverageJob>[2],
 ) {
-  prepareAverageJob(a, jobId, opened)
-    .catch((error) =>
-      a.log.warn({ averageJob: jobId, err: String(error) }, 'average job failed while reading its data set'),
-    )
-    .finally(() => a.downloads?.delete(jobId));
+  prepareAverageJob(a, jobId, opened).catch((error) =>
+    a.log.warn({ averageJob: jobId, err: String(error) }, 'average job failed while reading its data set'),
+  );
 }
 
 /**
