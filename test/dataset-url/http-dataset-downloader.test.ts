@@ -251,15 +251,27 @@ describe('downloading a data set over HTTP', () => {
   });
 
   it('a server that announces more bytes than it sends: resumed, then refused clearly', async () => {
-    const server = await raw((request) =>
-      /range: bytes=/i.test(request)
-        ? rawAnswer(
-            '416 Range Not Satisfiable',
-            { 'content-range': `bytes */${tarGz.length + 5000}` },
-            new Uint8Array(),
-          )
-        : rawAnswer('200 OK', { 'content-length': String(tarGz.length + 5000), etag: '"v1"' }, tarGz),
-    );
+    const announced = tarGz.length + 5000;
+    const server = await raw((request) => {
+      const from = Number(/range: bytes=(\d+)-/i.exec(request)?.[1] ?? Number.NaN);
+      if (Number.isNaN(from))
+        return rawAnswer('200 OK', { 'content-length': String(announced), etag: '"v1"' }, tarGz);
+      if (from >= tarGz.length)
+        return rawAnswer(
+          '416 Range Not Satisfiable',
+          { 'content-range': `bytes */${announced}` },
+          new Uint8Array(),
+        );
+      return rawAnswer(
+        '206 Partial Content',
+        {
+          'content-range': `bytes ${from}-${announced - 1}/${announced}`,
+          'content-length': String(announced - from),
+          etag: '"v1"',
+        },
+        tarGz.subarray(from),
+      );
+    });
     const download = await downloader(allowOf(`127.0.0.1:${server.port}`)).open(
       server.url('/faces.tar.gz'),
       key(),

@@ -86,6 +86,9 @@ function requestOnce(url: URL, options: GuardedRequestOptions): Promise<Incoming
     );
     request.on('error', (error) => reject(describeError(error, url)));
     request.on('response', (response) => {
+      // a connection that drops while nobody reads the body yet must not become an uncaught error; the
+      // reader sees it when it reads (the body's iterator listens for it too)
+      response.on('error', () => undefined);
       // from here on the reader times pauses itself (time spent reading photos does not count)
       response.socket.setTimeout(0);
       resolve(response);

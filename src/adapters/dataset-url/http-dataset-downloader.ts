@@ -318,7 +318,8 @@ class HttpDownload implements OpenedDownload {
         await input.close();
       }
     }
-    const output = await openFile(this.file, this.have > 0 ? 'r+' : 'w', PRIVATE_FILE_MODE);
+    // read as well as written: a whole-file answer to a range request is compared with what is here
+    const output = await openFile(this.file, this.have > 0 ? 'r+' : 'w+', PRIVATE_FILE_MODE);
     let failures = 0;
     let reconnect = false;
     try {
