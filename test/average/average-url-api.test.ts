@@ -21,7 +21,7 @@ interface JobView {
   } | null;
 }
 
-/** Small JPEGs, each a different colour (so each is its own blob). */
+/** JPEGs of noise (so the archive does not compress away), each its own blob. */
 async function photos(n: number): Promise<Uint8Array[]> {
   return Promise.all(
     Array.from(
@@ -29,7 +29,13 @@ async function photos(n: number): Promise<Uint8Array[]> {
       async (_, i) =>
         new Uint8Array(
           await sharp({
-            create: { width: 48, height: 40, channels: 3, background: { r: i * 20, g: 90, b: 200 - i * 10 } },
+            create: {
+              width: 160,
+              height: 120,
+              channels: 3,
+              background: { r: i * 20, g: 90, b: 200 - i * 10 },
+              noise: { type: 'gaussian', mean: 120 + i, sigma: 40 },
+            },
           })
             .jpeg()
             .toBuffer(),

@@ -238,6 +238,22 @@ describe('downloading a data set over HTTP', () => {
     await download.remove();
   });
 
+  it('a server that answers but sends no byte: a clear error, no job to start', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-length': '100000' });
+      res.flushHeaders();
+    });
+    await expect(
+      downloader(allowOf(`127.0.0.1:${server.port}`), { idleTimeoutMs: 300 }).open(
+        server.url('/a.tar'),
+        key(),
+      ),
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/a\.tar: the first bytes did not arrive \(no data for 300 ms\)/),
+    });
+  });
+
   it('a download that takes longer than DATASET_URL_TIMEOUT_MS fails', async () => {
     const server = await serve((req, res) =>
       serveFile(req, res, tarGz, { pieceBytes: 1024, pieceDelayMs: 50 }),

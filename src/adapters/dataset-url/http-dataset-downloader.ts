@@ -161,7 +161,14 @@ class HttpDownload implements OpenedDownload {
     }
     this.startedWith = this.have;
     await this.connect();
-    const head = await this.readHead();
+    let head: Uint8Array;
+    try {
+      head = await this.readHead();
+    } catch (error) {
+      if (this.timedOut) throw this.timeoutError();
+      const why = error instanceof Error ? error.message : String(error);
+      throw new AppError('invalid_input', `${this.label}: the first bytes did not arrive (${why})`);
+    }
     const kind = sniffArchive(head);
     if (!kind)
       throw new AppError(
