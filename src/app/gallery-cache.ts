@@ -1,6 +1,7 @@
 import type { ModelInfo } from '../core/face.ts';
 import type { GallerySearch } from '../core/gallery.ts';
 import type { FaceIndex } from '../ports/face-index.ts';
+import type { GalleryAnswer, GalleryLookup } from '../ports/gallery-lookup.ts';
 import type { GallerySnapshot, ImageStore } from '../ports/image-store.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { IndexSnapshots } from './index-snapshots.ts';
@@ -23,7 +24,7 @@ export interface GalleryIndexOptions {
  * At start the index is restored from the latest snapshot (when configured) and brought up to date
  * the same way, which gives the same entries as a rebuild from the store. Concurrent updates are coalesced.
  */
-export class GalleryCache {
+export class GalleryCache implements GalleryLookup {
   private gallery: IndexedGallery | null = null;
   private version = -1;
   private loading: Promise<{ gallery: GallerySearch; version: number }> | null = null;
@@ -37,6 +38,11 @@ export class GalleryCache {
     private readonly log: Logger | null = null,
   ) {}
 
+  /** Entries the index holds now (0 before its first answer). */
+  get size(): number {
+    return this.gallery?.size ?? 0;
+  }
+
   async current(): Promise<{ gallery: GallerySearch; version: number }> {
     const version = await this.store.galleryVersion();
     if (this.gallery && version === this.version) return { gallery: this.gallery, version };
@@ -46,6 +52,20 @@ export class GalleryCache {
       });
     }
     return this.loading;
+  }
+
+  async nearest(
+    embeddings: readonly Float32Array[],
+    k: number,
+    model: Pick<ModelInfo, 'name' | 'version'> = this.model,
+  ): Promise<GalleryAnswer> {
+    const { gallery, version } = await this.current();
+    return {
+      version,
+      size: gallery.size,
+      peopleCount: gallery.peopleCount,
+      nearest: embeddings.map((embedding) => gallery.search(embedding, k, model)),
+    };
   }
 
   /** Writes a snapshot now (when configured and the index holds a version); resolves when written. */

@@ -1,9 +1,15 @@
 import type { Box } from '../core/face.ts';
-import { type MatchPolicy, type OperatingPoint, policyOf, policyThreshold } from '../core/open-set.ts';
+import {
+  decideIdentity,
+  type MatchPolicy,
+  type OperatingPoint,
+  policyOf,
+  policyThreshold,
+} from '../core/open-set.ts';
 import type { PersonRef } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
+import type { GalleryLookup } from '../ports/gallery-lookup.ts';
 import type { ImageStore } from '../ports/image-store.ts';
-import type { GalleryCache } from './gallery-cache.ts';
 
 export interface IdentifiedFace {
   box: Box;
@@ -29,7 +35,7 @@ export interface IdentifyResult {
 export async function identifyPhoto(
   deps: {
     engine: FaceEngine;
-    galleries: GalleryCache;
+    galleries: GalleryLookup;
     store: ImageStore;
     match?: MatchPolicy;
     threshold?: number;
@@ -38,8 +44,13 @@ export async function identifyPhoto(
   candidates = 3,
 ): Promise<IdentifyResult> {
   const analysis = await deps.engine.analyze(bytes, { priority: 'interactive' });
-  const { gallery } = await deps.galleries.current();
-  const policy = policyOf(deps, gallery.model.threshold);
+  const policy = policyOf(deps, deps.galleries.model.threshold);
+  // The two nearest decide; `candidates` are shown: one lookup for every face of the photo.
+  const answer = await deps.galleries.nearest(
+    analysis.faces.map((face) => face.embedding),
+    Math.max(2, candidates),
+    analysis.model,
+  );
   const names = new Map((await deps.store.listPeople()).map((p) => [p.id, p.name]));
   const ref = (m: { personId: string; distance: number }) => ({
     id: m.personId,
@@ -50,10 +61,11 @@ export async function identifyPhoto(
     width: analysis.width,
     height: analysis.height,
     model: `${analysis.model.name}@${analysis.model.version}`,
-    threshold: policyThreshold(policy, gallery.peopleCount),
-    faces: analysis.faces.map((face) => {
-      const nearest = gallery.size > 0 ? gallery.search(face.embedding, candidates, analysis.model) : [];
-      const decision = gallery.decide(face.embedding, policy, analysis.model);
+    threshold: policyThreshold(policy, answer.peopleCount),
+    faces: analysis.faces.map((face, i) => {
+      const people = answer.nearest[i] ?? [];
+      const nearest = people.slice(0, Math.max(0, candidates));
+      const decision = decideIdentity(people.slice(0, 2), answer.peopleCount, policy);
       return {
         box: face.box,
         score: face.score,

@@ -1,13 +1,13 @@
 import { AppError, toErrorInfo } from '../core/errors.ts';
-import { type MatchPolicy, policyOf } from '../core/open-set.ts';
+import { decideIdentity, type MatchPolicy, policyOf } from '../core/open-set.ts';
 import { decideAfterFailure, type RetryPolicy } from '../core/retry-policy.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import { EngineUnavailableError, type FaceEngine } from '../ports/face-engine.ts';
+import type { GalleryLookup } from '../ports/gallery-lookup.ts';
 import type { ImageStore, NewFace } from '../ports/image-store.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { GalleryCache } from './gallery-cache.ts';
 import { publishImageEvent } from './image-events.ts';
 import type { PipelineObserver } from './observer.ts';
 
@@ -15,7 +15,7 @@ export interface ProcessImageDeps {
   store: ImageStore;
   blobs: BlobStore;
   engine: FaceEngine;
-  galleries: GalleryCache;
+  galleries: GalleryLookup;
   events: EventBus;
   clock: Clock;
   log: Logger;
@@ -78,10 +78,14 @@ export async function processImage(
     }
     const bytes = await deps.blobs.get(image.sha256);
     const analysis = await deps.engine.analyze(bytes, { priority: 'batch' });
-    const { gallery, version } = await deps.galleries.current();
-    const policy = policyOf(deps, gallery.model.threshold);
-    const faces: NewFace[] = analysis.faces.map((face) => {
-      const match = gallery.size > 0 ? gallery.decide(face.embedding, policy, analysis.model).match : null;
+    const policy = policyOf(deps, deps.galleries.model.threshold);
+    const { version, peopleCount, nearest } = await deps.galleries.nearest(
+      analysis.faces.map((face) => face.embedding),
+      2,
+      analysis.model,
+    );
+    const faces: NewFace[] = analysis.faces.map((face, i) => {
+      const match = decideIdentity(nearest[i] ?? [], peopleCount, policy).match;
       return {
         box: face.box,
         landmarks: face.landmarks,

@@ -1,14 +1,14 @@
-import { type MatchPolicy, policyOf } from '../core/open-set.ts';
+import { decideIdentity, type MatchPolicy, policyOf } from '../core/open-set.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
+import type { GalleryLookup } from '../ports/gallery-lookup.ts';
 import type { ImageStore, RematchResult } from '../ports/image-store.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { GalleryCache } from './gallery-cache.ts';
 import { publishImageEvent } from './image-events.ts';
 
 export interface ReidentifyDeps {
   store: ImageStore;
-  galleries: GalleryCache;
+  galleries: GalleryLookup;
   events: EventBus;
   clock: Clock;
   log: Logger;
@@ -30,13 +30,21 @@ export async function reidentify(deps: ReidentifyDeps, jobId: string): Promise<n
   for (;;) {
     const candidates = await deps.store.rematchCandidates(batchSize);
     if (candidates.length === 0) break;
-    const { gallery } = await deps.galleries.current();
     const model = deps.galleries.model;
     const policy = policyOf(deps, model.threshold);
+    // Faces of another model stay unknown; the others are looked up together, against one gallery.
+    const comparable = candidates.filter(
+      (c) => c.modelName === model.name && c.modelVersion === model.version,
+    );
+    const answer = await deps.galleries.nearest(
+      comparable.map((c) => c.embedding),
+      2,
+    );
+    const found = new Map(comparable.map((c, i) => [c.faceId, answer.nearest[i] ?? []]));
     const results: RematchResult[] = candidates.map((c) => {
-      if (c.modelName !== model.name || c.modelVersion !== model.version || gallery.size === 0)
-        return { faceId: c.faceId, personId: null, distance: null };
-      const { match } = gallery.decide(c.embedding, policy);
+      const nearest = found.get(c.faceId);
+      if (nearest === undefined) return { faceId: c.faceId, personId: null, distance: null };
+      const { match } = decideIdentity(nearest, answer.peopleCount, policy);
       return { faceId: c.faceId, personId: match?.personId ?? null, distance: match?.distance ?? null };
     });
     const changed = await deps.store.applyRematch(results, deps.clock.now());

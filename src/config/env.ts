@@ -7,7 +7,12 @@ export function optionalEnv<T extends z.ZodType>(schema: T) {
 }
 
 /** Keys whose values are secrets: configuration errors never show what was given for them. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['JWT_SECRET', 'RECOGNIZER_SECRET', 'TOTP_KEY']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'JWT_SECRET',
+  'RECOGNIZER_SECRET',
+  'SEARCH_SECRET',
+  'TOTP_KEY',
+]);
 
 export const intEnv = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 

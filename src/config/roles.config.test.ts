@@ -8,6 +8,7 @@ import {
   loadApiConfig,
   loadRecognizerConfig,
   loadRedeemerConfig,
+  loadSearchConfig,
   loadWorkerConfig,
 } from './roles.config.ts';
 
@@ -135,5 +136,31 @@ describe('role configuration', () => {
     const config = loadRedeemerConfig({ PORT: 'not checked here', REDEEM_INTERVAL_MS: '1000' });
     expect(config.REDEEM_INTERVAL_MS).toBe(1000);
     expect('PORT' in config).toBe(false);
+  });
+
+  it('search: HNSW by default, a secret required off loopback, no broker settings', () => {
+    const local = loadSearchConfig({ SEARCH_HOST: '127.0.0.1' });
+    expect(local).toMatchObject({ SEARCH_PORT: 50052, GALLERY_INDEX: 'hnsw', METRICS_PORT: 9464 });
+    expect('QUEUE_URL' in local).toBe(false);
+    expect(() => loadSearchConfig({})).toThrow(
+      /SEARCH_SECRET: is required when the search service listens on 0\.0\.0\.0/,
+    );
+    expect(loadSearchConfig({ SEARCH_SECRET: 'sixteen-chars-ok' }).SEARCH_HOST).toBe('0.0.0.0');
+    expect(() => loadSearchConfig({ SEARCH_SECRET: 'short' })).toThrow(/SEARCH_SECRET/);
+    expect(loadSearchConfig({ SEARCH_HOST: '::1', GALLERY_INDEX: 'exact' }).GALLERY_INDEX).toBe('exact');
+  });
+
+  it('api and worker: SEARCH_URL is an http(s) origin; the breaker and timeout have defaults', () => {
+    const api = loadApiConfig({ SEARCH_URL: 'http://faceflow-search:50052' });
+    expect(api).toMatchObject({
+      SEARCH_URL: 'http://faceflow-search:50052',
+      SEARCH_TIMEOUT_MS: 5000,
+      SEARCH_BREAKER_FAILURES: 3,
+      SEARCH_BREAKER_OPEN_MS: 10_000,
+    });
+    expect(loadWorkerConfig({}).SEARCH_URL).toBeUndefined();
+    for (const bad of ['faceflow-search:50052', 'http://host:50052/path', 'grpc://host:1'])
+      expect(() => loadWorkerConfig({ SEARCH_URL: bad }), bad).toThrow(/SEARCH_URL/);
+    expect(() => loadApiConfig({ SEARCH_BREAKER_FAILURES: '0' })).toThrow(/SEARCH_BREAKER_FAILURES/);
   });
 });

@@ -123,6 +123,22 @@ const recognizerClientShape = {
   RECOGNIZER_MAX_CONNECTION_AGE_MS: optionalEnv(intEnv(0, 86_400_000)).transform((v) => v ?? 300_000),
 };
 
+/** Where api and worker find the `search` role (README "Search at scale"); unset: each holds its own index. */
+const searchClientShape = {
+  SEARCH_URL: optionalEnv(
+    z.string().refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), {
+      message: 'must be http://host:port (h2c) or https://host:port',
+    }),
+  ),
+  /** Shared secret sent as `authorization: Bearer …` on every search call. */
+  SEARCH_SECRET: optionalEnv(z.string().min(16)),
+  /** Longest one search call may take before it counts as a failure (then the local exact scan answers). */
+  SEARCH_TIMEOUT_MS: optionalEnv(intEnv(50, 600_000)).transform((v) => v ?? 5000),
+  /** Consecutive failed calls that open the circuit breaker, and how long it then stays open. */
+  SEARCH_BREAKER_FAILURES: optionalEnv(intEnv(1, 100)).transform((v) => v ?? 3),
+  SEARCH_BREAKER_OPEN_MS: optionalEnv(intEnv(100, 3_600_000)).transform((v) => v ?? 10_000),
+};
+
 const httpShape = {
   PORT: optionalEnv(intEnv(0, 65_535)).transform((v) => v ?? 3000),
   HOST: optionalEnv(z.string().min(1)).transform((v) => v ?? '127.0.0.1'),
@@ -210,6 +226,7 @@ export const apiConfigSchema = z
     MAX_ATTEMPTS: workerShape.MAX_ATTEMPTS,
     JOB_LEASE_MS: workerShape.JOB_LEASE_MS,
     ...recognizerClientShape,
+    ...searchClientShape,
     IMPORT_ROOTS: importRoots,
     MAX_UPLOAD_BYTES: optionalEnv(intEnv(1, 2 ** 31)).transform((v) => v ?? 20 * 1024 * 1024),
     /** Files in one multipart upload; one more and the whole request is refused (413), nothing stored. */
@@ -231,6 +248,7 @@ export const workerConfigSchema = z
     ...workerShape,
     ...metricsShape,
     ...recognizerClientShape,
+    ...searchClientShape,
   })
   .transform((c) => withWorkerDefaults(withDefaults(c)));
 
@@ -257,12 +275,43 @@ export const recognizerConfigSchema = z
   })
   .transform((c) => ({ ...c, ENGINE_THREADS: c.ENGINE_THREADS ?? availableParallelism() }));
 
+/**
+ * `faceflow search`: the gallery index of api and worker processes in one process, behind gRPC/Connect
+ * on SEARCH_PORT. Reads the store (never writes it); the HNSW index is its default.
+ */
+export const searchConfigSchema = z
+  .object({
+    DATA_DIR: storageShape.DATA_DIR,
+    DATABASE_URL: storageShape.DATABASE_URL,
+    DATABASE_POOL_SIZE: storageShape.DATABASE_POOL_SIZE,
+    DATABASE_STATEMENT_TIMEOUT_MS: storageShape.DATABASE_STATEMENT_TIMEOUT_MS,
+    LOG_LEVEL: storageShape.LOG_LEVEL,
+    LOG_FORMAT: storageShape.LOG_FORMAT,
+    ...galleryIndexShape,
+    GALLERY_INDEX: optionalEnv(z.enum(['exact', 'hnsw'])).transform((v) => v ?? 'hnsw'),
+    SEARCH_PORT: optionalEnv(intEnv(0, 65_535)).transform((v) => v ?? 50052),
+    SEARCH_HOST: optionalEnv(z.string().min(1)).transform((v) => v ?? '0.0.0.0'),
+    SEARCH_SECRET: searchClientShape.SEARCH_SECRET,
+    ...metricsShape,
+  })
+  .superRefine((c, ctx) => {
+    // Embeddings are biometric data: only this machine, or callers with the secret.
+    if (!c.SEARCH_SECRET && !isLoopbackHost(c.SEARCH_HOST))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEARCH_SECRET'],
+        message: `is required when the search service listens on ${c.SEARCH_HOST} (not a loopback address)`,
+      });
+  })
+  .transform(withDefaults);
+
 export const redeemerConfigSchema = z.object({ ...storageShape, ...redeemShape }).transform(withDefaults);
 
 export type AllConfig = z.output<typeof allConfigSchema>;
 export type ApiConfig = z.output<typeof apiConfigSchema>;
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 export type RecognizerConfig = z.output<typeof recognizerConfigSchema>;
+export type SearchConfig = z.output<typeof searchConfigSchema>;
 export type RedeemerConfig = z.output<typeof redeemerConfigSchema>;
 export type MigrateConfig = z.output<typeof migrateConfigSchema>;
 export type RegroupConfig = z.output<typeof regroupConfigSchema>;
@@ -273,6 +322,8 @@ export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env) =>
   parseConfig(workerConfigSchema, env);
 export const loadRecognizerConfig = (env: NodeJS.ProcessEnv = process.env) =>
   parseConfig(recognizerConfigSchema, env);
+export const loadSearchConfig = (env: NodeJS.ProcessEnv = process.env) =>
+  parseConfig(searchConfigSchema, env);
 export const loadRedeemerConfig = (env: NodeJS.ProcessEnv = process.env) =>
   parseConfig(redeemerConfigSchema, env);
 export const loadMigrateConfig = (env: NodeJS.ProcessEnv = process.env) =>
@@ -283,12 +334,13 @@ export const loadMigrateConfig = (env: NodeJS.ProcessEnv = process.env) =>
  * checked against this list (test/deploy), so a key they set is one some role really reads.
  */
 export const roleEnvKeys: Readonly<
-  Record<'all' | 'api' | 'worker' | 'recognizer' | 'redeemer' | 'migrate', readonly string[]>
+  Record<'all' | 'api' | 'worker' | 'recognizer' | 'search' | 'redeemer' | 'migrate', readonly string[]>
 > = Object.freeze({
   all: Object.freeze(Object.keys(allConfigSchema.in.shape)),
   api: Object.freeze(Object.keys(apiConfigSchema.in.shape)),
   worker: Object.freeze(Object.keys(workerConfigSchema.in.shape)),
   recognizer: Object.freeze(Object.keys(recognizerConfigSchema.in.shape)),
+  search: Object.freeze(Object.keys(searchConfigSchema.in.shape)),
   redeemer: Object.freeze(Object.keys(redeemerConfigSchema.in.shape)),
   migrate: Object.freeze(Object.keys(migrateConfigSchema.in.shape)),
 });

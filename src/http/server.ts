@@ -5,7 +5,6 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger as PinoLogger } from 'pino';
-import type { GalleryCache } from '../app/gallery-cache.ts';
 import type { GroupingDeps } from '../app/grouping.ts';
 import type { IngestDeps } from '../app/ingest.ts';
 import type { PeopleDeps } from '../app/people.ts';
@@ -18,6 +17,7 @@ import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
+import type { GalleryLookup } from '../ports/gallery-lookup.ts';
 import type { ImageCodec } from '../ports/image-decoder.ts';
 import type { ImageStore } from '../ports/image-store.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
@@ -44,7 +44,7 @@ export interface HttpDeps {
   codec: ImageCodec;
   events: EventBus;
   engine: FaceEngine;
-  galleries: GalleryCache;
+  galleries: GalleryLookup;
   /** How identification decides (the model's 1:N calibration, or MATCH_THRESHOLD as a fixed threshold). */
   match?: MatchPolicy;
   /** Older setting: a fixed threshold, used when `match` is absent. */

@@ -5,6 +5,8 @@ import type { EngineStats } from '../ports/face-engine.ts';
 import type { ImageStore } from '../ports/image-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 
+type BreakerState = 'closed' | 'half_open' | 'open';
+
 export interface MetricsSources {
   queue?: JobQueue;
   store?: ImageStore;
@@ -184,10 +186,63 @@ export class Metrics {
    * `faceflow_recognizer_breaker_state{state}`: 1 for the remote recognizer's circuit breaker state now
    * (closed, half_open, open), 0 for the others. Returns the setter the engine adapter calls on change.
    */
-  recognizerBreaker(): (state: 'closed' | 'half_open' | 'open') => void {
+  recognizerBreaker(): (state: BreakerState) => void {
+    return this.breakerGauge('faceflow_recognizer_breaker_state', 'Circuit breaker of the remote recognizer');
+  }
+
+  /** `faceflow_search_breaker_state{state}`: the same for the remote search service (SEARCH_URL). */
+  searchBreaker(): (state: BreakerState) => void {
+    return this.breakerGauge('faceflow_search_breaker_state', 'Circuit breaker of the remote search service');
+  }
+
+  /** `faceflow_search_fallback_lookups_total`: lookups the local exact scan answered for the search service. */
+  searchFallbacks(): () => void {
+    const counter = new Counter({
+      name: 'faceflow_search_fallback_lookups_total',
+      help: 'Gallery lookups answered by the local exact scan because the search service did not',
+      registers: [this.registry],
+    });
+    return () => counter.inc();
+  }
+
+  /**
+   * The `search` role: `faceflow_search_seconds` per Nearest call, `faceflow_search_queries_total`, and
+   * `faceflow_search_faces{model}`, the faces each held gallery holds. Returns the per-call observer.
+   */
+  searchService(
+    galleries: () => { key: string; size: number }[],
+  ): (seconds: number, queries: number) => void {
+    const registers = [this.registry];
+    const seconds = new Histogram({
+      name: 'faceflow_search_seconds',
+      help: 'Time to answer one Nearest call (all its queries)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    const queries = new Counter({
+      name: 'faceflow_search_queries_total',
+      help: 'Embeddings looked up',
+      registers,
+    });
+    new Gauge({
+      name: 'faceflow_search_faces',
+      help: 'Enrolled faces held in the index, by model',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        for (const g of galleries()) this.set({ model: g.key }, g.size);
+      },
+    });
+    return (s, n) => {
+      seconds.observe(s);
+      queries.inc(n);
+    };
+  }
+
+  private breakerGauge(name: string, help: string): (state: BreakerState) => void {
     const gauge = new Gauge({
-      name: 'faceflow_recognizer_breaker_state',
-      help: 'Circuit breaker of the remote recognizer: 1 for the current state',
+      name,
+      help: `${help}: 1 for the current state`,
       labelNames: ['state'],
       registers: [this.registry],
     });

@@ -58,6 +58,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
       await api?.app.close();
       await health?.close();
       await api?.relay.stop();
+      await api?.galleries.close();
       events.close();
       await engine.close();
       await averageStore.close();

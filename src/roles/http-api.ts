@@ -5,7 +5,6 @@ import type { Logger as PinoLogger } from 'pino';
 import { openDatasetDownloader } from '../adapters/dataset-url/index.ts';
 import { SharpImageCodec } from '../adapters/images-sharp/image-codec.sharp.ts';
 import { DownloadBoard } from '../app/average/download-board.ts';
-import { GalleryCache } from '../app/gallery-cache.ts';
 import { type ImportRoots, resolveImportRoots } from '../app/import-path.ts';
 import { OutboxRelay } from '../app/outbox-relay.ts';
 import type { DatasetUrlConfig } from '../config/dataset-url.config.ts';
@@ -24,7 +23,12 @@ import type { FaceEngine } from '../ports/face-engine.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
 import { type AuthConfig, buildHttpAuth } from './auth.ts';
-import { type GalleryIndexConfig, galleryIndexOptions } from './gallery-index.ts';
+import {
+  type GalleryIndexConfig,
+  type OpenGalleries,
+  openGalleries,
+  type SearchClientConfig,
+} from './gallery-index.ts';
 import { groupingDeps } from './grouping-deps.ts';
 import type { Infra } from './infra.ts';
 
@@ -109,6 +113,7 @@ export interface HttpApiParts {
     GROUPING_MIN_FACES: number;
   } & GalleryIndexConfig &
     DatasetUrlConfig &
+    Partial<SearchClientConfig> &
     HardeningConfig &
     AuthConfig;
   infra: Pick<Infra, 'store' | 'queue' | 'blobs' | 'clock' | 'privacy' | 'audit' | 'users' | 'faceGroups'>;
@@ -126,7 +131,8 @@ export interface HttpApi {
   app: FastifyInstance;
   /** Publishes outbox rows (written by ingest and people changes) to the queue; the caller starts it. */
   relay: OutboxRelay;
-  galleries: GalleryCache;
+  /** Closed by the role at stop (a connection to the search service, when SEARCH_URL is set). */
+  galleries: OpenGalleries;
   /** How identification decides, shared with the worker of `all`. */
   match: MatchPolicy;
   /** The average-job dependencies, null where the store has no average tables. */
@@ -153,7 +159,13 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
   const { store, queue, blobs, clock, privacy, audit, users } = infra;
   const auth = buildHttpAuth(config, users, clock, logger.child({ component: 'auth' }), audit);
   const match = defaultMatchPolicy(engine.model, config.MATCH_THRESHOLD);
-  const galleries = new GalleryCache(store, engine.model, galleryIndexOptions(config, 'api'), logger);
+  const galleries = await openGalleries(config, {
+    store,
+    model: engine.model,
+    role: 'api',
+    log: logger,
+    metrics: parts.metrics,
+  });
   const relay = new OutboxRelay(store, queue, logger);
   const codec = new SharpImageCodec(decodeForCodec, DEFAULT_MAX_PIXELS);
   const nudge = () => relay.nudge();

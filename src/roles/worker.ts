@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import { GalleryCache } from '../app/gallery-cache.ts';
 import { createPipelineJobHandler } from '../app/job-handler.ts';
 import { OutboxRelay } from '../app/outbox-relay.ts';
 import { QueueWorker } from '../app/worker.ts';
@@ -13,7 +12,7 @@ import { Metrics } from '../observability/metrics.ts';
 import { engineAvailability, type FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
-import { galleryIndexOptions } from './gallery-index.ts';
+import { openGalleries } from './gallery-index.ts';
 import { groupingDeps } from './grouping-deps.ts';
 import { openEngine } from './http-api.ts';
 import type { Infra } from './infra.ts';
@@ -63,6 +62,13 @@ export async function startWorker(
       if (ownsInfra) await infra.close();
       throw error;
     }));
+  const galleries = await openGalleries(config, {
+    store,
+    model: engine.model,
+    role: 'worker',
+    log: logger,
+    metrics,
+  });
   let ready = false;
   const worker = new QueueWorker({
     queue,
@@ -76,7 +82,7 @@ export async function startWorker(
       store,
       blobs,
       engine,
-      galleries: new GalleryCache(store, engine.model, galleryIndexOptions(config, 'worker'), logger),
+      galleries,
       events,
       clock,
       log: logger,
@@ -99,6 +105,7 @@ export async function startWorker(
         readiness: storeReadiness(() => ready, store, fileSystemProbe(config.DATA_DIR)),
       });
   } catch (error) {
+    await galleries.close();
     if (!options.keepEngine) await engine.close();
     await averageStore.close();
     if (ownsInfra) await infra.close();
@@ -126,6 +133,7 @@ export async function startWorker(
       await heartbeat.stop();
       await health?.close();
       await relay.stop();
+      await galleries.close();
       if (!options.keepEngine) await engine.close();
       if (ownsInfra) events.close();
       await averageStore.close();

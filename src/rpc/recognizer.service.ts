@@ -8,15 +8,10 @@ import {
   GetModelResponseSchema,
   Recognizer,
 } from '../gen/faceflow/v1/recognizer_pb.ts';
-import {
-  Health,
-  type HealthCheckResponse,
-  HealthCheckResponse_ServingStatus,
-  HealthCheckResponseSchema,
-} from '../gen/grpc/health/v1/health_pb.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import type { Logger } from '../ports/logger.ts';
 import { modelToWire, priorityFromWire, resultToWire } from './face-wire.ts';
+import { registerHealth } from './health.service.ts';
 
 /** At most this many images in one Detect/Embed call. */
 export const MAX_BATCH = 64;
@@ -39,14 +34,20 @@ export function toConnectError(error: unknown): ConnectError {
   return new ConnectError(info.message, CONNECT_CODES[info.code] ?? Code.Internal);
 }
 
-/** Rejects every Recognizer call without `authorization: Bearer <secret>`; health checks stay open (probes). */
-export function secretInterceptor(secret: string | undefined): Interceptor {
+/**
+ * Rejects every call to `service` (the Recognizer by default) without `authorization: Bearer <secret>`;
+ * health checks stay open (probes).
+ */
+export function secretInterceptor(
+  secret: string | undefined,
+  service: string = Recognizer.typeName,
+): Interceptor {
   const expected = secret === undefined ? null : Buffer.from(`Bearer ${secret}`);
   return (next) => async (req) => {
-    if (expected && req.service.typeName === Recognizer.typeName) {
+    if (expected && req.service.typeName === service) {
       const given = Buffer.from(req.header.get('authorization') ?? '');
       if (given.length !== expected.length || !timingSafeEqual(given, expected))
-        throw new ConnectError('missing or wrong recognizer secret', Code.Unauthenticated);
+        throw new ConnectError(`missing or wrong secret for ${service}`, Code.Unauthenticated);
     }
     return next(req);
   };
@@ -78,13 +79,6 @@ export function recognizerRoutes(deps: RecognizerServiceDeps) {
       throw toConnectError(error);
     }
   };
-  const status = (): HealthCheckResponse =>
-    create(HealthCheckResponseSchema, {
-      status: deps.isServing()
-        ? HealthCheckResponse_ServingStatus.SERVING
-        : HealthCheckResponse_ServingStatus.NOT_SERVING,
-    });
-  const known = new Set(['', Recognizer.typeName]);
   return (router: ConnectRouter) => {
     router.service(Recognizer, {
       async detect(req) {
@@ -97,23 +91,6 @@ export function recognizerRoutes(deps: RecognizerServiceDeps) {
         return create(GetModelResponseSchema, { model: modelToWire(engine.model) });
       },
     });
-    router.service(Health, {
-      async check(req) {
-        if (!known.has(req.service)) throw new ConnectError(`unknown service ${req.service}`, Code.NotFound);
-        return status();
-      },
-      async *watch(req, context) {
-        if (!known.has(req.service)) throw new ConnectError(`unknown service ${req.service}`, Code.NotFound);
-        let last: HealthCheckResponse_ServingStatus | null = null;
-        while (!context.signal.aborted) {
-          const now = status();
-          if (now.status !== last) {
-            last = now.status;
-            yield now;
-          }
-          await new Promise((r) => setTimeout(r, 1000));
-        }
-      },
-    });
+    registerHealth(router, Recognizer.typeName, deps.isServing);
   };
 }

@@ -4,6 +4,7 @@ import {
   migrateConfigSchema,
   recognizerConfigSchema,
   redeemerConfigSchema,
+  searchConfigSchema,
   workerConfigSchema,
 } from '../../src/config/roles.config.ts';
 import { one, overlays, renderOverlay } from './lib/render.ts';
@@ -102,6 +103,7 @@ describe.each(overlays)('workloads of overlay %s', (overlay) => {
       api: apiConfigSchema,
       worker: workerConfigSchema,
       recognizer: recognizerConfigSchema,
+      search: searchConfigSchema,
       redeemer: redeemerConfigSchema,
       migrate: migrateConfigSchema,
     };
@@ -181,7 +183,7 @@ describe.each(overlays)('workloads of overlay %s', (overlay) => {
 
   it('Prometheus scrapes every long-running role through a Service port that exists', () => {
     const monitors = objects.filter((o) => o.kind === 'ServiceMonitor');
-    for (const role of ['api', 'worker', 'recognizer']) {
+    for (const role of ['api', 'worker', 'recognizer', 'search']) {
       const monitor = one(monitors, 'ServiceMonitor', `faceflow-${role}`);
       const service = one(objects, 'Service', `faceflow-${role}`);
       const ports = ((service.spec as { ports: { name: string }[] }).ports ?? []).map((p) => p.name);

@@ -11,6 +11,7 @@ describe.each(overlays)('overlay %s, rendered with kubectl kustomize', (overlay)
       'Deployment/faceflow-api',
       'Deployment/faceflow-worker',
       'Deployment/faceflow-recognizer',
+      'Deployment/faceflow-search',
       'CronJob/faceflow-redeemer',
       'Job/faceflow-migrate',
       'ScaledObject/faceflow-worker',

@@ -51,6 +51,7 @@ const namespaced = [
   'faceflow-api',
   'faceflow-worker',
   'faceflow-recognizer',
+  'faceflow-search',
   'faceflow-redeemer',
   'faceflow-migrate',
 ];
@@ -62,11 +63,14 @@ const matrix: Record<(typeof overlays)[number], string[]> = {
     'prometheus -> faceflow-api:9464/TCP',
     'prometheus -> faceflow-worker:9464/TCP',
     'prometheus -> faceflow-recognizer:9464/TCP',
+    'prometheus -> faceflow-search:9464/TCP',
     ...['faceflow-api', 'faceflow-worker'].flatMap((s) => [
       `${s} -> faceflow-postgres:5432/TCP`,
       `${s} -> faceflow-rabbitmq:5672/TCP`,
       `${s} -> faceflow-recognizer:50051/TCP`,
+      `${s} -> faceflow-search:50052/TCP`,
     ]),
+    'faceflow-search -> faceflow-postgres:5432/TCP',
     'faceflow-redeemer -> faceflow-postgres:5432/TCP',
     'faceflow-redeemer -> faceflow-rabbitmq:5672/TCP',
     'faceflow-migrate -> faceflow-postgres:5432/TCP',
@@ -85,11 +89,14 @@ const matrix: Record<(typeof overlays)[number], string[]> = {
     'prometheus -> faceflow-api:9464/TCP',
     'prometheus -> faceflow-worker:9464/TCP',
     'prometheus -> faceflow-recognizer:9464/TCP',
+    'prometheus -> faceflow-search:9464/TCP',
     ...['faceflow-api', 'faceflow-worker'].flatMap((s) => [
       `${s} -> external-database:5432/TCP`,
       `${s} -> external-nats:4222/TCP`,
       `${s} -> faceflow-recognizer:50051/TCP`,
+      `${s} -> faceflow-search:50052/TCP`,
     ]),
+    'faceflow-search -> external-database:5432/TCP',
     'faceflow-redeemer -> external-database:5432/TCP',
     'faceflow-redeemer -> external-nats:4222/TCP',
     'faceflow-migrate -> external-database:5432/TCP',
@@ -155,6 +162,20 @@ describe.each(overlays)('NetworkPolicies of overlay %s', (overlay) => {
       (c) => c.source === recognizer && allowed(policies, c.source, c.destination, c.port),
     );
     expect(reached.map((c) => c.destination.name)).toEqual(['kube-dns', 'kube-dns']);
+  });
+
+  it('the search role is reachable from api and worker only, and calls the database and DNS only', () => {
+    const search = endpoints.find((e) => e.name === 'faceflow-search') as Endpoint;
+    const grpc = { port: 50052, protocol: 'TCP' as const, name: 'grpc' };
+    const callers = endpoints
+      .filter((e) => e !== search && allowed(policies, e, search, grpc))
+      .map((e) => e.name);
+    expect(callers.sort()).toEqual(['faceflow-api', 'faceflow-worker']);
+    const reached = all
+      .filter((c) => c.source === search && allowed(policies, c.source, c.destination, c.port))
+      .map((c) => c.destination.name);
+    const database = overlay === 'dev' ? 'faceflow-postgres' : 'external-database';
+    expect(reached.sort()).toEqual([database, 'kube-dns', 'kube-dns'].sort());
   });
 
   it("the api's tokenless metrics port is reachable from Prometheus only; the Ingress reaches the http port only", () => {

@@ -56,7 +56,7 @@ describe('roles: the Dockerfile, the manifests and compose name roles the CLI ha
     expect([...roles].sort()).toEqual([...DEPLOYED_ROLES].sort());
   });
 
-  it('compose runs api, worker (2 replicas), recognizer, redeemer and migrate, all deployed roles', () => {
+  it('compose runs api, worker (2 replicas), recognizer, search, redeemer and migrate, all deployed roles', () => {
     const roles = composeFaceflow.map(([, s]) => s.command?.[0] as string);
     expect(roles.sort()).toEqual([...DEPLOYED_ROLES].sort());
     expect((compose.services.worker as { deploy?: { replicas?: number } }).deploy?.replicas).toBe(2);
@@ -115,6 +115,7 @@ describe('env keys: everything the manifests, compose and the Dockerfile set is 
       'migrate',
       'recognizer',
       'redeemer',
+      'search',
       'worker',
     ]);
   });

@@ -4,6 +4,7 @@ import { type ChildServer, startChildServer } from './child-server.ts';
 /** What `faceflow worker` and `faceflow recognizer` print once they serve (first group: their URL). */
 export const WORKER_READY = /faceflow worker \S+ is running \(metrics: (http:\/\/[^\s)]+)\)/;
 export const RECOGNIZER_READY = /faceflow recognizer is running at (http:\/\/\S+)/;
+export const SEARCH_READY = /faceflow search is running at (http:\/\/\S+) \(metrics: (http:\/\/[^\s)]+)\)/;
 
 /** A TCP port free right now on 127.0.0.1 (for a process that must come back on the same port). */
 export async function freePort(): Promise<number> {
@@ -37,6 +38,22 @@ export function startRecognizerProcess(port: number, env: Record<string, string>
     ['recognizer'],
     90_000,
     RECOGNIZER_READY,
+  );
+}
+
+/** `faceflow search` on `port` (fixed, so that a restart comes back where api and workers look). */
+export function startSearchProcess(port: number, env: Record<string, string>): Promise<ChildServer> {
+  return startChildServer(
+    {
+      SEARCH_PORT: String(port),
+      SEARCH_HOST: '127.0.0.1',
+      METRICS_PORT: '0',
+      METRICS_HOST: '127.0.0.1',
+      ...env,
+    },
+    ['search'],
+    90_000,
+    SEARCH_READY,
   );
 }
 

@@ -5,6 +5,7 @@ import {
   loadMigrateConfig,
   loadRecognizerConfig,
   loadRedeemerConfig,
+  loadSearchConfig,
   loadWorkerConfig,
 } from '../../config/roles.config.ts';
 import { printJson } from '../output.ts';
@@ -32,7 +33,7 @@ function announce(running: { url: string; metricsUrl: string | null }): void {
   process.stdout.write(`faceflow is running at ${running.url}  (API docs: ${running.url}/docs)${metrics}\n`);
 }
 
-/** The roles: `all`, `api`, `worker`, `recognizer`, `redeemer`, `migrate`. Configuration comes from the environment only. */
+/** The roles: `all`, `api`, `worker`, `recognizer`, `search`, `redeemer`, `migrate`. Configuration comes from the environment only. */
 export function registerRoleCommands(program: Command): void {
   program
     .command('all')
@@ -92,6 +93,20 @@ export function registerRoleCommands(program: Command): void {
       process.stdout.write(
         `faceflow recognizer is running at ${running.url} (metrics: ${running.metricsUrl})\n`,
       );
+      await untilSignal();
+      await running.close();
+    });
+
+  program
+    .command('search')
+    .description(
+      'hold the gallery index for api and worker processes (SEARCH_URL) over gRPC, gRPC-Web and Connect on SEARCH_PORT',
+    )
+    .action(async () => {
+      const config = loadSearchConfig();
+      const { startSearch } = await import('../../roles/search.ts');
+      const running = await startSearch(config);
+      process.stdout.write(`faceflow search is running at ${running.url} (metrics: ${running.metricsUrl})\n`);
       await untilSignal();
       await running.close();
     });

@@ -1,7 +1,7 @@
 import { roleEnvKeys } from '../../../src/config/roles.config.ts';
 
-/** The roles the manifests run (issue 5's set). */
-export const DEPLOYED_ROLES = ['api', 'worker', 'recognizer', 'redeemer', 'migrate'] as const;
+/** The roles the manifests run (issue 5's set, and issue 18's search). */
+export const DEPLOYED_ROLES = ['api', 'worker', 'recognizer', 'search', 'redeemer', 'migrate'] as const;
 
 /**
  * Roles that issue 5 adds to the CLI and that the manifests already run. While one is listed here and
