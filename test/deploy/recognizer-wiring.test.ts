@@ -1,5 +1,6 @@
+/** api and worker call the recognizer and the search role, each with its own shared secret. */
 import { describe, expect, it } from 'vitest';
-import { recognizerConfigSchema } from '../../src/config/roles.config.ts';
+import { recognizerConfigSchema, searchConfigSchema } from '../../src/config/roles.config.ts';
 import { overlays, renderOverlay } from './lib/render.ts';
 import {
   type Container,
@@ -10,6 +11,7 @@ import {
 
 const envEntry = (c: Container, name: string) => c.env?.find((e) => e.name === name);
 const secretRefOf = (c: Container) => secretKeyRefOf(c, 'RECOGNIZER_SECRET');
+const searchSecretRefOf = (c: Container) => secretKeyRefOf(c, 'SEARCH_SECRET');
 
 describe.each(overlays)('%s: api and worker call the recognizer with the shared secret', (overlay) => {
   const objects = renderOverlay(overlay);
@@ -43,5 +45,38 @@ describe.each(overlays)('%s: api and worker call the recognizer with the shared 
     // prod: created outside git (docs/deploy.md); dev: generated with a throwaway value.
     if (overlay === 'prod') return expect(value).toBeUndefined();
     expect(recognizerConfigSchema.safeParse({ RECOGNIZER_SECRET: value }).success).toBe(true);
+  });
+});
+
+describe.each(overlays)('%s: api and worker look faces up in the search role', (overlay) => {
+  const objects = renderOverlay(overlay);
+  const search = container(objects, 'search');
+
+  it('the search role reads the database URL and SEARCH_SECRET, no broker credentials', () => {
+    expect(searchSecretRefOf(search)).toMatchObject({ key: 'SEARCH_SECRET' });
+    expect(searchSecretRefOf(search)?.name).toMatch(/^faceflow-search-secret/);
+    expect(secretKeyRefOf(search, 'DATABASE_URL')?.key).toBe('DATABASE_URL');
+    expect(search.envFrom?.some((s) => s.secretRef)).toBeFalsy();
+    expect(envEntry(search, 'QUEUE_URL')).toBeUndefined();
+  });
+
+  it.each(['api', 'worker'])(
+    '%s: SEARCH_URL is the search Service, the secret the same Secret key',
+    (role) => {
+      const c = container(objects, role);
+      const url = new URL(envEntry(c, 'SEARCH_URL')?.value as string);
+      const service = objects.find((o) => o.kind === 'Service' && o.metadata.name === url.hostname);
+      const ports = (service?.spec as { ports: { name: string; port: number }[] } | undefined)?.ports;
+      expect(ports?.find((p) => p.name === 'grpc')?.port).toBe(Number(url.port));
+      expect(searchSecretRefOf(c)).toEqual(searchSecretRefOf(search));
+    },
+  );
+
+  it('a Secret rendered with the overlay holds a secret the search role accepts', () => {
+    const ref = searchSecretRefOf(search) as { name: string; key: string };
+    const value = secretValue(objects, ref);
+    // prod: created outside git (docs/deploy.md); dev: generated with a throwaway value.
+    if (overlay === 'prod') return expect(value).toBeUndefined();
+    expect(searchConfigSchema.safeParse({ SEARCH_SECRET: value }).success).toBe(true);
   });
 });

@@ -1,18 +1,6 @@
 import { type Client, Code, ConnectError, createClient, type Interceptor } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
-import {
-  BrokenCircuitError,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  ExponentialBackoff,
-  handleWhen,
-  retry,
-  TaskCancelledError,
-  TimeoutStrategy,
-  timeout,
-  wrap,
-} from 'cockatiel';
+import { BrokenCircuitError, CircuitState } from 'cockatiel';
 import { AppError } from '../../core/errors.ts';
 import type { FaceAnalysis, ModelInfo } from '../../core/face.ts';
 import { Recognizer } from '../../gen/faceflow/v1/recognizer_pb.ts';
@@ -26,9 +14,16 @@ import {
 } from '../../ports/face-engine.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { modelFromWire, priorityToWire, resultFromWire, singleFromWire } from '../../rpc/face-wire.ts';
+import {
+  type BreakerState,
+  breakerStateOf,
+  type CallPolicy,
+  callPolicy,
+  isTransient,
+} from '../connect-calls/call-policy.ts';
 import { AddressBalancer, lookupAll, type Resolver, urlForAddress } from './address-balancer.ts';
 
-export type BreakerState = 'closed' | 'half_open' | 'open';
+export { type BreakerState, isTransient };
 
 export interface ConnectFaceEngineOptions {
   /** `http://host:port` of `faceflow recognizer` (gRPC over h2c). */
@@ -54,34 +49,6 @@ export interface ConnectFaceEngineOptions {
   log: Logger;
   onBreakerChange?: (state: BreakerState) => void;
 }
-
-/**
- * Codes that say nothing about the photo. `Canceled` comes back when the recognizer goes away with the
- * call in flight (HTTP/2 stream reset with CANCEL): the caller's own timeouts surface as TaskCancelledError.
- */
-const TRANSIENT = new Set([
-  Code.Canceled,
-  Code.Unavailable,
-  Code.DeadlineExceeded,
-  Code.Unknown,
-  Code.Aborted,
-  Code.Internal,
-]);
-
-/** A failure that says nothing about the photo: the recognizer is down, slow or unreachable. */
-export function isTransient(error: unknown): boolean {
-  if (error instanceof BrokenCircuitError) return false;
-  if (error instanceof TaskCancelledError) return true;
-  if (error instanceof ConnectError) return TRANSIENT.has(error.code);
-  return !(error instanceof AppError);
-}
-
-const STATES: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.HalfOpen]: 'half_open',
-  [CircuitState.Open]: 'open',
-  [CircuitState.Isolated]: 'open',
-};
 
 /** One address of the recognizer: its own HTTP/2 connection and clients over it. */
 interface Channel {
@@ -137,8 +104,8 @@ export class ConnectFaceEngine implements FaceEngine {
     private readonly options: ConnectFaceEngineOptions,
     private readonly channels: AddressBalancer<Channel>,
     private readonly closeChannels: () => void,
-    private readonly breaker: ReturnType<typeof circuitBreaker>,
-    private readonly policy: ReturnType<typeof wrap>,
+    private readonly breaker: CallPolicy['breaker'],
+    private readonly policy: CallPolicy['policy'],
   ) {
     breaker.onStateChange((state) => {
       if (state === CircuitState.Open) this.openedAt = Date.now();
@@ -188,27 +155,17 @@ export class ConnectFaceEngine implements FaceEngine {
       for (const sessions of retiring) sessions.abort();
       retiring.clear();
     };
-    const transient = handleWhen(isTransient);
-    const breaker = circuitBreaker(transient, {
-      halfOpenAfter: options.breakerOpenMs,
-      breaker: new ConsecutiveBreaker(options.breakerFailures),
+    const { breaker, policy } = callPolicy({
+      service: 'recognizer',
+      url: options.url,
+      timeoutMs: options.timeoutMs,
+      breakerFailures: options.breakerFailures,
+      breakerOpenMs: options.breakerOpenMs,
+      retries: options.retries ?? 2,
+      backoff: { initialDelay: 100, maxDelay: 2000 },
+      log: options.log,
+      onBreakerChange: options.onBreakerChange,
     });
-    const policy = wrap(
-      retry(transient, {
-        maxAttempts: options.retries ?? 2,
-        backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2000 }),
-      }),
-      breaker,
-      timeout(options.timeoutMs, TimeoutStrategy.Aggressive),
-    );
-    breaker.onStateChange((state) => {
-      const name = STATES[state];
-      const fields = { state: name, url: options.url };
-      if (name === 'closed') options.log.info(fields, 'recognizer circuit breaker closed');
-      else options.log.warn(fields, `recognizer circuit breaker ${name === 'open' ? 'opened' : 'half-open'}`);
-      options.onBreakerChange?.(name);
-    });
-    options.onBreakerChange?.('closed');
 
     const deadline = Date.now() + (options.startupWaitMs ?? 60_000);
     for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
@@ -240,7 +197,7 @@ export class ConnectFaceEngine implements FaceEngine {
 
   /** The breaker's state now. */
   breakerState(): BreakerState {
-    return STATES[this.breaker.state];
+    return breakerStateOf(this.breaker.state);
   }
 
   /** Calls can go through: the breaker is closed (open fails fast; half-open waits for its probe). */

@@ -1,17 +1,6 @@
 import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
-import {
-  BrokenCircuitError,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  ExponentialBackoff,
-  handleWhen,
-  retry,
-  TimeoutStrategy,
-  timeout,
-  wrap,
-} from 'cockatiel';
+import { BrokenCircuitError } from 'cockatiel';
 import { AppError } from '../../core/errors.ts';
 import type { ModelInfo } from '../../core/face.ts';
 import { assertComparable } from '../../core/gallery.ts';
@@ -19,7 +8,12 @@ import { type NearestResponse, Search } from '../../gen/faceflow/v1/search_pb.ts
 import type { GalleryAnswer, GalleryLookup } from '../../ports/gallery-lookup.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { MAX_QUERIES, nearestRequestToWire, nearestResponseFromWire } from '../../rpc/search-wire.ts';
-import { type BreakerState, isTransient } from '../recognizer-client/face-engine.connect.ts';
+import {
+  type BreakerState,
+  breakerStateOf,
+  type CallPolicy,
+  callPolicy,
+} from '../connect-calls/call-policy.ts';
 
 export interface ConnectGalleryLookupOptions {
   /** `http://host:port` of `faceflow search` (gRPC over h2c), or https://. */
@@ -61,13 +55,6 @@ function mergeAnswers(answers: GalleryAnswer[]): GalleryAnswer {
   };
 }
 
-const STATES: Record<CircuitState, BreakerState> = {
-  [CircuitState.Closed]: 'closed',
-  [CircuitState.HalfOpen]: 'half_open',
-  [CircuitState.Open]: 'open',
-  [CircuitState.Isolated]: 'open',
-};
-
 /**
  * The gallery of a remote `faceflow search` over gRPC (Connect), behind a circuit breaker: each try has
  * a timeout and a transient failure is tried once more; after `breakerFailures` consecutive failures
@@ -84,18 +71,14 @@ export class ConnectGalleryLookup implements GalleryLookup {
     private readonly options: ConnectGalleryLookupOptions,
     private readonly sessions: Http2SessionManager,
     private readonly search: Client<typeof Search>,
-    private readonly breaker: ReturnType<typeof circuitBreaker>,
-    private readonly policy: ReturnType<typeof wrap>,
+    private readonly breaker: CallPolicy['breaker'],
+    private readonly policy: CallPolicy['policy'],
   ) {
+    // The copy taken while the service was away goes as soon as it answers again.
     breaker.onStateChange((state) => {
-      const name = STATES[state];
-      const fields = { state: name, url: options.url };
-      if (name === 'closed') {
-        options.log.info(fields, 'search circuit breaker closed');
-        if (this.local) options.log.info(fields, 'search service back: local gallery copy dropped');
-        this.local = null;
-      } else options.log.warn(fields, `search circuit breaker ${name === 'open' ? 'opened' : 'half-open'}`);
-      options.onBreakerChange?.(name);
+      if (breakerStateOf(state) !== 'closed' || !this.local) return;
+      options.log.info({ url: options.url }, 'search service back: local gallery copy dropped');
+      this.local = null;
     });
   }
 
@@ -115,20 +98,17 @@ export class ConnectGalleryLookup implements GalleryLookup {
         },
       ],
     });
-    const transient = handleWhen(isTransient);
-    const breaker = circuitBreaker(transient, {
-      halfOpenAfter: options.breakerOpenMs,
-      breaker: new ConsecutiveBreaker(options.breakerFailures),
+    const { breaker, policy } = callPolicy({
+      service: 'search',
+      url: options.url,
+      timeoutMs: options.timeoutMs,
+      breakerFailures: options.breakerFailures,
+      breakerOpenMs: options.breakerOpenMs,
+      retries: options.retries ?? 1,
+      backoff: { initialDelay: 50, maxDelay: 500 },
+      log: options.log,
+      onBreakerChange: options.onBreakerChange,
     });
-    const policy = wrap(
-      retry(transient, {
-        maxAttempts: options.retries ?? 1,
-        backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }),
-      }),
-      breaker,
-      timeout(options.timeoutMs, TimeoutStrategy.Aggressive),
-    );
-    options.onBreakerChange?.('closed');
     options.log.info({ url: options.url }, 'using the remote search service');
     return new ConnectGalleryLookup(
       options.model,
@@ -141,7 +121,7 @@ export class ConnectGalleryLookup implements GalleryLookup {
   }
 
   breakerState(): BreakerState {
-    return STATES[this.breaker.state];
+    return breakerStateOf(this.breaker.state);
   }
 
   /** Whether a local copy of the gallery is held now (the service was down since it was last up). */
