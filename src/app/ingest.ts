@@ -7,6 +7,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { ImageCodec } from '../ports/image-decoder.ts';
 import type { ImageStore } from '../ports/image-store.ts';
+import { noTracer, type Tracer } from '../ports/tracer.ts';
 import { readRegularFile } from './confine-path.ts';
 import { type ImportRoots, listImportFiles, resolveImportPath } from './import-path.ts';
 
@@ -21,6 +22,8 @@ export interface IngestDeps {
   /** Called after a new photo was stored (e.g. to drain the outbox at once). */
   afterIngest?: () => void;
   maxImportFiles?: number;
+  /** Each stored photo gets a span; its context is stored with the photo and travels with its jobs. */
+  tracer?: Tracer;
 }
 
 export interface IngestedImage {
@@ -62,20 +65,27 @@ export async function ingestBytes(
   importPath: string | null = null,
 ): Promise<IngestedImage> {
   checkUploadSize(bytes.byteLength, deps.maxUploadBytes);
-  const pixels = await deps.codec.inspect(bytes);
-  const { sha256, size } = await deps.blobs.put(bytes);
-  const { image, duplicate } = await deps.store.createImage(
-    {
-      sha256,
-      size,
-      mediaType: sniffMediaType(bytes),
-      file,
-      importPath,
-      requestId,
-      width: pixels.width,
-      height: pixels.height,
+  const { image, duplicate } = await (deps.tracer ?? noTracer).inSpan(
+    'photo ingest',
+    { attributes: { 'faceflow.photo.bytes': bytes.byteLength } },
+    async (span) => {
+      const pixels = await deps.codec.inspect(bytes);
+      const { sha256, size } = await deps.blobs.put(bytes);
+      return deps.store.createImage(
+        {
+          sha256,
+          size,
+          mediaType: sniffMediaType(bytes),
+          file,
+          importPath,
+          requestId,
+          width: pixels.width,
+          height: pixels.height,
+          trace: span.carrier,
+        },
+        deps.clock.now(),
+      );
     },
-    deps.clock.now(),
   );
   if (!duplicate) {
     deps.events.publish({

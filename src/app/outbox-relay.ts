@@ -1,6 +1,7 @@
 import type { ImageStore } from '../ports/image-store.ts';
-import type { JobQueue } from '../ports/job-queue.ts';
+import type { JobQueue, OutgoingJob } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
+import { noTracer, type Span, type Tracer } from '../ports/tracer.ts';
 
 /**
  * Moves jobs from the store's outbox (written in the same transaction as the change) to the queue.
@@ -16,6 +17,7 @@ export class OutboxRelay {
     private readonly store: ImageStore,
     private readonly queue: JobQueue,
     private readonly log: Logger,
+    private readonly tracer: Tracer = noTracer,
   ) {}
 
   /** Drains now (coalescing concurrent calls); resolves to the number of jobs moved. */
@@ -29,7 +31,7 @@ export class OutboxRelay {
       do {
         this.again = false;
         for (;;) {
-          const relayed = await this.store.relayOutbox(500, (jobs) => this.queue.publish(jobs));
+          const relayed = await this.store.relayOutbox(500, (jobs) => this.publish(jobs));
           if (relayed === 0) break;
           moved += relayed;
         }
@@ -39,6 +41,33 @@ export class OutboxRelay {
       this.draining = null;
     });
     return this.draining;
+  }
+
+  /**
+   * Publishes a batch; each job that belongs to a trace gets a producer span (child of the job's carrier)
+   * whose context replaces the carrier, so the consumer's span hangs under this publish (docs/adr/0015).
+   */
+  private async publish(jobs: OutgoingJob[]): Promise<void> {
+    const spans: (Span | null)[] = jobs.map((job) =>
+      job.trace
+        ? this.tracer.startSpan(`${job.payload.kind} publish`, {
+            kind: 'producer',
+            parent: job.trace,
+            attributes: { 'messaging.operation.type': 'send', 'faceflow.job.kind': job.payload.kind },
+          })
+        : null,
+    );
+    const sent = jobs.map((job, i) => {
+      const carrier = spans[i]?.carrier;
+      return carrier ? { ...job, trace: carrier } : job;
+    });
+    try {
+      await this.queue.publish(sent);
+    } catch (error) {
+      for (const span of spans) span?.end(error);
+      throw error;
+    }
+    for (const span of spans) span?.end();
   }
 
   private pendingNudge: NodeJS.Timeout | null = null;

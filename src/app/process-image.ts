@@ -8,6 +8,7 @@ import { EngineUnavailableError, type FaceEngine } from '../ports/face-engine.ts
 import type { GalleryLookup } from '../ports/gallery-lookup.ts';
 import type { ImageStore, NewFace } from '../ports/image-store.ts';
 import type { Logger } from '../ports/logger.ts';
+import { noTracer, type Tracer } from '../ports/tracer.ts';
 import { publishImageEvent } from './image-events.ts';
 import type { PipelineObserver } from './observer.ts';
 
@@ -26,6 +27,8 @@ export interface ProcessImageDeps {
   /** Older setting: a fixed threshold (Euclidean distance), used when `match` is absent. */
   threshold?: number;
   leaseMs: number;
+  /** Spans for the steps of a photo's trace (absent: none). */
+  tracer?: Tracer;
 }
 
 export type ProcessOutcome =
@@ -96,13 +99,10 @@ export async function processImage(
         distance: match?.distance ?? null,
       };
     });
-    const written = await deps.store.completeImage(
-      imageId,
-      owner,
-      faces,
-      analysis.model,
-      deps.clock.now(),
-      version,
+    const written = await (deps.tracer ?? noTracer).inSpan(
+      'photo faces store',
+      { attributes: { 'faceflow.faces': faces.length } },
+      () => deps.store.completeImage(imageId, owner, faces, analysis.model, deps.clock.now(), version),
     );
     if (!written) {
       if (!(await deps.store.getImage(imageId))) log.info({ attempt }, 'photo deleted while processing');

@@ -1,6 +1,7 @@
 import type { Availability } from '../ports/face-engine.ts';
 import type { JobQueue, ReceivedJob } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
+import { noTracer, type Tracer } from '../ports/tracer.ts';
 
 /** What a job handler tells the worker to do with the message. */
 export type JobDisposition =
@@ -40,6 +41,8 @@ export interface WorkerOptions {
   dependency?: Availability;
   /** Told once per transition when the worker pauses for `dependency` (true) and resumes (false). */
   onPausedChange?: (paused: boolean) => void;
+  /** Each job is handled in a consumer span, child of the trace context it was published with. */
+  tracer?: Tracer;
 }
 
 /**
@@ -163,7 +166,7 @@ export class QueueWorker {
     );
     const done = (async () => {
       try {
-        const disposition = await handler.handle(job, consumer);
+        const disposition = await this.handleTraced(job);
         if (disposition.kind === 'ack') await queue.ack(job.id, consumer);
         else if (disposition.kind === 'dead') {
           log.warn(
@@ -172,7 +175,13 @@ export class QueueWorker {
           );
           await queue.deadLetter(job.id, consumer, disposition.reason);
         } else if (disposition.kind === 'postpone') {
-          await queue.publish([{ payload: job.payload, delayMs: disposition.delayMs }]);
+          await queue.publish([
+            {
+              payload: job.payload,
+              delayMs: disposition.delayMs,
+              ...(job.trace ? { trace: job.trace } : {}),
+            },
+          ]);
           await queue.ack(job.id, consumer);
         } else await queue.retry(job.id, consumer, disposition.delayMs);
       } catch (error) {
@@ -188,6 +197,24 @@ export class QueueWorker {
       }
     })();
     this.inHand.set(job.id, { job, done });
+  }
+
+  /** The handler's work, in a consumer span (its logs carry the trace ids). */
+  private handleTraced(job: ReceivedJob): Promise<JobDisposition> {
+    const { handler, consumer, tracer = noTracer } = this.options;
+    return tracer.inSpan(
+      `${job.payload.kind} process`,
+      {
+        kind: 'consumer',
+        parent: job.trace ?? null,
+        attributes: {
+          'messaging.operation.type': 'process',
+          'faceflow.job.kind': job.payload.kind,
+          'faceflow.job.deliveries': job.deliveries,
+        },
+      },
+      () => handler.handle(job, consumer),
+    );
   }
 
   /** Stops taking jobs; waits up to `drainMs` for the ones in hand, then releases the rest. */

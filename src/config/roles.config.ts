@@ -7,6 +7,7 @@ import { authShape, checkAuthBinding, isLoopbackHost } from './auth.config.ts';
 import { datasetUrlShape } from './dataset-url.config.ts';
 import { intEnv, optionalEnv, parseConfig } from './env.ts';
 import { checkTlsPair, hardeningShape } from './hardening.config.ts';
+import { tracingShape } from './tracing.config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
@@ -202,6 +203,7 @@ export const allConfigSchema = z
     ...datasetUrlShape,
     ...hardeningShape,
     ...authShape,
+    ...tracingShape,
   })
   .superRefine(checkTlsPair)
   .superRefine(checkAuthBinding)
@@ -234,6 +236,7 @@ export const apiConfigSchema = z
     ...datasetUrlShape,
     ...hardeningShape,
     ...authShape,
+    ...tracingShape,
   })
   .superRefine(checkTlsPair)
   .superRefine(checkAuthBinding)
@@ -249,6 +252,7 @@ export const workerConfigSchema = z
     ...metricsShape,
     ...recognizerClientShape,
     ...searchClientShape,
+    ...tracingShape,
   })
   .transform((c) => withWorkerDefaults(withDefaults(c)));
 
@@ -263,6 +267,7 @@ export const recognizerConfigSchema = z
     LOG_LEVEL: storageShape.LOG_LEVEL,
     LOG_FORMAT: storageShape.LOG_FORMAT,
     ...metricsShape,
+    ...tracingShape,
   })
   .superRefine((c, ctx) => {
     // The engine port answers anyone who reaches it: only this machine, or callers with the secret.
@@ -305,7 +310,9 @@ export const searchConfigSchema = z
   })
   .transform(withDefaults);
 
-export const redeemerConfigSchema = z.object({ ...storageShape, ...redeemShape }).transform(withDefaults);
+export const redeemerConfigSchema = z
+  .object({ ...storageShape, ...redeemShape, ...tracingShape })
+  .transform(withDefaults);
 
 export type AllConfig = z.output<typeof allConfigSchema>;
 export type ApiConfig = z.output<typeof apiConfigSchema>;

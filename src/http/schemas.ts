@@ -47,6 +47,8 @@ export const imageDetailSchema = imageSchema.extend({
   importPath: z.string().nullable(),
   faces: z.array(faceSchema),
   people: z.array(personRefSchema),
+  /** The trace of the photo's upload (32 hex digits), to look up in the tracing backend; null when untraced. */
+  traceId: z.string().nullable(),
 });
 
 export const personSchema = z.object({
@@ -109,6 +111,7 @@ export function imageDetailJson(image: ImageDetail): z.infer<typeof imageDetailS
     importPath: image.importPath,
     faces: image.faces.map(faceJson),
     people: image.people,
+    traceId: image.traceId,
   };
 }
 

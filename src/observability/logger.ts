@@ -53,8 +53,16 @@ function oneMessageKey(
   method.apply(this, args as unknown[]);
 }
 
-/** JSON logs on stdout (or `destination`); secrets are never passed to a logger, and the usual suspects are redacted. */
-export function createLogger(level: string, role: string, destination?: DestinationStream): Logger {
+/**
+ * JSON logs on stdout (or `destination`); secrets are never passed to a logger, and the usual suspects are
+ * redacted. `traceFields` (tracing on) adds the current span's `trace_id` and `span_id` to every line.
+ */
+export function createLogger(
+  level: string,
+  role: string,
+  destination?: DestinationStream,
+  traceFields?: () => Record<string, string>,
+): Logger {
   return pino(
     {
       level,
@@ -62,6 +70,7 @@ export function createLogger(level: string, role: string, destination?: Destinat
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       hooks: { logMethod: oneMessageKey },
+      ...(traceFields ? { mixin: traceFields } : {}),
     },
     destination,
   );

@@ -1,6 +1,7 @@
 import type { ErrorInfo } from '../core/errors.ts';
 import type { Box, FaceQuality, ModelInfo, Point } from '../core/face.ts';
 import type { ImageStatus } from '../core/image-status.ts';
+import type { TraceCarrier } from '../core/trace-context.ts';
 import type { PersonRef } from './event-bus.ts';
 import type { OutgoingJob } from './job-queue.ts';
 
@@ -22,6 +23,8 @@ export interface ImageRecord {
   createdAt: number;
   updatedAt: number;
   processedAt: number | null;
+  /** The trace of the photo's upload (W3C trace id, 32 hex digits) when it was traced. */
+  traceId: string | null;
 }
 
 /** How a face got its person: matched by the gallery, or named by hand (which re-identification never overrides). */
@@ -80,6 +83,8 @@ export interface NewImage {
   requestId: string | null;
   width: number;
   height: number;
+  /** The upload's trace context: stored with the photo and carried by each of its jobs. */
+  trace?: TraceCarrier | null;
 }
 
 export interface NewFace {

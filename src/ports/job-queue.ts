@@ -1,3 +1,5 @@
+import type { TraceCarrier } from '../core/trace-context.ts';
+
 /** Work carried by the queue. The database stays authoritative: a message only says "look at this". */
 export type JobPayload =
   | { kind: 'process_image'; imageId: string; requestId?: string }
@@ -12,6 +14,11 @@ export interface OutgoingJob {
   delayMs?: number;
   /** Lower runs first. */
   priority?: number;
+  /**
+   * The trace the job belongs to (W3C `traceparent`/`tracestate`), carried beside the payload: in a
+   * message's headers on a broker, in its row on the embedded queue (docs/adr/0015).
+   */
+  trace?: TraceCarrier;
 }
 
 export interface ReceivedJob {
@@ -19,6 +26,8 @@ export interface ReceivedJob {
   payload: JobPayload;
   /** How many times this message was handed out, this time included. */
   deliveries: number;
+  /** The carrier it was published with, when it had one and it was well-formed. */
+  trace?: TraceCarrier;
 }
 
 export interface QueueDepth {

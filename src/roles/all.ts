@@ -12,6 +12,7 @@ import { fileSystemProbe } from '../observability/fs-probe.ts';
 import type { HealthServer } from '../observability/health-server.ts';
 import { createLogger, logDestination } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { type Tracing, tracingOff } from '../observability/tracing/tracing.ts';
 import { engineAvailability, type FaceEngine } from '../ports/face-engine.ts';
 import { type FirstRunSetup, firstRunSetup } from './auth.ts';
 import { openAverageStore } from './average-store.ts';
@@ -36,11 +37,14 @@ export interface AllOptions {
   engine?: FaceEngine;
   /** How long shutdown waits for jobs in hand before releasing them. */
   drainMs?: number;
+  /** Started by the caller before this module loaded (it owns the shutdown); default off. */
+  tracing?: Tracing;
 }
 
 /** `faceflow all`: API, workers, redeemer and outbox relay in one process on the embedded adapters. */
 export async function startAll(config: AllConfig, options: AllOptions = {}): Promise<RunningAll> {
-  const logger = createLogger(config.LOG_LEVEL, 'all', logDestination(config.LOG_FORMAT));
+  const { tracer, logFields } = options.tracing ?? tracingOff;
+  const logger = createLogger(config.LOG_LEVEL, 'all', logDestination(config.LOG_FORMAT), logFields);
   let ready = false;
   const infra = await openEmbedded(config);
   const { store, queue, blobs, clock, events } = infra;
@@ -57,6 +61,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     logger,
     isReady: () => ready,
     workers: infra.heartbeats,
+    tracer,
   });
   const log = logger.child({ component: 'worker' });
 
@@ -75,6 +80,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     averages: averageStore.averages,
     grouping: groupingDeps(infra, config, log.child({ component: 'grouping' })),
     queue,
+    tracer,
   });
   const consumer = consumerName('all');
   const worker = new QueueWorker({
@@ -86,6 +92,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     leaseMs: config.JOB_LEASE_MS,
     dependency: engineAvailability(engine),
     onPausedChange: metrics.workerPaused(),
+    tracer,
   });
   const heartbeat = new HeartbeatWriter({
     store: infra.heartbeats,

@@ -4,6 +4,7 @@ import { fileSystemProbe } from '../observability/fs-probe.ts';
 import type { HealthServer } from '../observability/health-server.ts';
 import { createLogger, logDestination } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { type Tracing, tracingOff } from '../observability/tracing/tracing.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import { type FirstRunSetup, firstRunSetup } from './auth.ts';
 import { openAverageStore } from './average-store.ts';
@@ -25,6 +26,8 @@ export interface RunningApi {
 export interface ApiOptions {
   /** The engine for identify, enrolment and the webcam instead of the in-process pool. */
   engine?: FaceEngine;
+  /** Started by the caller before this module loaded (it owns the shutdown); default off. */
+  tracing?: Tracing;
 }
 
 /**
@@ -33,7 +36,8 @@ export interface ApiOptions {
  * PostgreSQL the events of every worker reach this process's SSE clients (LISTEN/NOTIFY).
  */
 export async function startApi(config: ApiConfig, options: ApiOptions = {}): Promise<RunningApi> {
-  const logger = createLogger(config.LOG_LEVEL, 'api', logDestination(config.LOG_FORMAT));
+  const tracing = options.tracing ?? tracingOff;
+  const logger = createLogger(config.LOG_LEVEL, 'api', logDestination(config.LOG_FORMAT), tracing.logFields);
   let ready = false;
   const infra = await openEmbedded(config);
   const { store, queue, events } = infra;
@@ -42,7 +46,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
   const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
   const engine =
     options.engine ??
-    (await openEngine(config, logger, metrics).catch(async (error: unknown) => {
+    (await openEngine(config, logger, metrics, tracing.tracer).catch(async (error: unknown) => {
       // Nothing may stay open, or the process would not exit.
       await averageStore.close();
       await infra.close();
@@ -79,6 +83,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
       logger,
       isReady: () => ready,
       workers: infra.heartbeats,
+      tracer: tracing.tracer,
     });
     api.relay.start(1000);
     const address = await api.app.listen({ port: config.PORT, host: config.HOST });

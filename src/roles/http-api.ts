@@ -21,6 +21,7 @@ import type { AverageJobStore } from '../ports/average-job-store.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { Tracer } from '../ports/tracer.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
 import { type AuthConfig, buildHttpAuth } from './auth.ts';
 import {
@@ -81,7 +82,12 @@ export interface EngineConfig {
  * The engine of api and worker: the remote recognizer (behind a circuit breaker whose state is exported
  * in `metrics`) when RECOGNIZER_URL is set, else the in-process pool.
  */
-export async function openEngine(config: EngineConfig, log: Logger, metrics: Metrics): Promise<FaceEngine> {
+export async function openEngine(
+  config: EngineConfig,
+  log: Logger,
+  metrics: Metrics,
+  tracer?: Tracer,
+): Promise<FaceEngine> {
   if (!config.RECOGNIZER_URL) return inProcessEngine(config, log);
   const { ConnectFaceEngine } = await import('../adapters/recognizer-client/face-engine.connect.ts');
   return ConnectFaceEngine.open({
@@ -94,6 +100,7 @@ export async function openEngine(config: EngineConfig, log: Logger, metrics: Met
     maxConnectionAgeMs: config.RECOGNIZER_MAX_CONNECTION_AGE_MS,
     log,
     onBreakerChange: metrics.recognizerBreaker(),
+    tracer,
   });
 }
 
@@ -125,6 +132,8 @@ export interface HttpApiParts {
   isReady: () => boolean;
   /** Worker heartbeat rows for GET /api/system. */
   workers?: WorkerHeartbeatStore;
+  /** Spans of ingest and the outbox relay (absent: untraced). */
+  tracer?: Tracer;
 }
 
 export interface HttpApi {
@@ -166,7 +175,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
     log: logger,
     metrics: parts.metrics,
   });
-  const relay = new OutboxRelay(store, queue, logger);
+  const relay = new OutboxRelay(store, queue, logger, parts.tracer);
   const codec = new SharpImageCodec(decodeForCodec, DEFAULT_MAX_PIXELS);
   const nudge = () => relay.nudge();
   const importRoots = await resolveImportRoots(config.IMPORT_ROOTS);
@@ -214,6 +223,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       importRoots,
       afterIngest: nudge,
+      tracer: parts.tracer,
     },
     audit,
     grouping: groupingDeps({ ...infra, events }, config, logger.child({ component: 'grouping' })),

@@ -3,9 +3,11 @@ import type { RecognizerConfig } from '../config/roles.config.ts';
 import { startHealthServer } from '../observability/health-server.ts';
 import { createLogger, logDestination } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { type Tracing, tracingOff } from '../observability/tracing/tracing.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import { listenDual } from '../rpc/h2c-server.ts';
 import { recognizerRoutes, secretInterceptor } from '../rpc/recognizer.service.ts';
+import { serverTraceInterceptor } from '../rpc/trace-interceptor.ts';
 import { inProcessEngine } from './http-api.ts';
 
 export interface RunningRecognizer {
@@ -25,9 +27,14 @@ const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
  */
 export async function startRecognizer(
   config: RecognizerConfig,
-  options: { engine?: FaceEngine } = {},
+  options: {
+    engine?: FaceEngine;
+    /** Started by the caller before this module loaded (it owns the shutdown); default off. */
+    tracing?: Tracing;
+  } = {},
 ): Promise<RunningRecognizer> {
-  const logger = createLogger(config.LOG_LEVEL, 'recognizer', logDestination(config.LOG_FORMAT));
+  const { tracer, logFields } = options.tracing ?? tracingOff;
+  const logger = createLogger(config.LOG_LEVEL, 'recognizer', logDestination(config.LOG_FORMAT), logFields);
   if (!config.RECOGNIZER_SECRET)
     logger.warn(
       {},
@@ -38,7 +45,8 @@ export async function startRecognizer(
   let serving = false;
   const handler = connectNodeAdapter({
     routes: recognizerRoutes({ engine, log: logger, isServing: () => serving }),
-    interceptors: [secretInterceptor(config.RECOGNIZER_SECRET)],
+    // The trace span wraps the secret check: a refused call shows up in the caller's trace as refused.
+    interceptors: [serverTraceInterceptor(tracer), secretInterceptor(config.RECOGNIZER_SECRET)],
     readMaxBytes: MAX_MESSAGE_BYTES,
   });
   const rpc = await listenDual(handler, config.RECOGNIZER_PORT, config.RECOGNIZER_HOST).catch(

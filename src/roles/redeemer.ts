@@ -4,6 +4,7 @@ import { redeemOnce } from '../app/redeem.ts';
 import { purgeExpiredAverageJobs, purgeExpiredPhotos } from '../app/retention.ts';
 import type { RedeemerConfig } from '../config/roles.config.ts';
 import { createLogger, logDestination } from '../observability/logger.ts';
+import { type Tracing, tracingOff } from '../observability/tracing/tracing.ts';
 import { openAverageStore } from './average-store.ts';
 import { openEmbedded } from './embedded.ts';
 
@@ -14,15 +15,16 @@ import { openEmbedded } from './embedded.ts';
  */
 export async function runRedeemer(
   config: RedeemerConfig,
-  options: { once?: boolean; retryFailed?: boolean; signal?: AbortSignal } = {},
+  options: { once?: boolean; retryFailed?: boolean; signal?: AbortSignal; tracing?: Tracing } = {},
 ) {
-  const logger = createLogger(config.LOG_LEVEL, 'redeemer', logDestination(config.LOG_FORMAT));
+  const { tracer, logFields } = options.tracing ?? tracingOff;
+  const logger = createLogger(config.LOG_LEVEL, 'redeemer', logDestination(config.LOG_FORMAT), logFields);
   const infra = await openEmbedded(config);
   const averageStore = await openAverageStore(config).catch(async (error: unknown) => {
     await infra.close();
     throw error;
   });
-  const relay = new OutboxRelay(infra.store, infra.queue, logger);
+  const relay = new OutboxRelay(infra.store, infra.queue, logger, tracer);
   const pass = async () => {
     const ids = await redeemOnce({
       store: infra.store,

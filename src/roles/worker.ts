@@ -9,6 +9,7 @@ import { fileSystemProbe } from '../observability/fs-probe.ts';
 import { type HealthServer, startHealthServer } from '../observability/health-server.ts';
 import { createLogger, logDestination } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
+import { type Tracing, tracingOff } from '../observability/tracing/tracing.ts';
 import { engineAvailability, type FaceEngine } from '../ports/face-engine.ts';
 import { openAverageStore } from './average-store.ts';
 import { consumerName, openEmbedded } from './embedded.ts';
@@ -43,20 +44,23 @@ export async function startWorker(
      * would block the event loop on a lock while the first holds a transaction across an await.
      */
     infra?: Infra;
+    /** Started by the caller before this module loaded (it owns the shutdown); default off. */
+    tracing?: Tracing;
   } = {},
 ): Promise<RunningWorker> {
-  const logger = createLogger(config.LOG_LEVEL, 'worker', logDestination(config.LOG_FORMAT));
+  const { tracer, logFields } = options.tracing ?? tracingOff;
+  const logger = createLogger(config.LOG_LEVEL, 'worker', logDestination(config.LOG_FORMAT), logFields);
   const infra = options.infra ?? (await openEmbedded(config));
   const ownsInfra = options.infra === undefined;
   const { store, queue, blobs, clock, events } = infra;
   const averageStore = await openAverageStore(config);
   const consumer = consumerName('worker');
-  const relay = new OutboxRelay(store, queue, logger);
+  const relay = new OutboxRelay(store, queue, logger, tracer);
   // Scraped only once the engine below exists.
   const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
   const engine =
     options.engine ??
-    (await openEngine(config, logger, metrics).catch(async (error: unknown) => {
+    (await openEngine(config, logger, metrics, tracer).catch(async (error: unknown) => {
       // Nothing may stay open, or the process would not exit.
       await averageStore.close();
       if (ownsInfra) await infra.close();
@@ -78,6 +82,7 @@ export async function startWorker(
     leaseMs: config.JOB_LEASE_MS,
     dependency: engineAvailability(engine),
     onPausedChange: metrics.workerPaused(),
+    tracer,
     handler: createPipelineJobHandler({
       store,
       blobs,
@@ -93,6 +98,7 @@ export async function startWorker(
       averages: averageStore.averages,
       grouping: groupingDeps(infra, config, logger.child({ component: 'grouping' })),
       queue,
+      tracer,
     }),
   });
   let health: HealthServer | null = null;

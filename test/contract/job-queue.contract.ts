@@ -127,6 +127,31 @@ export function jobQueueContract(
       await queue.ack(again?.id as string, 'w');
     });
 
+    it('carries the trace context (W3C headers) of each job to the consumer, also through a delayed retry', async () => {
+      const traced = {
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        tracestate: 'vendor=opaque',
+      };
+      const malformed = { traceparent: 'not-a-traceparent', extra: 'dropped' };
+      await queue.publish([
+        { ...job('traced'), trace: traced },
+        { ...job('bad'), trace: malformed },
+        job('plain'),
+      ]);
+      const got = await receiveN(queue, 'w', 3, lease);
+      const byId = new Map(got.map((j) => [ids([j])[0], j]));
+      expect(byId.get('traced')?.trace).toEqual(traced);
+      expect(byId.get('bad')?.trace).toBeUndefined();
+      expect(byId.get('plain')?.trace).toBeUndefined();
+      const first = byId.get('traced') as ReceivedJob;
+      for (const j of got) if (j !== first) await queue.ack(j.id, 'w');
+      await queue.retry(first.id, 'w', 300);
+      await fixture.advance(400);
+      const [again] = await receiveN(queue, 'w', 1, lease, 5000);
+      expect(again?.trace).toEqual(traced);
+      await queue.ack(again?.id as string, 'w');
+    });
+
     it('holds a job published with a delay until its time, and its first delivery counts as one', async () => {
       // How a worker postpones a photo while the recognizer is down: a fresh message, due later.
       await queue.publish([{ ...job('later'), delayMs: 600 }]);

@@ -51,6 +51,8 @@ export interface ImageDetail extends ImageRow {
   importPath: string | null;
   faces: Face[];
   people: PersonRef[];
+  /** The trace of the upload, when tracing was on (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  traceId: string | null;
 }
 
 export interface Person {

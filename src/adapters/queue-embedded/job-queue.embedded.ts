@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import { newId } from '../../core/ids.ts';
+import { decodeTraceCarrier, encodeTraceCarrier } from '../../core/trace-context.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { JobQueue, OutgoingJob, QueueDepth, ReceivedJob } from '../../ports/job-queue.ts';
 import { decodeJobPayload } from '../queue-shared/job-codec.ts';
@@ -39,6 +40,7 @@ export class EmbeddedJobQueue implements JobQueue {
           lease_owner: null,
           lease_until: null,
           created_at: now,
+          trace_context: encodeTraceCarrier(job.trace),
         })),
       )
       .onConflict((oc) => oc.column('dedupe_key').doNothing())
@@ -76,7 +78,7 @@ export class EmbeddedJobQueue implements JobQueue {
           .limit(max);
         return this.options.skipLocked ? ready.forUpdate().skipLocked() : ready;
       })
-      .returning(['id', 'payload', 'deliveries', 'priority', 'available_at'])
+      .returning(['id', 'payload', 'deliveries', 'priority', 'available_at', 'trace_context'])
       .execute();
     rows.sort(
       (a, b) =>
@@ -85,7 +87,9 @@ export class EmbeddedJobQueue implements JobQueue {
     const jobs: ReceivedJob[] = [];
     for (const row of rows) {
       const payload = decodeJobPayload(row.payload);
-      if (payload) jobs.push({ id: row.id, payload, deliveries: row.deliveries });
+      const trace = decodeTraceCarrier(row.trace_context);
+      if (payload)
+        jobs.push({ id: row.id, payload, deliveries: row.deliveries, ...(trace ? { trace } : {}) });
       else await this.deadLetter(row.id, consumer, 'undecodable payload');
     }
     return jobs;

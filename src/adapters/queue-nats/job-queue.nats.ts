@@ -15,6 +15,7 @@ import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import type { JobPayload, JobQueue, OutgoingJob, QueueDepth, ReceivedJob } from '../../ports/job-queue.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { decodeJobPayload, encodeJobPayload } from '../queue-shared/job-codec.ts';
+import { keptTraceHeaders, traceFromHeaders, traceHeaders } from '../queue-shared/trace-headers.ts';
 
 export interface NatsQueueOptions {
   /** `nats://host:4222` (several comma-separated servers allowed) */
@@ -172,10 +173,12 @@ export class NatsJobQueue implements JobQueue {
   private async publishOne(job: OutgoingJob): Promise<void> {
     const delay = job.delayMs ?? 0;
     let h: ReturnType<typeof headers> | undefined;
-    if (delay > 0) {
-      h = headers();
-      h.set(NOT_BEFORE_HEADER, String(Date.now() + delay));
-    }
+    const set = (name: string, value: string) => {
+      h ??= headers();
+      h.set(name, value);
+    };
+    if (delay > 0) set(NOT_BEFORE_HEADER, String(Date.now() + delay));
+    for (const [name, value] of Object.entries(traceHeaders(job.trace))) set(name, value);
     await this.js.publish(this.subject, encodeJobPayload(job.payload), { timeout: 5000, headers: h });
   }
 
@@ -240,6 +243,8 @@ export class NatsJobQueue implements JobQueue {
   private async moveToDead(msg: JsMsg, reason: string): Promise<void> {
     const h = headers();
     h.set(REASON_HEADER, reason.slice(0, 500));
+    const kept = keptTraceHeaders((name) => msg.headers?.get(name) || undefined);
+    for (const [name, value] of Object.entries(kept)) h.set(name, value);
     await this.js.publish(this.deadSubject, msg.data, { headers: h, timeout: 5000 });
     // stored in the dead stream: now gone from the work queue (acked, and confirmed by the server)
     await msg.ackAck();
@@ -254,7 +259,8 @@ export class NatsJobQueue implements JobQueue {
       h.consumer = consumer;
       const id = `${h.msg.info.streamSequence}:${++this.sequence}`;
       this.held.set(id, h);
-      jobs.push({ id, payload: h.payload, deliveries: h.deliveries });
+      const trace = traceFromHeaders((name) => h.msg.headers?.get(name) || undefined);
+      jobs.push({ id, payload: h.payload, deliveries: h.deliveries, ...trace });
     }
     if (jobs.length > 0) this.emitter.emit('taken');
     return jobs;

@@ -3,6 +3,7 @@ import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type Consum
 import type { JobQueue, OutgoingJob, QueueDepth, ReceivedJob } from '../../ports/job-queue.ts';
 import type { Logger } from '../../ports/logger.ts';
 import { decodeJobPayload, encodeJobPayload } from '../queue-shared/job-codec.ts';
+import { keptTraceHeaders, traceFromHeaders, traceHeaders } from '../queue-shared/trace-headers.ts';
 
 export interface RabbitQueueOptions {
   /** `amqp://user:pass@host:5672/vhost` */
@@ -198,6 +199,7 @@ export class RabbitJobQueue implements JobQueue {
       live.publish.sendToQueue(target, encodeJobPayload(job.payload), {
         persistent: true,
         contentType: 'application/json',
+        headers: traceHeaders(job.trace),
       });
     }
     await live.publish.waitForConfirms();
@@ -239,7 +241,8 @@ export class RabbitJobQueue implements JobQueue {
       const id = RabbitJobQueue.jobId(h);
       this.held.set(id, h);
       const payload = decodeJobPayload(h.message.content);
-      if (payload) jobs.push({ id, payload, deliveries: h.deliveries });
+      const trace = traceFromHeaders((name) => h.message.properties.headers?.[name]);
+      if (payload) jobs.push({ id, payload, deliveries: h.deliveries, ...trace });
     }
     return jobs;
   }
@@ -272,7 +275,10 @@ export class RabbitJobQueue implements JobQueue {
     live.publish.sendToQueue(target, h.message.content, {
       persistent: true,
       contentType: 'application/json',
-      headers: { [DELIVERIES_HEADER]: h.deliveries },
+      headers: {
+        ...keptTraceHeaders((name) => h.message.properties.headers?.[name]),
+        [DELIVERIES_HEADER]: h.deliveries,
+      },
     });
     await live.publish.waitForConfirms();
     this.held.delete(jobId);
@@ -286,7 +292,11 @@ export class RabbitJobQueue implements JobQueue {
     live.publish.publish(this.deadExchange, this.options.queue, h.message.content, {
       persistent: true,
       contentType: 'application/json',
-      headers: { [REASON_HEADER]: reason.slice(0, 500), [DELIVERIES_HEADER]: h.deliveries },
+      headers: {
+        ...keptTraceHeaders((name) => h.message.properties.headers?.[name]),
+        [REASON_HEADER]: reason.slice(0, 500),
+        [DELIVERIES_HEADER]: h.deliveries,
+      },
     });
     await live.publish.waitForConfirms();
     this.held.delete(jobId);

@@ -13,6 +13,7 @@ import {
   type FaceEngine,
 } from '../../ports/face-engine.ts';
 import type { Logger } from '../../ports/logger.ts';
+import type { Tracer } from '../../ports/tracer.ts';
 import { modelFromWire, priorityToWire, resultFromWire, singleFromWire } from '../../rpc/face-wire.ts';
 import {
   type BreakerState,
@@ -22,6 +23,7 @@ import {
   isTransient,
 } from '../connect-calls/call-policy.ts';
 import { AddressBalancer, lookupAll, type Resolver, urlForAddress } from './address-balancer.ts';
+import { clientTraceInterceptor } from './trace-interceptor.ts';
 
 export { type BreakerState, isTransient };
 
@@ -48,6 +50,8 @@ export interface ConnectFaceEngineOptions {
   resolve?: Resolver;
   log: Logger;
   onBreakerChange?: (state: BreakerState) => void;
+  /** Each call in a client span whose context goes with it (absent: untraced). */
+  tracer?: Tracer;
 }
 
 /** One address of the recognizer: its own HTTP/2 connection and clients over it. */
@@ -57,13 +61,13 @@ interface Channel {
   health: Client<typeof Health>;
 }
 
-function openChannel(baseUrl: string, servername: string | undefined, auth: Interceptor): Channel {
+function openChannel(baseUrl: string, servername: string | undefined, interceptors: Interceptor[]): Channel {
   const sessions = new Http2SessionManager(
     baseUrl,
     { pingIntervalMs: 10_000, idleConnectionTimeoutMs: 30_000 },
     servername ? { servername } : undefined,
   );
-  const transport = createGrpcTransport({ baseUrl, sessionManager: sessions, interceptors: [auth] });
+  const transport = createGrpcTransport({ baseUrl, sessionManager: sessions, interceptors });
   return {
     sessions,
     recognizer: createClient(Recognizer, transport),
@@ -123,6 +127,7 @@ export class ConnectFaceEngine implements FaceEngine {
       if (options.secret) req.header.set('authorization', `Bearer ${options.secret}`);
       return next(req);
     };
+    const interceptors = options.tracer ? [clientTraceInterceptor(options.tracer), auth] : [auth];
     const url = new URL(options.url);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const servername = url.protocol === 'https:' ? host : undefined;
@@ -133,7 +138,7 @@ export class ConnectFaceEngine implements FaceEngine {
       host,
       resolve: options.resolve ?? lookupAll,
       maxAgeMs: options.maxConnectionAgeMs,
-      open: (address) => openChannel(urlForAddress(options.url, address), servername, auth),
+      open: (address) => openChannel(urlForAddress(options.url, address), servername, interceptors),
       retire: ({ sessions }) => {
         if (closed) return sessions.abort();
         retiring.add(sessions);

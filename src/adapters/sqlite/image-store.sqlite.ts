@@ -10,6 +10,7 @@ import {
 import type { ErrorInfo } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { IMAGE_STATUSES, type ImageStatus } from '../../core/image-status.ts';
+import { decodeTraceCarrier, encodeTraceCarrier } from '../../core/trace-context.ts';
 import type {
   ClaimedImage,
   EnrolledFace,
@@ -98,6 +99,7 @@ export class SqliteImageStore implements ImageStore {
         created_at: now,
         updated_at: now,
         processed_at: null,
+        trace_context: encodeTraceCarrier(image.trace),
       };
       // Two uploads of the same bytes at once (PostgreSQL runs them concurrently): the second one finds the first.
       const inserted = await trx
@@ -111,7 +113,7 @@ export class SqliteImageStore implements ImageStore {
         if (winner) return { image: winner, duplicate: true };
         throw new Error('image vanished while being inserted');
       }
-      await this.addOutbox(trx, processImageJob(row.id, image.requestId), now);
+      await this.addOutbox(trx, processImageJob(row.id, image.requestId, row.trace_context), now);
       return { image: toImageRecord(row), duplicate: false };
     });
   }
@@ -331,7 +333,7 @@ export class SqliteImageStore implements ImageStore {
     return this.db.transaction().execute(async (trx) => {
       const rows = await trx
         .selectFrom('images')
-        .select(['id', 'status', 'request_id'])
+        .select(['id', 'status', 'request_id', 'trace_context'])
         .where((eb) =>
           eb.or([
             eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<', now - staleMs)]),
@@ -345,7 +347,8 @@ export class SqliteImageStore implements ImageStore {
       const pending = rows.filter((r) => r.status === 'pending').map((r) => r.id);
       if (pending.length > 0)
         await trx.updateTable('images').set({ next_attempt_at: now }).where('id', 'in', pending).execute();
-      for (const row of rows) await this.addOutbox(trx, processImageJob(row.id, row.request_id), now);
+      for (const row of rows)
+        await this.addOutbox(trx, processImageJob(row.id, row.request_id, row.trace_context), now);
       return rows.map((r) => r.id);
     });
   }
@@ -354,7 +357,7 @@ export class SqliteImageStore implements ImageStore {
     return this.db.transaction().execute(async (trx) => {
       const rows = await trx
         .selectFrom('images')
-        .select(['id', 'request_id'])
+        .select(['id', 'request_id', 'trace_context'])
         .where('status', '=', 'failed')
         .where('last_error_retryable', '=', 1)
         .orderBy('id')
@@ -367,7 +370,8 @@ export class SqliteImageStore implements ImageStore {
         .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
         .where('id', 'in', ids)
         .execute();
-      for (const row of rows) await this.addOutbox(trx, processImageJob(row.id, row.request_id), now);
+      for (const row of rows)
+        await this.addOutbox(trx, processImageJob(row.id, row.request_id, row.trace_context), now);
       return ids;
     });
   }
@@ -376,7 +380,7 @@ export class SqliteImageStore implements ImageStore {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('images')
-        .select(['id', 'status', 'request_id'])
+        .select(['id', 'status', 'request_id', 'trace_context'])
         .where('id', '=', id)
         .executeTakeFirst();
       if (!row) return 'not_found';
@@ -387,7 +391,7 @@ export class SqliteImageStore implements ImageStore {
         .where('status', '=', 'failed')
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) return 'not_failed';
-      await this.addOutbox(trx, processImageJob(row.id, row.request_id), now);
+      await this.addOutbox(trx, processImageJob(row.id, row.request_id, row.trace_context), now);
       return 'queued';
     });
   }
@@ -698,11 +702,18 @@ export class SqliteImageStore implements ImageStore {
   }
 }
 
-export function processImageJob(imageId: string, requestId: string | null): OutgoingJob {
+/** The job for a photo; it carries the trace of the photo's upload, so every try of it joins that trace. */
+export function processImageJob(
+  imageId: string,
+  requestId: string | null,
+  traceContext: string | null = null,
+): OutgoingJob {
+  const trace = decodeTraceCarrier(traceContext);
   return {
     payload: { kind: 'process_image', imageId, requestId: requestId ?? undefined },
     dedupeKey: `image:${imageId}`,
     priority: PRIORITY_PROCESS,
+    ...(trace ? { trace } : {}),
   };
 }
 

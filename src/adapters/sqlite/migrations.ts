@@ -9,6 +9,7 @@ import { workerHeartbeatsMigration } from './migration-0007-worker-heartbeats.ts
 import { userNamesTokensMigration } from './migration-0008-user-names-tokens.ts';
 import { totpMigration } from './migration-0009-totp.ts';
 import { faceGroupsMigration } from './migration-0010-face-groups.ts';
+import { traceContextMigration } from './migration-0011-trace-context.ts';
 
 /**
  * Dialect-neutral migrations (SQLite now, PostgreSQL with the scale-out adapters): plain column types
@@ -160,6 +161,7 @@ export function migrationProvider(types: DialectTypes): MigrationProvider {
       '0008_user_names_tokens': userNamesTokensMigration(types),
       '0009_totp': totpMigration(types),
       '0010_face_groups': faceGroupsMigration(types),
+      '0011_trace_context': traceContextMigration(types),
     }),
   };
 }

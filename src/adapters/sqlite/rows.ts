@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { ErrorInfo } from '../../core/errors.ts';
 import type { Box, FaceQuality, Point } from '../../core/face.ts';
 import { type ImageStatus, isImageStatus } from '../../core/image-status.ts';
+import { decodeTraceCarrier, traceIdOf } from '../../core/trace-context.ts';
 import type { FaceWithEmbedding, ImageRecord, MatchSource } from '../../ports/image-store.ts';
 import type { FacesTable, ImagesTable } from './schema.ts';
 
@@ -42,6 +43,7 @@ export function toImageRecord(row: Selectable<ImagesTable>): ImageRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     processedAt: row.processed_at === null ? null : Number(row.processed_at),
+    traceId: traceIdOf(decodeTraceCarrier(row.trace_context)),
   };
 }
 

@@ -21,6 +21,8 @@ export interface ImagesTable {
   created_at: number;
   updated_at: number;
   processed_at: number | null;
+  /** The upload's W3C trace context, JSON (migration 0011). */
+  trace_context: string | null;
 }
 
 export interface FacesTable {
@@ -98,6 +100,8 @@ export interface JobsTable {
   lease_until: number | null;
   deliveries: Generated<number>;
   created_at: number;
+  /** The W3C trace context the job was published with, JSON (migration 0011). */
+  trace_context: string | null;
 }
 
 export interface MetaTable {

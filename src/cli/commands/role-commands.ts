@@ -8,6 +8,7 @@ import {
   loadSearchConfig,
   loadWorkerConfig,
 } from '../../config/roles.config.ts';
+import { startTracing } from '../../observability/tracing/tracing.ts';
 import { printJson } from '../output.ts';
 import { remindSetupLink } from '../setup-reminder.ts';
 
@@ -42,13 +43,16 @@ export function registerRoleCommands(program: Command): void {
     )
     .action(async () => {
       const config = loadAllConfig();
+      // Before the role's modules load: the instrumentations patch them as they do.
+      const tracing = await startTracing(config, 'all');
       const { startAll } = await import('../../roles/all.ts');
-      const running = await startAll(config);
+      const running = await startAll(config, { tracing });
       announce(running);
       const reminder = remindSetupLink(running.setup, printLine);
       await untilSignal();
       reminder.stop();
       await running.close();
+      await tracing.shutdown();
     });
 
   program
@@ -56,13 +60,16 @@ export function registerRoleCommands(program: Command): void {
     .description('serve the HTTP API, web UI and live events; jobs go to the queue for `faceflow worker`')
     .action(async () => {
       const config = loadApiConfig();
+      // Before the role's modules load: the instrumentations patch them as they do.
+      const tracing = await startTracing(config, 'api');
       const { startApi } = await import('../../roles/api.ts');
-      const running = await startApi(config);
+      const running = await startApi(config, { tracing });
       announce(running);
       const reminder = remindSetupLink(running.setup, printLine);
       await untilSignal();
       reminder.stop();
       await running.close();
+      await tracing.shutdown();
     });
 
   program
@@ -72,13 +79,16 @@ export function registerRoleCommands(program: Command): void {
     )
     .action(async () => {
       const config = loadWorkerConfig();
+      // Before the role's modules load: the instrumentations patch them as they do.
+      const tracing = await startTracing(config, 'worker');
       const { startWorker } = await import('../../roles/worker.ts');
-      const running = await startWorker(config);
+      const running = await startWorker(config, { tracing });
       process.stdout.write(
         `faceflow worker ${running.consumer} is running (metrics: ${running.metricsUrl})\n`,
       );
       await untilSignal();
       await running.close();
+      await tracing.shutdown();
     });
 
   program
@@ -88,13 +98,16 @@ export function registerRoleCommands(program: Command): void {
     )
     .action(async () => {
       const config = loadRecognizerConfig();
+      // Before the role's modules load: the instrumentations patch them as they do.
+      const tracing = await startTracing(config, 'recognizer');
       const { startRecognizer } = await import('../../roles/recognizer.ts');
-      const running = await startRecognizer(config);
+      const running = await startRecognizer(config, { tracing });
       process.stdout.write(
         `faceflow recognizer is running at ${running.url} (metrics: ${running.metricsUrl})\n`,
       );
       await untilSignal();
       await running.close();
+      await tracing.shutdown();
     });
 
   program
@@ -119,6 +132,7 @@ export function registerRoleCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (options: { once?: boolean; retryFailed?: boolean; json?: boolean }) => {
       const config = loadRedeemerConfig();
+      const tracing = await startTracing(config, 'redeemer');
       const { runRedeemer } = await import('../../roles/redeemer.ts');
       const controller = new AbortController();
       if (!options.once) untilSignal().then(() => controller.abort());
@@ -126,7 +140,8 @@ export function registerRoleCommands(program: Command): void {
         once: options.once,
         retryFailed: options.retryFailed,
         signal: controller.signal,
-      });
+        tracing,
+      }).finally(() => tracing.shutdown());
       if (options.json) printJson({ requeued });
       else process.stdout.write(`re-queued ${requeued} photo(s)\n`);
     });

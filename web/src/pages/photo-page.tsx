@@ -190,6 +190,12 @@ export function PhotoPage({ id }: { id: string }) {
           Original file
         </a>
       </p>
+      {photo.traceId ? (
+        <p className="muted">
+          Trace id <code data-testid="trace-id">{photo.traceId}</code>{' '}
+          <span>(look it up in your tracing backend)</span>
+        </p>
+      ) : null}
       {editor ? (
         <div className="card-actions">
           <DeleteButton photo={photo} />
