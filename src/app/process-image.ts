@@ -8,9 +8,9 @@ import { EngineUnavailableError, type FaceEngine } from '../ports/face-engine.ts
 import type { GalleryLookup } from '../ports/gallery-lookup.ts';
 import type { ImageStore, NewFace } from '../ports/image-store.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { PipelineObserver } from '../ports/pipeline-observer.ts';
 import { noTracer, type Tracer } from '../ports/tracer.ts';
 import { publishImageEvent } from './image-events.ts';
-import type { PipelineObserver } from './observer.ts';
 
 export interface ProcessImageDeps {
   store: ImageStore;

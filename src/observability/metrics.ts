@@ -1,9 +1,9 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { PipelineObserver } from '../app/observer.ts';
 import { IMAGE_STATUSES } from '../core/image-status.ts';
 import type { EngineStats } from '../ports/face-engine.ts';
 import type { ImageStore } from '../ports/image-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
+import type { PipelineObserver } from '../ports/pipeline-observer.ts';
 
 type BreakerState = 'closed' | 'half_open' | 'open';
 

@@ -22,4 +22,6 @@ export interface ImageCodec {
   inspect(bytes: Uint8Array): Promise<{ width: number; height: number; format: string }>;
   /** A square JPEG of the face in `box` (with a margin), `size` pixels wide. */
   faceThumbnail(bytes: Uint8Array, box: Box, size: number): Promise<Uint8Array>;
+  /** The photo, upright, as a JPEG that fits in `size`×`size` pixels (never enlarged); rejects like `decode`. */
+  preview(bytes: Uint8Array, size: number): Promise<Uint8Array>;
 }

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { TarZipArchiveReader } from '../adapters/archives-tar-zip/archive-reader.tar-zip.ts';
 import { openDatasetDownloader } from '../adapters/dataset-url/index.ts';
 import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
 import { finishIfComplete } from '../app/average/average-chunk.ts';
@@ -74,6 +75,7 @@ export async function runAverage(
         ? openDatasetDownloader({ ...options.datasetUrl, DATA_DIR: config.DATA_DIR }, logger)
         : null,
       downloads: { set: (_jobId, progress) => options.onDownload?.(progress), delete: () => undefined },
+      archives: new TarZipArchiveReader(),
     };
     // a URL the configuration refuses is refused before the engine starts (no network yet)
     if (options.dataset && 'url' in options.dataset) checkDatasetUrl(deps, options.dataset.url);

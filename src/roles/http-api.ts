@@ -2,8 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import { TarZipArchiveReader } from '../adapters/archives-tar-zip/archive-reader.tar-zip.ts';
 import { openDatasetDownloader } from '../adapters/dataset-url/index.ts';
 import { SharpImageCodec } from '../adapters/images-sharp/image-codec.sharp.ts';
+import { openRateLimitRedis } from '../adapters/redis/rate-limit-redis.ts';
 import { DownloadBoard } from '../app/average/download-board.ts';
 import { type ImportRoots, resolveImportRoots } from '../app/import-path.ts';
 import { OutboxRelay } from '../app/outbox-relay.ts';
@@ -194,6 +196,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
         datasetRoots: await datasetRoots(importRoots, uploadDir),
         downloader: openDatasetDownloader(config, logger.child({ component: 'dataset-download' })),
         downloads: new DownloadBoard(),
+        archives: new TarZipArchiveReader(),
       }
     : null;
   const app = await buildHttpServer({
@@ -210,7 +213,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
     maxUploadFiles: config.MAX_UPLOAD_FILES,
     dataDir: config.DATA_DIR,
     isReady: parts.isReady,
-    hardening: httpHardening(config),
+    hardening: httpHardening(config, openRateLimitRedis),
     auth,
     workers: parts.workers,
     averages: averageDeps,

@@ -10,7 +10,7 @@ import {
 } from '../gen/faceflow/v1/recognizer_pb.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import type { Logger } from '../ports/logger.ts';
-import { modelToWire, priorityFromWire, resultToWire } from './face-wire.ts';
+import { modelToWire, priorityFromWire, resultToWire } from '../wire/face-wire.ts';
 import { registerHealth } from './health.service.ts';
 
 /** At most this many images in one Detect/Embed call. */

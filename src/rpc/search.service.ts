@@ -3,9 +3,9 @@ import type { ModelInfo } from '../core/face.ts';
 import { Search } from '../gen/faceflow/v1/search_pb.ts';
 import type { GalleryLookup } from '../ports/gallery-lookup.ts';
 import type { Logger } from '../ports/logger.ts';
+import { nearestRequestFromWire, nearestResponseToWire } from '../wire/search-wire.ts';
 import { registerHealth } from './health.service.ts';
 import { toConnectError } from './recognizer.service.ts';
-import { nearestRequestFromWire, nearestResponseToWire } from './search-wire.ts';
 
 export interface SearchServiceDeps {
   /** The gallery of a model (the role keeps one per model it is asked about). */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TarZipArchiveReader } from '../../src/adapters/archives-tar-zip/archive-reader.tar-zip.ts';
 import { MemoryEventBus } from '../../src/adapters/events-memory/event-bus.memory.ts';
 import { computeChunkPartial, processAverageChunk } from '../../src/app/average/average-chunk.ts';
 import {
@@ -61,6 +62,7 @@ describe('faceflow average: a worker that dies between two steps of a chunk', ()
       log: pino({ level: 'silent' }),
       maxEntryBytes: 1024 * 1024,
       datasetRoots: null,
+      archives: new TarZipArchiveReader(),
     };
     closeAll = async () => {
       await store.close();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TarZipArchiveReader } from '../../src/adapters/archives-tar-zip/archive-reader.tar-zip.ts';
 import {
   HttpDatasetDownloader,
   type HttpDatasetDownloaderOptions,
@@ -21,6 +22,8 @@ import {
   startRawServer,
 } from '../helpers/dataset-server.ts';
 import { makeTar, makeZip } from '../support/archives.ts';
+
+const archives = new TarZipArchiveReader();
 
 /** Bytes that sniff as a JPEG (the reader checks magic numbers, not pixels). */
 function fakePhoto(size: number): Uint8Array {
@@ -45,7 +48,7 @@ async function itemsOf(download: OpenedDownload, maxEntryBytes = 10 * 1024 * 102
     file: download.file,
     label: download.label,
   };
-  for await (const item of readArchiveStream(archive, { maxEntryBytes })) items.push(item);
+  for await (const item of readArchiveStream(archive, { maxEntryBytes, archives })) items.push(item);
   return items;
 }
 
@@ -135,7 +138,7 @@ describe('downloading a data set over HTTP', () => {
       file: download.file,
       label: download.label,
     };
-    const reading = readArchiveStream(archive, { maxEntryBytes: 10 * 1024 * 1024 });
+    const reading = readArchiveStream(archive, { maxEntryBytes: 10 * 1024 * 1024, archives });
     const first = await reading.next();
     // the server still holds the second half back: the first photo came out of a download under way
     expect(first.value).toMatchObject({ kind: 'photo', entry: 'p0.jpg' });

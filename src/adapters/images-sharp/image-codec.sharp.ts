@@ -63,14 +63,28 @@ export class SharpImageCodec implements ImageCodec {
   async faceThumbnail(bytes: Uint8Array, box: Box, size: number): Promise<Uint8Array> {
     const pixels = await this.decodeFn(bytes);
     const region = thumbnailRegion(box, pixels.width, pixels.height);
-    const channels = pixels.channels as 1 | 2 | 3 | 4;
-    const out = await sharp(Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength), {
-      raw: { width: pixels.width, height: pixels.height, channels },
-    })
+    const out = await rawPixels(pixels)
       .extract(region)
       .resize(size, size, { fit: 'cover' })
       .jpeg({ quality: 85 })
       .toBuffer();
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
+
+  /** The engine's decoder reads the photo (with its pixel limit); sharp only scales and encodes, off the event loop. */
+  async preview(bytes: Uint8Array, size: number): Promise<Uint8Array> {
+    const pixels = await this.decodeFn(bytes);
+    return rawPixels(pixels)
+      .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality: 82 })
+      .toBuffer();
+  }
+}
+
+/** A sharp pipeline over decoded pixels (no copy). */
+function rawPixels(pixels: DecodedPixels): sharp.Sharp {
+  const { data, width, height } = pixels;
+  return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+    raw: { width, height, channels: pixels.channels as 1 | 2 | 3 | 4 },
+  });
 }

@@ -1,4 +1,4 @@
-import { isPnm, readPnmHeader } from '../../engine/decode/pnm.ts';
+import { isPnm, readPnmHeader } from '../../core/pnm-header.ts';
 
 /**
  * Dimensions (after EXIF rotation, as the engine sees the photo) from the header of a JPEG, PNG, GIF or binary PGM/PPM, read synchronously in a few microseconds (no decoder,

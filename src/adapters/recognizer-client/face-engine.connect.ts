@@ -14,7 +14,7 @@ import {
 } from '../../ports/face-engine.ts';
 import type { Logger } from '../../ports/logger.ts';
 import type { Tracer } from '../../ports/tracer.ts';
-import { modelFromWire, priorityToWire, resultFromWire, singleFromWire } from '../../rpc/face-wire.ts';
+import { modelFromWire, priorityToWire, resultFromWire, singleFromWire } from '../../wire/face-wire.ts';
 import {
   type BreakerState,
   breakerStateOf,

@@ -7,7 +7,7 @@ import { assertComparable } from '../../core/gallery.ts';
 import { type NearestResponse, Search } from '../../gen/faceflow/v1/search_pb.ts';
 import type { GalleryAnswer, GalleryLookup } from '../../ports/gallery-lookup.ts';
 import type { Logger } from '../../ports/logger.ts';
-import { MAX_QUERIES, nearestRequestToWire, nearestResponseFromWire } from '../../rpc/search-wire.ts';
+import { MAX_QUERIES, nearestRequestToWire, nearestResponseFromWire } from '../../wire/search-wire.ts';
 import {
   type BreakerState,
   breakerStateOf,

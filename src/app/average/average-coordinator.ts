@@ -1,4 +1,5 @@
 import { AppError, toErrorInfo } from '../../core/errors.ts';
+import type { ArchiveReader } from '../../ports/archive-reader.ts';
 import type {
   AverageJobOptions,
   AverageJobRecord,
@@ -36,6 +37,8 @@ export interface AverageCoordinatorDeps extends UrlDatasetDeps {
    * the local user (the CLI); see `DatasetOptions.roots`.
    */
   datasetRoots: ImportRoots | null;
+  /** Reads tar, tar.gz and zip data sets. */
+  archives: ArchiveReader;
 }
 
 export const DEFAULT_CHUNK_SIZE = 16;
@@ -105,7 +108,11 @@ export async function prepareAverageJob(
   };
 
   try {
-    const datasetOptions = { maxEntryBytes: deps.maxEntryBytes, roots: deps.datasetRoots };
+    const datasetOptions = {
+      maxEntryBytes: deps.maxEntryBytes,
+      roots: deps.datasetRoots,
+      archives: deps.archives,
+    };
     const reading = isUrlSource(job.source)
       ? readUrlDataset(deps, job, datasetOptions, opened)
       : readDataset(job.source.path, datasetOptions);

@@ -6,10 +6,12 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArchiveEntry, makeTar, makeZip } from '../../../test/support/archives.ts';
+import { TarZipArchiveReader } from '../../adapters/archives-tar-zip/archive-reader.tar-zip.ts';
 import { AppError } from '../../core/errors.ts';
 import { type ImportRoots, OUTSIDE_ROOTS, resolveImportRoots } from '../confine-path.ts';
 import { type DatasetItem, readDataset, unsafeEntryName } from './dataset-reader.ts';
 
+const archives = new TarZipArchiveReader();
 const jpeg = (n: number) => new Uint8Array([0xff, 0xd8, 0xff, 0xe0, n, n, n, n]);
 const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2]);
 
@@ -19,7 +21,7 @@ async function collect(
   roots: ImportRoots | null = null,
 ): Promise<DatasetItem[]> {
   const out: DatasetItem[] = [];
-  for await (const item of readDataset(target, { maxEntryBytes, roots })) out.push(item);
+  for await (const item of readDataset(target, { maxEntryBytes, roots, archives })) out.push(item);
   return out;
 }
 

@@ -1,14 +1,11 @@
-import { close, createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, type Transform } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import tarStream from 'tar-stream';
-import yauzl from 'yauzl';
 import type { SkipReason } from '../../core/average.ts';
+import { inflatesLikeABomb } from '../../core/compression-bomb.ts';
 import { AppError } from '../../core/errors.ts';
 import { isImagePath } from '../../core/image-path.ts';
 import { sniffMediaType } from '../../core/media-type.ts';
+import type { ArchiveFormat, ArchiveReader, ArchiveSource } from '../../ports/archive-reader.ts';
 import type { RejectedEntry } from '../../ports/average-job-store.ts';
 import {
   confinePath,
@@ -16,10 +13,10 @@ import {
   missingInsideRoots,
   NOT_REGULAR,
   OUTSIDE_ROOTS,
-  openRegularFd,
   readRegularFile,
 } from '../confine-path.ts';
 import { walkFolder } from '../file-entry.ts';
+import { openArchiveFile } from './archive-file.ts';
 
 /**
  * One entry of a data set, read one at a time (only the current entry's bytes are in memory):
@@ -42,6 +39,8 @@ export interface DatasetOptions {
    * confinement (the CLI reads what its own user names), yet still loop-safe and regular files only.
    */
   roots?: ImportRoots | null;
+  /** Reads the entries of tar, tar.gz and zip data sets. */
+  archives: ArchiveReader;
 }
 
 const outside = (entry: string): DatasetItem => ({
@@ -193,228 +192,6 @@ async function* readList(listFile: string, options: DatasetOptions): AsyncGenera
   }
 }
 
-function corrupt(source: string, error: unknown): AppError {
-  if (error instanceof AppError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new AppError('invalid_input', `corrupt archive ${path.basename(source)}: ${message}`, {
-    cause: error,
-  });
-}
-
-async function readStream(stream: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array | null> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of stream) {
-    size += part.byteLength;
-    // past the limit the rest is drained, never kept
-    if (size <= limit) parts.push(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
-  }
-  return size > limit ? null : new Uint8Array(Buffer.concat(parts));
-}
-
-async function* readTar(file: string, gzip: boolean, options: DatasetOptions): AsyncGenerator<DatasetItem> {
-  const { fd, size: fileSize } = await openRegularFd(file);
-  yield* readTarInput(createReadStream('', { fd, autoClose: true }), file, gzip, options, fileSize > 0);
-}
-
-/** Inflating more than this many times the compressed bytes (past the first MiB) is taken for a compression bomb. */
-export const MAX_COMPRESSION_RATIO = 200;
-
-/** Counts what goes into and comes out of gunzip, and stops an archive that inflates like a bomb. */
-function bombGuard(gunzip: Transform, fail: (error: unknown) => void) {
-  let input = 0;
-  let output = 0;
-  gunzip.on('data', (piece: Buffer) => {
-    output += piece.length;
-    if (output > 1024 * 1024 && output > input * MAX_COMPRESSION_RATIO)
-      fail(new Error(`it inflates more than ${MAX_COMPRESSION_RATIO} times (a compression bomb?)`));
-  });
-  return (piece: Buffer) => {
-    input += piece.length;
-  };
-}
-
-/** Reads a tar (or tar.gz) arriving on `input`, entry by entry as its bytes arrive. */
-async function* readTarInput(
-  input: Readable,
-  file: string,
-  gzip: boolean,
-  options: DatasetOptions,
-  hasBytes: boolean,
-): AsyncGenerator<DatasetItem> {
-  const extract = tarStream.extract();
-  const failure: { error?: unknown } = {};
-  const fail = (error: unknown) => {
-    failure.error ??= error;
-    extract.destroy(error as Error);
-  };
-  input.on('error', fail);
-  if (gzip) {
-    const gunzip = createGunzip();
-    gunzip.on('error', fail);
-    input.on('data', bombGuard(gunzip, fail));
-    input.pipe(gunzip).pipe(extract);
-  } else {
-    input.pipe(extract);
-  }
-  let entries = 0;
-  try {
-    for await (const entry of extract) {
-      entries++;
-      const { name, type, size = 0 } = entry.header;
-      const unsafe = unsafeEntryName(name);
-      if (unsafe) {
-        entry.resume();
-        yield { kind: 'rejected', entry: name, reason: 'unsafe_path', message: unsafe };
-        continue;
-      }
-      if (type === 'directory') {
-        entry.resume();
-        continue;
-      }
-      if (type !== 'file' && type !== 'contiguous-file') {
-        entry.resume();
-        yield { kind: 'rejected', entry: name, reason: 'not_a_file', message: `${type} entry` };
-        continue;
-      }
-      if (!isImagePath(name)) {
-        entry.resume();
-        yield notAnImage(name);
-        continue;
-      }
-      if (size > options.maxEntryBytes) {
-        entry.resume();
-        yield tooLarge(name, size, options.maxEntryBytes);
-        continue;
-      }
-      const bytes = await readStream(entry as AsyncIterable<Uint8Array>, options.maxEntryBytes);
-      yield bytes ? classify(name, bytes) : tooLarge(name, size, options.maxEntryBytes);
-    }
-  } catch (error) {
-    throw corrupt(file, failure.error ?? error);
-  } finally {
-    input.destroy();
-  }
-  if (failure.error) throw corrupt(file, failure.error);
-  if (entries === 0 && hasBytes) throw corrupt(file, new Error('no tar entries found'));
-}
-
-async function openZip(file: string): Promise<yauzl.ZipFile> {
-  const { fd } = await openRegularFd(file);
-  return new Promise((resolve, reject) =>
-    yauzl.fromFd(
-      fd,
-      { lazyEntries: true, decodeStrings: false, autoClose: true, validateEntrySizes: true },
-      (error, zip) => {
-        if (!error && zip) return resolve(zip);
-        close(fd, () => reject(error));
-      },
-    ),
-  );
-}
-
-function zipEntryName(entry: yauzl.Entry): string {
-  const raw = entry.fileName as unknown as Buffer;
-  // bit 11: the name is UTF-8; otherwise CP437, of which the printable ASCII part is read as is
-  return Buffer.isBuffer(raw)
-    ? raw.toString((entry.generalPurposeBitFlag & 0x800) !== 0 ? 'utf8' : 'latin1')
-    : String(raw);
-}
-
-async function* readZip(file: string, options: DatasetOptions, label = file): AsyncGenerator<DatasetItem> {
-  let zip: yauzl.ZipFile;
-  try {
-    zip = await openZip(file);
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw corrupt(label, error);
-  }
-  const next = (): Promise<yauzl.Entry | null> =>
-    new Promise((resolve, reject) => {
-      const onEntry = (entry: yauzl.Entry) => {
-        cleanup();
-        resolve(entry);
-      };
-      const onEnd = () => {
-        cleanup();
-        resolve(null);
-      };
-      const onError = (error: unknown) => {
-        cleanup();
-        reject(error);
-      };
-      const cleanup = () => {
-        zip.off('entry', onEntry);
-        zip.off('end', onEnd);
-        zip.off('error', onError);
-      };
-      zip.on('entry', onEntry);
-      zip.on('end', onEnd);
-      zip.on('error', onError);
-      zip.readEntry();
-    });
-  const openEntry = (entry: yauzl.Entry): Promise<Readable> =>
-    new Promise((resolve, reject) =>
-      zip.openReadStream(entry, (error, stream) => (error || !stream ? reject(error) : resolve(stream))),
-    );
-  try {
-    for (;;) {
-      let entry: yauzl.Entry | null;
-      try {
-        entry = await next();
-      } catch (error) {
-        throw corrupt(label, error);
-      }
-      if (!entry) return;
-      const name = zipEntryName(entry);
-      const unsafe = unsafeEntryName(name);
-      if (unsafe) {
-        yield { kind: 'rejected', entry: name, reason: 'unsafe_path', message: unsafe };
-        continue;
-      }
-      if (name.endsWith('/')) continue;
-      const mode = (entry.externalFileAttributes >>> 16) & 0o170000;
-      if (mode === 0o120000) {
-        yield { kind: 'rejected', entry: name, reason: 'not_a_file', message: 'symbolic link entry' };
-        continue;
-      }
-      if (!isImagePath(name)) {
-        yield notAnImage(name);
-        continue;
-      }
-      if (entry.uncompressedSize > options.maxEntryBytes) {
-        yield tooLarge(name, entry.uncompressedSize, options.maxEntryBytes);
-        continue;
-      }
-      if (
-        entry.uncompressedSize > 1024 * 1024 &&
-        entry.uncompressedSize > entry.compressedSize * MAX_COMPRESSION_RATIO
-      ) {
-        yield {
-          kind: 'skip',
-          entry: name,
-          reason: 'too_large',
-          message: `it inflates ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))} times (a compression bomb?)`,
-        };
-        continue;
-      }
-      let bytes: Uint8Array | null;
-      try {
-        bytes = await readStream(await openEntry(entry), options.maxEntryBytes);
-      } catch (error) {
-        if ((entry.generalPurposeBitFlag & 0x1) !== 0) {
-          yield { kind: 'skip', entry: name, reason: 'unreadable', message: 'encrypted entry' };
-          continue;
-        }
-        throw corrupt(label, error);
-      }
-      yield bytes ? classify(name, bytes) : tooLarge(name, entry.uncompressedSize, options.maxEntryBytes);
-    }
-  } finally {
-    zip.close();
-  }
-}
-
 /**
  * Streams a data set's entries in a stable order (folders by name, archives in archive order, list
  * files line by line), so that reading it again on resume yields the same chunks.
@@ -431,20 +208,75 @@ export async function* readDataset(target: string, options: DatasetOptions): Asy
       yield* readList(real, options);
       return;
     case 'tar':
-      yield* readTar(real, false, options);
-      return;
     case 'tar.gz':
-      yield* readTar(real, true, options);
+    case 'zip': {
+      const file = await openArchiveFile(real);
+      try {
+        yield* readArchive(file.source, kind, options);
+      } finally {
+        await file.close();
+      }
       return;
-    case 'zip':
-      yield* readZip(real, options);
-      return;
+    }
+  }
+}
+
+/**
+ * The entries of an archive from any source of bytes (a file, a download) as data set items: unsafe
+ * names (zip-slip) and links refused, non-images and oversized entries skipped with their reason, only
+ * the current entry's bytes in memory. Rejects with `invalid_input` for a corrupt archive.
+ */
+export async function* readArchive(
+  source: ArchiveSource,
+  format: ArchiveFormat,
+  options: DatasetOptions,
+): AsyncGenerator<DatasetItem> {
+  const max = options.maxEntryBytes;
+  for await (const entry of options.archives.entries(source, format)) {
+    const { name } = entry;
+    const unsafe = unsafeEntryName(name);
+    if (unsafe) {
+      yield { kind: 'rejected', entry: name, reason: 'unsafe_path', message: unsafe };
+      continue;
+    }
+    if (entry.type === 'directory') continue;
+    if (entry.type !== 'file') {
+      yield { kind: 'rejected', entry: name, reason: 'not_a_file', message: `${entry.typeName} entry` };
+      continue;
+    }
+    if (!isImagePath(name)) {
+      yield notAnImage(name);
+      continue;
+    }
+    if (entry.size > max) {
+      yield tooLarge(name, entry.size, max);
+      continue;
+    }
+    if (entry.compressedSize !== undefined && inflatesLikeABomb(entry.compressedSize, entry.size)) {
+      const ratio = Math.round(entry.size / Math.max(1, entry.compressedSize));
+      yield {
+        kind: 'skip',
+        entry: name,
+        reason: 'too_large',
+        message: `it inflates ${ratio} times (a compression bomb?)`,
+      };
+      continue;
+    }
+    let bytes: Uint8Array | null;
+    try {
+      bytes = await entry.read(max);
+    } catch (error) {
+      if (!entry.encrypted) throw error;
+      yield { kind: 'skip', entry: name, reason: 'unreadable', message: 'encrypted entry' };
+      continue;
+    }
+    yield bytes ? classify(name, bytes) : tooLarge(name, entry.size, max);
   }
 }
 
 /** A data set arriving as bytes (a download), its kind sniffed from its first bytes. */
 export interface ArchiveStream {
-  kind: 'tar' | 'tar.gz' | 'zip';
+  kind: ArchiveFormat;
   bytes: AsyncIterable<Uint8Array>;
   /** Where the bytes are kept: a zip is read from it once they are all in (its index is at the end). */
   file: string;
@@ -460,18 +292,18 @@ export async function* readArchiveStream(
   archive: ArchiveStream,
   options: DatasetOptions,
 ): AsyncGenerator<DatasetItem> {
-  if (archive.kind === 'zip') {
-    for await (const _ of archive.bytes) {
-      // the zip's index is at its end: only the download happens until then
-    }
-    yield* readZip(archive.file, options, archive.label);
+  const name = path.basename(archive.label);
+  if (archive.kind !== 'zip') {
+    yield* readArchive({ name, stream: () => archive.bytes }, archive.kind, options);
     return;
   }
-  yield* readTarInput(
-    Readable.from(archive.bytes, { objectMode: false }),
-    archive.label,
-    archive.kind === 'tar.gz',
-    options,
-    true,
-  );
+  for await (const _ of archive.bytes) {
+    // the zip's index is at its end: only the download happens until then
+  }
+  const file = await openArchiveFile(archive.file, name);
+  try {
+    yield* readArchive(file.source, 'zip', options);
+  } finally {
+    await file.close();
+  }
 }

@@ -1,6 +1,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { AppError } from '../../core/errors.ts';
-import { decodePnm, isPnm } from './pnm.ts';
+import { isPnm } from '../../core/pnm-header.ts';
+import { decodePnm } from './pnm.ts';
 import type { RawImage } from './raw-image.ts';
 
 export const DEFAULT_MAX_PIXELS = 64_000_000;

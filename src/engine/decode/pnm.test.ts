@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AppError } from '../../core/errors.ts';
-import { decodePnm, isPnm } from './pnm.ts';
+import { isPnm } from '../../core/pnm-header.ts';
+import { decodePnm } from './pnm.ts';
 
 const bytes = (text: string, tail: number[] = []) =>
   new Uint8Array([...new TextEncoder().encode(text), ...tail]);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type HardeningConfig, hardeningSchema } from '../../config/hardening.config.ts';
+import type { OpenSharedRateCounters } from '../../ports/rate-limit-counters.ts';
 import { registerCors } from './cors.ts';
 import { refuseNulCharacters } from './no-nul.ts';
 import { type RateLimitSettings, registerRateLimits } from './rate-limits.ts';
@@ -23,8 +24,13 @@ function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
 }
 
-/** Reads the TLS files (throwing a message that names TLS_CERT or TLS_KEY) and gathers the rest. */
-export function httpHardening(config: HardeningConfig): HttpHardening {
+/**
+ * Reads the TLS files (throwing a message that names TLS_CERT or TLS_KEY) and gathers the rest.
+ * `openShared` opens the Redis of REDIS_URL (adapters/redis); the composition root passes it.
+ */
+export function httpHardening(config: HardeningConfig, openShared?: OpenSharedRateCounters): HttpHardening {
+  if (config.RATE_LIMIT && config.REDIS_URL && !openShared)
+    throw new Error('REDIS_URL is set: httpHardening needs the adapter that opens Redis');
   return {
     corsOrigins: config.CORS_ORIGINS,
     rateLimits: config.RATE_LIMIT
@@ -33,7 +39,7 @@ export function httpHardening(config: HardeningConfig): HttpHardening {
           loginMax: config.RATE_LIMIT_LOGIN_MAX,
           uploadMax: config.RATE_LIMIT_UPLOAD_MAX,
           windowMs: config.RATE_LIMIT_WINDOW_MS,
-          redisUrl: config.REDIS_URL,
+          ...(config.REDIS_URL && openShared ? { shared: { url: config.REDIS_URL, open: openShared } } : {}),
           keyPrefix: config.REDIS_KEY_PREFIX,
         }
       : null,

@@ -1,9 +1,9 @@
 import fastifyRateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../../core/errors.ts';
 import { userNameKey } from '../../core/user-name.ts';
+import type { OpenSharedRateCounters } from '../../ports/rate-limit-counters.ts';
 
 export interface RateLimitSettings {
   /** Requests per client address and window to any route. */
@@ -13,8 +13,8 @@ export interface RateLimitSettings {
   /** Uploads, imports and identify calls per client address, per route and window. */
   uploadMax: number;
   windowMs: number;
-  /** Shared counters in Redis (several api replicas); absent: counters in this process. */
-  redisUrl?: string;
+  /** Shared counters in Redis (several api replicas), and how to open them; absent: counters in this process. */
+  shared?: { url: string; open: OpenSharedRateCounters };
   /** Prefix of the Redis keys. */
   keyPrefix: string;
 }
@@ -74,24 +74,6 @@ function routeLimit(route: RouteOptions, settings: RateLimitSettings): RateLimit
   return undefined;
 }
 
-function openRedis(url: string, log: Pick<Logger, 'warn' | 'info'>): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false });
-  let failing = false;
-  redis.on('error', (error: Error) => {
-    if (failing) return;
-    failing = true;
-    log.warn(
-      { err: error.message },
-      'rate limits: Redis unreachable, requests pass unlimited until it is back',
-    );
-  });
-  redis.on('ready', () => {
-    if (failing) log.info({}, 'rate limits: Redis reachable again');
-    failing = false;
-  });
-  return redis;
-}
-
 /**
  * Rate limits (@fastify/rate-limit): a generous global limit per client address on every request (unknown
  * URLs too), checked before authentication so that a flood of bad credentials is limited as well; on top,
@@ -109,8 +91,8 @@ export async function registerRateLimits(
     const limit = routeLimit(route, settings);
     if (limit !== undefined) route.config = { ...(route.config as object), rateLimit: limit };
   });
-  const redis = settings.redisUrl ? openRedis(settings.redisUrl, log) : undefined;
-  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+  const shared = settings.shared ? settings.shared.open(settings.shared.url, log) : undefined;
+  if (shared) app.addHook('onClose', async () => await shared.close());
   await app.register(fastifyRateLimit, {
     // The plugin's own per-route hooks only where a route has a limit of its own; the global limit is the
     // application hook below, which runs before any later onRequest hook (authentication).
@@ -118,7 +100,9 @@ export async function registerRateLimits(
     max: settings.max,
     timeWindow: settings.windowMs,
     errorResponseBuilder: tooMany,
-    ...(redis ? { redis, nameSpace: `${settings.keyPrefix}rate-limit:`, skipOnError: true } : {}),
+    ...(shared
+      ? { redis: shared.client, nameSpace: `${settings.keyPrefix}rate-limit:`, skipOnError: true }
+      : {}),
   });
   const globalLimit = app.createRateLimit();
   app.addHook('onRequest', async (request, reply) => {

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import sharp from 'sharp';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import type { HttpDeps } from '../server.ts';
@@ -8,7 +7,7 @@ import type { HttpDeps } from '../server.ts';
 /**
  * GET /api/images/:id/preview: the photo as a JPEG no larger than `size` pixels, upright. Browsers get
  * thumbnails without downloading whole photos, and can show the formats they cannot read (PGM, TIFF, HEIF).
- * The codec decodes (with its pixel limit); sharp only scales and encodes the pixels, off the event loop.
+ * The image codec decodes (with its pixel limit), scales and encodes.
  */
 export function registerPreviewRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -27,18 +26,8 @@ export function registerPreviewRoutes(app: FastifyInstance, deps: HttpDeps): voi
       const etag = `"${image.sha256}-${request.query.size}"`;
       reply.header('etag', etag).header('cache-control', 'private, max-age=31536000, immutable');
       if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-      const pixels = await deps.codec.decode(await deps.blobs.get(image.sha256));
-      const { size } = request.query;
-      const jpeg = await sharp(
-        Buffer.from(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength),
-        {
-          raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 2 | 3 | 4 },
-        },
-      )
-        .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-        .jpeg({ quality: 82 })
-        .toBuffer();
-      return reply.type('image/jpeg').send(jpeg);
+      const jpeg = await deps.codec.preview(await deps.blobs.get(image.sha256), request.query.size);
+      return reply.type('image/jpeg').send(Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength));
     },
   );
 }
