@@ -11,6 +11,7 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
+COPY tools/web-types/package.json ./tools/web-types/
 RUN npm ci --omit=dev && npm cache clean --force
 
 # --- web: the UI is built once with the dev toolchain (Vite); only web/dist goes into the image.
@@ -20,6 +21,7 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json .npmrc ./
+COPY tools/web-types/package.json ./tools/web-types/
 RUN npm ci
 COPY web ./web
 RUN npm run build

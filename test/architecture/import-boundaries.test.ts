@@ -38,56 +38,66 @@ describe('the import check', () => {
     ]);
   });
 
-  it('holds each layer to its rule', () => {
-    const reasons = (file: string, source: string) => checkFile(file, source).map((v) => v.reason);
+  /** [importing file, its source, the reasons expected] per rule. */
+  const CASES: [string, string, string[]][] = [
     // core → anything outside core, and I/O
-    expect(
-      reasons('src/core/gallery.ts', "import type { FaceIndex } from '../ports/face-index.ts';"),
-    ).toEqual(['core may not import ports']);
-    expect(reasons('src/core/x.ts', "import { readFile } from 'node:fs/promises';")).toEqual([
-      'core does no I/O (node:fs/promises)',
-    ]);
-    expect(reasons('src/core/image-path.ts', "import path from 'node:path';")).toEqual([]);
+    [
+      'src/core/gallery.ts',
+      "import type { FaceIndex } from '../ports/face-index.ts';",
+      ['core may not import ports'],
+    ],
+    [
+      'src/core/x.ts',
+      "import { readFile } from 'node:fs/promises';",
+      ['core does no I/O (node:fs/promises)'],
+    ],
+    ['src/core/image-path.ts', "import path from 'node:path';", []],
     // ports → adapters and drivers
-    expect(reasons('src/ports/x.ts', "export type { Row } from '../adapters/sqlite/rows.ts';")).toEqual([
-      'ports may not import adapters',
-    ]);
-    expect(reasons('src/ports/x.ts', "import type { Kysely } from 'kysely';")).toEqual([
-      'ports imports no npm package (kysely)',
-    ]);
-    // app → adapters, drivers (dynamic imports too)
-    expect(
-      reasons('src/app/x.ts', "const m = await import('../adapters/redis/rate-limit-redis.ts');"),
-    ).toEqual(['app may not import adapters']);
-    expect(reasons('src/app/average/x.ts', "import tarStream from 'tar-stream';")).toEqual([
-      'app imports no npm package (tar-stream)',
-    ]);
+    [
+      'src/ports/x.ts',
+      "export type { Row } from '../adapters/sqlite/rows.ts';",
+      ['ports may not import adapters'],
+    ],
+    ['src/ports/x.ts', "import type { Kysely } from 'kysely';", ['ports imports no npm package (kysely)']],
+    // app → adapters (dynamic imports too) and drivers
+    [
+      'src/app/x.ts',
+      "await import('../adapters/redis/rate-limit-redis.ts');",
+      ['app may not import adapters'],
+    ],
+    [
+      'src/app/average/x.ts',
+      "import tarStream from 'tar-stream';",
+      ['app imports no npm package (tar-stream)'],
+    ],
     // http → drivers (the framework is its own)
-    expect(reasons('src/http/hardening/x.ts', "import { Redis } from 'ioredis';")).toEqual([
-      'http may not import the driver ioredis',
-    ]);
-    expect(reasons('src/http/routes/x.ts', "import sharp from 'sharp';")).toEqual([
-      'http may not import the driver sharp',
-    ]);
-    expect(reasons('src/http/x.ts', "import type { FastifyInstance } from 'fastify';")).toEqual([]);
-    // adapters → the ways in; the crossings issue 15 removed
-    expect(reasons('src/adapters/x/y.ts', "import { f } from '../../rpc/face-wire.ts';")).toEqual([
-      'adapters may not import rpc',
-    ]);
-    expect(reasons('src/adapters/x/y.ts', "import { f } from '../../engine/decode/pnm.ts';")).toEqual([
-      'adapters may not import engine',
-    ]);
-    expect(reasons('src/observability/m.ts', "import type { P } from '../app/observer.ts';")).toEqual([
-      'observability may not import app',
-    ]);
+    [
+      'src/http/hardening/x.ts',
+      "import { Redis } from 'ioredis';",
+      ['http may not import the driver ioredis'],
+    ],
+    ['src/http/routes/x.ts', "import sharp from 'sharp';", ['http may not import the driver sharp']],
+    ['src/http/x.ts', "import type { FastifyInstance } from 'fastify';", []],
+    // the crossings issue 15 removed
+    ['src/adapters/x/y.ts', "import { f } from '../../rpc/face-wire.ts';", ['adapters may not import rpc']],
+    [
+      'src/adapters/x/y.ts',
+      "import { f } from '../../engine/decode/pnm.ts';",
+      ['adapters may not import engine'],
+    ],
+    [
+      'src/observability/m.ts',
+      "import type { P } from '../app/observer.ts';",
+      ['observability may not import app'],
+    ],
     // test code is no layer of the product
-    expect(reasons('src/app/x.ts', "import { h } from '../../test/helpers/faces.ts';")).toEqual([
-      'app imports a file outside src/',
-    ]);
+    ['src/app/x.ts', "import { h } from '../../test/helpers/faces.ts';", ['app imports a file outside src/']],
     // the composition roots may import everything
-    expect(
-      reasons('src/roles/x.ts', "import { Redis } from 'ioredis';\nimport '../adapters/a/b.ts';"),
-    ).toEqual([]);
+    ['src/roles/x.ts', "import { Redis } from 'ioredis';\nimport '../adapters/a/b.ts';", []],
+  ];
+
+  it.each(CASES)('%s: %s', (file, source, reasons) => {
+    expect(checkFile(file, source).map((v) => v.reason)).toEqual(reasons);
   });
 
   it('reads every form of import and nothing that only looks like one', () => {

@@ -1,160 +1,65 @@
-/** The faceflow REST API as the UI uses it (see /openapi.json for the full contract). */
+/**
+ * The faceflow REST API as the UI uses it. Every shape below is derived from `paths`, which
+ * `npm run gen:web-types` generates from the server's OpenAPI document (/openapi.json): a server change
+ * that breaks the UI fails `npm run check`.
+ */
+import type { paths } from './gen/api-types.ts';
 
-export const IMAGE_STATUSES = ['pending', 'processing', 'processed', 'failed'] as const;
-export type ImageStatus = (typeof IMAGE_STATUSES)[number];
-
-export interface PersonRef {
-  id: string;
-  name: string;
+type Method = 'get' | 'post' | 'patch' | 'delete';
+type JsonOf<R> = R extends { content: { 'application/json': infer T } } ? T : never;
+/** The JSON body of the `status` answer of `method path`, as the server's document declares it. */
+export type Answer<P extends keyof paths, M extends Method, S extends number = 200> = paths[P][M] extends {
+  responses: infer R;
 }
+  ? S extends keyof R
+    ? JsonOf<R[S]>
+    : never
+  : never;
 
-export interface Box {
-  top: number;
-  right: number;
-  bottom: number;
-  left: number;
-}
+export type ImagePage = Answer<'/api/images', 'get'>;
+export type ImageRow = ImagePage['images'][number];
+export type ImageStatus = ImageRow['status'];
+export type ImageDetail = Answer<'/api/images/{id}', 'get'>;
+export type Face = ImageDetail['faces'][number];
+export type PersonRef = ImageDetail['people'][number];
+export type Box = Face['box'];
+export type ErrorInfo = NonNullable<ImageRow['lastError']>;
+export type IngestResult = Answer<'/api/images', 'post', 201>;
+export type ImageCounts = Answer<'/api/images/counts', 'get'>;
 
-export interface ErrorInfo {
-  code: string;
-  message: string;
-}
+/** Every status a photo can be in, in the UI's order: a Record of the server's enum, so tsc sees a change. */
+const STATUSES: Record<ImageStatus, true> = {
+  pending: true,
+  processing: true,
+  processed: true,
+  failed: true,
+};
+export const IMAGE_STATUSES = Object.keys(STATUSES) as ImageStatus[];
 
-export interface ImageRow {
-  id: string;
-  file: string;
-  sha256: string;
-  size: number;
-  mediaType: string;
-  status: ImageStatus;
-  attempts: number;
-  lastError: ErrorInfo | null;
-  width: number | null;
-  height: number | null;
-  createdAt: string;
-  updatedAt: string;
-  processedAt: string | null;
-}
-
-export interface Face {
-  id: string;
-  index: number;
-  box: Box;
-  score: number;
-  model: string;
-  person: PersonRef | null;
-  distance: number | null;
-  match: 'auto' | 'manual';
-}
-
-export interface ImageDetail extends ImageRow {
-  importPath: string | null;
-  faces: Face[];
-  people: PersonRef[];
-  /** The trace of the upload, when tracing was on (OTEL_EXPORTER_OTLP_ENDPOINT). */
-  traceId: string | null;
-}
-
-export interface Person {
-  id: string;
-  name: string;
-  enrolledFaces: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
+/** A named person, as created (`POST /api/people`). */
+export type Person = Answer<'/api/people', 'post', 201>;
 /** A person or a suggested person (a group of unknown faces, `name` null) as the People page lists them. */
-export interface PersonSummary {
-  id: string;
-  name: string | null;
-  suggested: boolean;
-  hidden: boolean;
-  faceCount: number;
-  photoCount: number;
-  cover: { faceId: string; imageId: string } | null;
-  enrolledFaces: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface PersonDetail extends PersonSummary {
-  images: ImageRow[];
-}
-
+export type PersonSummary = Answer<'/api/people', 'get'>['people'][number];
+/** A person of `GET /api/people?suggested=false`: only named people, so `name` is set. */
+export type NamedPerson = PersonSummary & { name: string };
+export type PersonDetail = Answer<'/api/people/{id}', 'get'>;
 /** A face of a person or suggestion in a stored photo. */
-export interface GroupedFace {
-  faceId: string;
-  imageId: string;
-  box: Box;
-  score: number;
-  matchSource: 'auto' | 'manual';
-}
-
-export interface ImagePage {
-  images: ImageRow[];
-  nextCursor: string | null;
-}
-
-export interface IngestResult {
-  images: { id: string; file: string; status: ImageStatus; duplicate: boolean }[];
-  rejected: { file: string; error: ErrorInfo }[];
-}
-
-export interface EnrollResult {
-  person: Person;
-  enrolledId: string;
-  face: { box: Box; score: number; imageId: string | null; faceId: string | null };
-}
-
-export interface Match {
-  id: string;
-  name: string;
-  distance: number;
-}
-
-export interface IdentifyResult {
-  width: number;
-  height: number;
-  model: string;
-  threshold: number;
-  faces: { box: Box; score: number; match: Match | null; candidates: Match[] }[];
-}
-
-export interface SystemStats {
-  images: Record<ImageStatus, number>;
-  queue: { ready: number; inFlight: number; delayed: number } | null;
-  engine: { threads: number; busy: number; queuedInteractive: number; queuedBatch: number };
-  throughput: { bucketSeconds: number; since: string; processed: number[]; failed: number[] };
-  failures: ImageRow[];
-  /** Files refused at upload or import (never stored), newest first. */
-  rejectedUploads?: { file: string; error: Pick<ErrorInfo, 'code' | 'message'>; at: string; more: number }[];
-}
-
+export type GroupedFace = Answer<'/api/people/{id}/photo-faces', 'get'>['faces'][number];
+export type EnrollResult = Answer<'/api/people/{id}/faces', 'post', 201>;
+export type EnrolledFace = Answer<'/api/people/{id}/faces', 'get'>['faces'][number];
+export type IdentifyResult = Answer<'/api/identify', 'post'>;
+export type Match = NonNullable<IdentifyResult['faces'][number]['match']>;
+export type SystemStats = Answer<'/api/system', 'get'>;
 /** A batch job (dataset averages) as `GET /api/jobs` lists it. */
-export interface BatchJob {
-  id: string;
-  kind: string;
-  state: 'preparing' | 'running' | 'done' | 'failed' | 'cancelled';
-  source: string;
-  progress: {
-    photosDone: number;
-    photosTotal: number | null;
-    photosPerSecond: number;
-    etaSeconds: number | null;
-  };
-  /** A URL data set's download while it runs (null otherwise). */
-  download?: {
-    bytes: number;
-    totalBytes: number | null;
-    bytesPerSecond: number;
-    etaSeconds: number | null;
-    complete: boolean;
-  } | null;
-  rejected: { entry: string; reason: string }[];
-  error: ErrorInfo | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
+export type BatchJob = Answer<'/api/jobs', 'get'>['jobs'][number];
+
+export type User = Answer<'/api/auth/me', 'get'>['user'];
+export type Role = User['role'];
+export type TotpStatus = Answer<'/api/auth/totp', 'get'>;
+export type AuthConfig = Answer<'/api/auth/config', 'get'>;
+export type SignedIn = Answer<'/api/auth/login', 'post'>;
+export type ApiKey = Answer<'/api/keys', 'get'>['keys'][number];
+export type NewApiKey = Answer<'/api/keys', 'post', 201>;
 
 /** An error answer of the API (`{error:{code,message}}`), or a network failure (status 0). */
 export class ApiError extends Error {
@@ -241,55 +146,6 @@ export interface ImageFilter {
   q?: string;
 }
 
-export type Role = 'viewer' | 'editor' | 'admin';
-
-export interface User {
-  id: string;
-  name: string;
-  role: Role;
-  kind?: string;
-  /** In the admin's user list: whether they sign in with a second factor. */
-  totpEnabled?: boolean;
-  /** Their role requires 2FA (TOTP_REQUIRED) and it is not on yet: only enrolment is open to them. */
-  mustEnrolTotp?: boolean;
-}
-
-export interface TotpStatus {
-  enabled: boolean;
-  required: boolean;
-  pending: boolean;
-  recoveryCodesLeft: number;
-}
-
-export interface AuthConfig {
-  authDisabled: boolean;
-  setupNeeded: boolean;
-  /** What the browser's session cookies are worth (`expired`: a refresh may renew the session). */
-  session: 'active' | 'expired' | 'none';
-}
-
-export interface SignedIn {
-  accessToken: string;
-  expiresIn: number;
-  user: User;
-}
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt?: string;
-  lastUsedAt?: string | null;
-  revokedAt?: string | null;
-}
-
-export interface EnrolledFace {
-  id: string;
-  createdAt: string;
-  source: { imageId: string; faceId: string } | null;
-  thumbnailUrl: string | null;
-}
-
 function filterQuery(filter: Omit<ImageFilter, 'status'>): URLSearchParams {
   const query = new URLSearchParams();
   if (filter.person) query.set('person', filter.person);
@@ -306,41 +162,43 @@ export const api = {
     if (cursor) query.set('cursor', cursor);
     return request(`/api/images?${query}`);
   },
-  imageCounts: (
-    filter: Omit<ImageFilter, 'status'> = {},
-  ): Promise<{ counts: Record<ImageStatus, number>; total: number }> =>
+  imageCounts: (filter: Omit<ImageFilter, 'status'> = {}): Promise<ImageCounts> =>
     request(`/api/images/counts?${filterQuery(filter)}`),
   getImage: (id: string): Promise<ImageDetail> => request(`/api/images/${encodeURIComponent(id)}`),
   deleteImage: (id: string): Promise<void> =>
     request(`/api/images/${encodeURIComponent(id)}`, { method: 'DELETE' }),
-  retryImage: (id: string): Promise<{ id: string; status: 'pending' }> =>
+  retryImage: (id: string): Promise<Answer<'/api/images/{id}/retry', 'post', 202>> =>
     request(`/api/images/${encodeURIComponent(id)}/retry`, { method: 'POST' }),
   /** Named people only (pickers, filters). */
-  listPeople: (): Promise<{ people: Person[] }> => request('/api/people?suggested=false'),
+  listPeople: (): Promise<{ people: NamedPerson[] }> => request('/api/people?suggested=false'),
   /** Named people, then suggested ones: the People page. */
-  listPeopleAndSuggestions: (): Promise<{ people: PersonSummary[] }> => request('/api/people'),
-  photoFaces: (id: string): Promise<{ faces: GroupedFace[] }> =>
+  listPeopleAndSuggestions: (): Promise<Answer<'/api/people', 'get'>> => request('/api/people'),
+  photoFaces: (id: string): Promise<Answer<'/api/people/{id}/photo-faces', 'get'>> =>
     request(`/api/people/${encodeURIComponent(id)}/photo-faces`),
   updatePerson: (
     id: string,
     changes: { name?: string; hidden?: boolean; coverFaceId?: string },
-  ): Promise<PersonSummary> => request(`/api/people/${encodeURIComponent(id)}`, json('PATCH', changes)),
-  mergePerson: (id: string, into: string): Promise<PersonSummary> =>
+  ): Promise<Answer<'/api/people/{id}', 'patch'>> =>
+    request(`/api/people/${encodeURIComponent(id)}`, json('PATCH', changes)),
+  mergePerson: (id: string, into: string): Promise<Answer<'/api/people/{id}/merge', 'post'>> =>
     request(`/api/people/${encodeURIComponent(id)}/merge`, json('POST', { into })),
-  moveFaces: (id: string, faceIds: string[], to: string): Promise<{ moved: number }> =>
+  moveFaces: (
+    id: string,
+    faceIds: string[],
+    to: string,
+  ): Promise<Answer<'/api/people/{id}/faces/move', 'post'>> =>
     request(`/api/people/${encodeURIComponent(id)}/faces/move`, json('POST', { faceIds, to })),
-  rejectFaces: (id: string, faceIds: string[]): Promise<{ rejected: number }> =>
+  rejectFaces: (id: string, faceIds: string[]): Promise<Answer<'/api/people/{id}/faces/reject', 'post'>> =>
     request(`/api/people/${encodeURIComponent(id)}/faces/reject`, json('POST', { faceIds })),
-  regroup: (): Promise<{ faces: number; groups: number; suggestions: number }> =>
-    request('/api/regroup', { method: 'POST' }),
+  regroup: (): Promise<Answer<'/api/regroup', 'post'>> => request('/api/regroup', { method: 'POST' }),
   getPerson: (id: string): Promise<PersonDetail> => request(`/api/people/${encodeURIComponent(id)}`),
-  enrolledFaces: (id: string): Promise<{ faces: EnrolledFace[] }> =>
+  enrolledFaces: (id: string): Promise<Answer<'/api/people/{id}/faces', 'get'>> =>
     request(`/api/people/${encodeURIComponent(id)}/faces`),
   createPerson: (name: string): Promise<Person> => request('/api/people', json('POST', { name })),
-  renamePerson: (id: string, name: string): Promise<Person> =>
+  renamePerson: (id: string, name: string): Promise<Answer<'/api/people/{id}', 'patch'>> =>
     request(`/api/people/${encodeURIComponent(id)}`, json('PATCH', { name })),
   /** `purge`: also delete every photo they appear in (rows, faces and stored bytes). */
-  deletePerson: (id: string, purge = false): Promise<unknown> =>
+  deletePerson: (id: string, purge = false): Promise<Answer<'/api/people/{id}', 'delete'>> =>
     request(`/api/people/${encodeURIComponent(id)}${purge ? '?purge=photos' : ''}`, { method: 'DELETE' }),
   enrollFace: (personId: string, faceId: string): Promise<EnrollResult> =>
     request(`/api/people/${encodeURIComponent(personId)}/faces`, json('POST', { faceId })),
@@ -349,7 +207,7 @@ export const api = {
     form.append('file', file, name);
     return request(`/api/people/${encodeURIComponent(personId)}/faces`, { method: 'POST', body: form });
   },
-  assignFace: (faceId: string, personId: string): Promise<Face> =>
+  assignFace: (faceId: string, personId: string): Promise<Answer<'/api/faces/{faceId}/assign', 'post'>> =>
     request(`/api/faces/${encodeURIComponent(faceId)}/assign`, json('POST', { personId })),
   identify(frame: Blob, signal?: AbortSignal): Promise<IdentifyResult> {
     const form = new FormData();
@@ -357,34 +215,34 @@ export const api = {
     return request('/api/identify', { method: 'POST', body: form, signal });
   },
   system: (): Promise<SystemStats> => request('/api/system'),
-  listJobs: (): Promise<{ jobs: BatchJob[] }> => request('/api/jobs?limit=10'),
-  cancelJob: (id: string): Promise<BatchJob> =>
+  listJobs: (): Promise<Answer<'/api/jobs', 'get'>> => request('/api/jobs?limit=10'),
+  cancelJob: (id: string): Promise<Answer<'/api/jobs/{id}/cancel', 'post'>> =>
     request(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: 'POST' }),
 
   /** Whether the server runs without sign-in, and whether the first admin is still to be created. */
   authConfig: (): Promise<AuthConfig> => request('/api/auth/config'),
-  me: (): Promise<{ user: User }> => request('/api/auth/me'),
+  me: (): Promise<Answer<'/api/auth/me', 'get'>> => request('/api/auth/me'),
   /** `code`: the 6-digit code or a recovery code, once the server answered `totp_required`. */
   login: (name: string, password: string, code?: string): Promise<SignedIn> =>
     request('/api/auth/login', json('POST', { name, password, ...(code ? { code } : {}) })),
   totpStatus: (): Promise<TotpStatus> => request('/api/auth/totp'),
-  totpSetup: (): Promise<{ secret: string; otpauthUrl: string }> =>
+  totpSetup: (): Promise<Answer<'/api/auth/totp/setup', 'post'>> =>
     request('/api/auth/totp/setup', { method: 'POST' }),
-  totpEnable: (code: string): Promise<{ recoveryCodes: string[] }> =>
+  totpEnable: (code: string): Promise<Answer<'/api/auth/totp/enable', 'post'>> =>
     request('/api/auth/totp/enable', json('POST', { code })),
   totpDisable: (code: string): Promise<void> => request('/api/auth/totp/disable', json('POST', { code })),
   resetUserTotp: (id: string): Promise<void> =>
     request(`/api/users/${encodeURIComponent(id)}/totp`, { method: 'DELETE' }),
-  setup: (token: string, name: string, password: string): Promise<SignedIn> =>
+  setup: (token: string, name: string, password: string): Promise<Answer<'/api/auth/setup', 'post'>> =>
     request('/api/auth/setup', json('POST', { token, name, password })),
   logout: (): Promise<void> => request('/api/auth/logout', { method: 'POST' }),
-  listUsers: (): Promise<{ users: User[] }> => request('/api/users'),
-  createUser: (name: string, password: string, role: Role): Promise<User> =>
+  listUsers: (): Promise<Answer<'/api/users', 'get'>> => request('/api/users'),
+  createUser: (name: string, password: string, role: Role): Promise<Answer<'/api/users', 'post', 201>> =>
     request('/api/users', json('POST', { name, password, role })),
   deleteUser: (id: string): Promise<void> =>
     request(`/api/users/${encodeURIComponent(id)}`, { method: 'DELETE' }),
-  listKeys: (): Promise<{ keys: ApiKey[] }> => request('/api/keys'),
-  createKey: (name: string, role: Role): Promise<ApiKey & { key: string }> =>
+  listKeys: (): Promise<Answer<'/api/keys', 'get'>> => request('/api/keys'),
+  createKey: (name: string, role: Role): Promise<NewApiKey> =>
     request('/api/keys', json('POST', { name, role })),
   revokeKey: (id: string): Promise<void> =>
     request(`/api/keys/${encodeURIComponent(id)}`, { method: 'DELETE' }),

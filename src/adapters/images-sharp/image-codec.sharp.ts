@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { AppError } from '../../core/errors.ts';
 import type { Box } from '../../core/face.ts';
 import type { DecodedPixels, ImageCodec } from '../../ports/image-decoder.ts';
@@ -71,7 +71,7 @@ export class SharpImageCodec implements ImageCodec {
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
 
-  /** The engine's decoder reads the photo (with its pixel limit); sharp only scales and encodes, off the event loop. */
+  /** The engine's decoder reads the photo (with its pixel limit); sharp scales and encodes, off the event loop. */
   async preview(bytes: Uint8Array, size: number): Promise<Uint8Array> {
     const pixels = await this.decodeFn(bytes);
     return rawPixels(pixels)
@@ -82,7 +82,7 @@ export class SharpImageCodec implements ImageCodec {
 }
 
 /** A sharp pipeline over decoded pixels (no copy). */
-function rawPixels(pixels: DecodedPixels): sharp.Sharp {
+function rawPixels(pixels: DecodedPixels): Sharp {
   const { data, width, height } = pixels;
   return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
     raw: { width, height, channels: pixels.channels as 1 | 2 | 3 | 4 },

@@ -73,20 +73,7 @@ function ThroughputChart({ throughput }: { throughput: SystemStats['throughput']
 }
 
 /** A worker process as `GET /api/system` lists it (from the heartbeat row it writes every few seconds). */
-interface WorkerProcess {
-  id: string;
-  host: string;
-  pid: number;
-  role: string;
-  engineThreads: number;
-  threadsBusy: number;
-  jobsInHand: number;
-  concurrency: number;
-  breakerState: 'closed' | 'half_open' | 'open' | null;
-  startedAt: string;
-  lastSeen: string;
-  state: 'alive' | 'gone';
-}
+type WorkerProcess = SystemStats['workers'][number];
 
 const BREAKER_LABELS: Record<NonNullable<WorkerProcess['breakerState']>, string> = {
   closed: 'closed (recognizer answering)',
@@ -261,7 +248,7 @@ function RecentFailures({
   rejected,
 }: {
   failures: SystemStats['failures'];
-  rejected: NonNullable<SystemStats['rejectedUploads']>;
+  rejected: SystemStats['rejectedUploads'];
 }) {
   if (failures.length === 0 && rejected.length === 0) return <p className="empty">No photo has failed.</p>;
   const rows = [
@@ -324,7 +311,7 @@ export function SystemPage() {
   if (!stats.data) return <ErrorMessage error={stats.error} prefix="System status could not be loaded" />;
   const { images, queue, engine, throughput, failures } = stats.data;
   // Listed by servers with heartbeats; an older server's answer has none.
-  const workers = (stats.data as SystemStats & { workers?: WorkerProcess[] }).workers ?? [];
+  const workers = stats.data.workers;
   return (
     <>
       <h1>System</h1>
@@ -382,7 +369,7 @@ export function SystemPage() {
       <BatchJobs />
       <section aria-labelledby="failures-h">
         <h2 id="failures-h">Recent failures</h2>
-        <RecentFailures failures={failures} rejected={stats.data.rejectedUploads ?? []} />
+        <RecentFailures failures={failures} rejected={stats.data.rejectedUploads} />
       </section>
       <p className="muted">
         Refreshed every 2 seconds. Prometheus metrics: <a href="/metrics">/metrics</a> · API docs:{' '}
