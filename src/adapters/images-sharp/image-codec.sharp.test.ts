@@ -122,4 +122,24 @@ describe('SharpImageCodec', () => {
     );
     expect(await sharp(jpeg).metadata()).toMatchObject({ format: 'jpeg', width: 32, height: 32 });
   });
+
+  it('previews a photo as a JPEG that fits in size×size, never enlarged, from any format it reads', async () => {
+    const wide = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
+    expect(await sharp(await codec.preview(wide, 64)).metadata()).toMatchObject({
+      format: 'jpeg',
+      width: 64,
+      height: 43,
+    });
+    const pgm = new TextEncoder().encode(`P5 3 2 255\n${'\u0080'.repeat(6)}`);
+    expect(await sharp(await codec.preview(pgm, 256)).metadata()).toMatchObject({
+      format: 'jpeg',
+      width: 3,
+      height: 2,
+    });
+    await expect(codec.preview(new TextEncoder().encode('hello'), 64)).rejects.toMatchObject({
+      code: 'invalid_image',
+    });
+  });
 });
