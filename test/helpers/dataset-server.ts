@@ -127,7 +127,9 @@ export async function serveFile(
       offset = end;
     }
     if (options.dropAfter !== undefined && sent >= options.dropAfter) {
-      await sleep(20);
+      // Time for the client to read what it was sent before the drop, even on a loaded machine (a drop
+      // it sees first is retried from the start, and then no range request would be asked for).
+      await sleep(300);
       res.socket?.destroy();
       return;
     }

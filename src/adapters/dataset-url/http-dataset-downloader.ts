@@ -41,6 +41,8 @@ interface Validators {
 }
 
 const DEFAULT_RETRIES = 5;
+/** Connections tried for the first bytes of a download before it fails. */
+const FIRST_BYTES_ATTEMPTS = 3;
 
 function header(response: IncomingMessage, name: string): string | null {
   const value = response.headers[name];
@@ -160,14 +162,25 @@ class HttpDownload implements OpenedDownload {
       }
     }
     this.startedWith = this.have;
-    await this.connect();
-    let head: Uint8Array;
-    try {
-      head = await this.readHead();
-    } catch (error) {
-      if (this.timedOut) throw this.timeoutError();
-      const why = error instanceof Error ? error.message : String(error);
-      throw new AppError('invalid_input', `${this.label}: the first bytes did not arrive (${why})`);
+    let head: Uint8Array | undefined;
+    // A connection dropped before its first bytes were read is tried again, like a drop later on:
+    // a loaded machine may see the drop before it read what had already arrived.
+    for (let attempt = 1; !head; attempt++) {
+      await this.connect();
+      try {
+        head = await this.readHead();
+      } catch (error) {
+        if (this.timedOut) throw this.timeoutError();
+        this.response?.destroy();
+        this.pending = [];
+        const why = error instanceof Error ? error.message : String(error);
+        if (attempt >= FIRST_BYTES_ATTEMPTS)
+          throw new AppError('invalid_input', `${this.label}: the first bytes did not arrive (${why})`);
+        this.options.log.warn(
+          { url: this.label, attempt, why },
+          'the first bytes did not arrive; trying again',
+        );
+      }
     }
     const kind = sniffArchive(head);
     if (!kind)
