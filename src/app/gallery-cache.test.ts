@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExactFaceIndex } from '../adapters/face-index-exact/exact-face-index.ts';
-import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
+import { SqliteImageStore } from '../adapters/sql/image-store.sql.ts';
 import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
 import { l2Normalize } from '../core/embedding.ts';
 import { GalleryCache } from './gallery-cache.ts';

@@ -6,7 +6,7 @@ import { faceAlong, type Script, ScriptedEngine, TEST_MODEL } from '../../test/h
 import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
 import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
 import { ExactFaceIndex } from '../adapters/face-index-exact/exact-face-index.ts';
-import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
+import { SqliteImageStore } from '../adapters/sql/image-store.sql.ts';
 import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
 import { AppError } from '../core/errors.ts';
 import { silentLogger } from '../ports/logger.ts';

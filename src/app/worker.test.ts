@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newImageRow } from '../../test/helpers/image-rows.ts';
 import { EmbeddedJobQueue } from '../adapters/queue-embedded/job-queue.embedded.ts';
-import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
+import { SqliteImageStore } from '../adapters/sql/image-store.sql.ts';
 import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { ReceivedJob } from '../ports/job-queue.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENERATED_SECRET_FILE } from '../adapters/jwt-jose/signing-key.ts';
 import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
-import { SqlUserStore } from '../adapters/sqlite/user-store.sql.ts';
+import { SqlUserStore } from '../adapters/sql/user-store.sql.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
 import { type AuthConfig, buildHttpAuth, GENERATED_TOTP_KEY_FILE, generatedSecretWarning } from './auth.ts';

@@ -1,4 +1,4 @@
-import { SqlAverageJobStore } from '../adapters/sqlite/average-job-store.sqlite.ts';
+import { SqlAverageJobStore } from '../adapters/sql/average-job-store.sql.ts';
 import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
 import type { AverageJobStore } from '../ports/average-job-store.ts';
 

@@ -1,4 +1,4 @@
-import { migrateToLatest, POSTGRES_TYPES, SQLITE_TYPES } from '../adapters/sqlite/migrations.ts';
+import { migrateToLatest, POSTGRES_TYPES, SQLITE_TYPES } from '../adapters/sql/migrations/migrations.ts';
 import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
 import type { MigrateConfig } from '../config/roles.config.ts';
 

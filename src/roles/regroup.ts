@@ -1,6 +1,6 @@
 import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
-import { SqlFaceGroupStore } from '../adapters/sqlite/face-groups.sql.ts';
-import type { Database } from '../adapters/sqlite/schema.ts';
+import { SqlFaceGroupStore } from '../adapters/sql/face-groups.sql.ts';
+import type { Database } from '../adapters/sql/schema.ts';
 import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
 import { type RegroupResult, regroupAll } from '../app/grouping.ts';
 import type { RegroupConfig } from '../config/roles.config.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrationProvider, SQLITE_TYPES } from '../../src/adapters/sqlite/migrations.ts';
+import { migrationProvider, SQLITE_TYPES } from '../../src/adapters/sql/migrations/migrations.ts';
 import { runCli } from '../support/run-cli.ts';
 
 describe('faceflow migrate, redeemer and configuration errors', () => {

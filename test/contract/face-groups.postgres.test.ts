@@ -1,7 +1,7 @@
 import { PostgresImageStore } from '../../src/adapters/postgres/image-store.postgres.ts';
 import { openPostgres } from '../../src/adapters/postgres/postgres-database.ts';
-import { SqlAuditLog } from '../../src/adapters/sqlite/audit-log.sqlite.ts';
-import { SqlFaceGroupStore } from '../../src/adapters/sqlite/face-groups.sql.ts';
+import { SqlAuditLog } from '../../src/adapters/sql/audit-log.sql.ts';
+import { SqlFaceGroupStore } from '../../src/adapters/sql/face-groups.sql.ts';
 import { createTestSchema } from '../helpers/servers.ts';
 import { faceGroupsContract } from './face-groups.contract.ts';
 

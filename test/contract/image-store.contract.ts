@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/adapters/sqlite/schema.ts';
+import type { Database } from '../../src/adapters/sql/schema.ts';
 import type { ImageStore, NewFace } from '../../src/ports/image-store.ts';
 import type { OutgoingJob } from '../../src/ports/job-queue.ts';
 import { newImageRow } from '../helpers/image-rows.ts';

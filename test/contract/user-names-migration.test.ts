@@ -6,10 +6,10 @@ import {
   migrationProvider,
   POSTGRES_TYPES,
   SQLITE_TYPES,
-} from '../../src/adapters/sqlite/migrations.ts';
-import type { Database } from '../../src/adapters/sqlite/schema.ts';
+} from '../../src/adapters/sql/migrations/migrations.ts';
+import type { Database } from '../../src/adapters/sql/schema.ts';
 import { openSqlite } from '../../src/adapters/sqlite/sqlite-database.ts';
-import { SqlUserStore } from '../../src/adapters/sqlite/user-store.sql.ts';
+import { SqlUserStore } from '../../src/adapters/sql/user-store.sql.ts';
 import { createTestSchema } from '../helpers/servers.ts';
 
 const NOW = 1_700_000_000_000;

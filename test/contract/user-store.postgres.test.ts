@@ -1,5 +1,5 @@
 import { openPostgres, type PostgresHandle } from '../../src/adapters/postgres/postgres-database.ts';
-import { SqlUserStore } from '../../src/adapters/sqlite/user-store.sql.ts';
+import { SqlUserStore } from '../../src/adapters/sql/user-store.sql.ts';
 import { createTestSchema } from '../helpers/servers.ts';
 import { userStoreContract } from './user-store.contract.ts';
 

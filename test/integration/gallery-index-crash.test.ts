@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExactFaceIndex } from '../../src/adapters/face-index-exact/exact-face-index.ts';
 import { UsearchFaceIndex } from '../../src/adapters/face-index-usearch/usearch-face-index.ts';
-import { SqliteImageStore } from '../../src/adapters/sqlite/image-store.sqlite.ts';
+import { SqliteImageStore } from '../../src/adapters/sql/image-store.sql.ts';
 import { openSqlite } from '../../src/adapters/sqlite/sqlite-database.ts';
 import { GalleryCache } from '../../src/app/gallery-cache.ts';
 import { IndexSnapshots } from '../../src/app/index-snapshots.ts';

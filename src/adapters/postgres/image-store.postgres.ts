@@ -1,5 +1,5 @@
 import type { OutgoingJob } from '../../ports/job-queue.ts';
-import { SqliteImageStore } from '../sqlite/image-store.sqlite.ts';
+import { SqliteImageStore } from '../sql/image-store.sql.ts';
 
 /**
  * ImageStore on PostgreSQL: the very same Kysely queries as SQLite (they are written dialect-neutral and

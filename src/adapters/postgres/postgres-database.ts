@@ -1,8 +1,8 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../../core/errors.ts';
-import { migrateOrClose, POSTGRES_TYPES } from '../sqlite/migrations.ts';
-import type { Database } from '../sqlite/schema.ts';
+import { migrateOrClose, POSTGRES_TYPES } from '../sql/migrations/migrations.ts';
+import type { Database } from '../sql/schema.ts';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;

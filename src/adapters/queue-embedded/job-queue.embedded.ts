@@ -5,7 +5,7 @@ import { decodeTraceCarrier, encodeTraceCarrier } from '../../core/trace-context
 import type { Clock } from '../../ports/clock.ts';
 import type { JobQueue, OutgoingJob, QueueDepth, ReceivedJob } from '../../ports/job-queue.ts';
 import { decodeJobPayload } from '../queue-shared/job-codec.ts';
-import type { Database } from '../sqlite/schema.ts';
+import type { Database } from '../sql/schema.ts';
 
 /**
  * Durable queue in the `jobs` table of the store's own database (`QUEUE_URL=embedded:`, on SQLite or PostgreSQL).

@@ -15,8 +15,8 @@ import {
   ensurePrivateFileSync,
   makePrivateIfExistsSync,
 } from '../blobs-fs/private-files.ts';
-import { migrateOrClose, SQLITE_TYPES } from './migrations.ts';
-import type { Database } from './schema.ts';
+import { migrateOrClose, SQLITE_TYPES } from '../sql/migrations/migrations.ts';
+import type { Database } from '../sql/schema.ts';
 
 /**
  * SQLite dialect whose transactions start with BEGIN IMMEDIATE: the write lock is taken up front,

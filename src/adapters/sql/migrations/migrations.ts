@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import { AppError } from '../../core/errors.ts';
+import { AppError } from '../../../core/errors.ts';
 import { averageJobsMigration } from './migration-0002-average-jobs.ts';
 import { averageQueuedMigration } from './migration-0003-average-queued.ts';
 import { authMigration } from './migration-0004-auth.ts';

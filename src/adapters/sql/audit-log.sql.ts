@@ -11,23 +11,7 @@ import {
 } from '../../ports/audit-log.ts';
 import type { Clock } from '../../ports/clock.ts';
 import { keysetPage } from './rows.ts';
-
-/** Table shape of migration 0005. */
-export interface AuditLogTable {
-  id: string;
-  at: number;
-  actor_kind: string;
-  actor_id: string;
-  actor_name: string;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  details: string;
-}
-
-export interface AuditTables {
-  audit_log: AuditLogTable;
-}
+import type { AuditLogTable, Database } from './schema.ts';
 
 /** Refuses anything but flat scalar details, whatever the caller's types said (JavaScript callers, casts). */
 function checkedDetails(details: AuditDetails | undefined): AuditDetails {
@@ -57,13 +41,12 @@ function toEntry(row: Selectable<AuditLogTable>): AuditEntry {
 /** AuditLog on Kysely, dialect-neutral (SQLite and PostgreSQL). Newest first, keyset pagination on the id. */
 export class SqlAuditLog implements AuditLog {
   constructor(
-    // biome-ignore lint/suspicious/noExplicitAny: shares the store's connection, whatever its schema type
-    private readonly db: Kysely<any>,
+    private readonly db: Kysely<Database>,
     private readonly clock: Clock,
   ) {}
 
   private get table() {
-    return (this.db as Kysely<AuditTables>).selectFrom('audit_log');
+    return this.db.selectFrom('audit_log');
   }
 
   async record(entry: NewAuditEntry): Promise<AuditEntry> {
@@ -81,7 +64,7 @@ export class SqlAuditLog implements AuditLog {
       target_id: entry.target?.id ?? null,
       details: JSON.stringify(checkedDetails(entry.details)),
     };
-    await (this.db as Kysely<AuditTables>).insertInto('audit_log').values(row).execute();
+    await this.db.insertInto('audit_log').values(row).execute();
     return toEntry(row);
   }
 

@@ -189,6 +189,47 @@ export interface WorkerHeartbeatsTable {
   interval_ms: number;
 }
 
+/** Table shapes of migration 0002 (times in ms since the epoch, JSON in text columns). */
+export interface AverageJobsTable {
+  id: string;
+  state: string;
+  source: string;
+  options: string;
+  total_chunks: number | null;
+  total_entries: number;
+  rejected: string;
+  result: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface AverageChunksTable {
+  job_id: string;
+  chunk_index: number;
+  entries: string;
+  entry_count: number;
+  state: string;
+  partial: string | null;
+  created_at: number;
+  completed_at: number | null;
+  queued_at: number | null;
+}
+
+/** Table shape of migration 0005. */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  actor_kind: string;
+  actor_id: string;
+  actor_name: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  details: string;
+}
+
 export interface Database {
   images: ImagesTable;
   faces: FacesTable;
@@ -206,4 +247,7 @@ export interface Database {
   setup_tokens: SetupTokensTable;
   login_failures: LoginFailuresTable;
   recovery_codes: RecoveryCodesTable;
+  average_jobs: AverageJobsTable;
+  average_chunks: AverageChunksTable;
+  audit_log: AuditLogTable;
 }

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { faceGroupsContract } from '../../../test/contract/face-groups.contract.ts';
-import { SqlAuditLog } from './audit-log.sqlite.ts';
+import { SqlAuditLog } from './audit-log.sql.ts';
 import { SqlFaceGroupStore } from './face-groups.sql.ts';
-import { SqliteImageStore } from './image-store.sqlite.ts';
-import { openSqlite } from './sqlite-database.ts';
+import { SqliteImageStore } from './image-store.sql.ts';
+import { openSqlite } from '../sqlite/sqlite-database.ts';
 
 faceGroupsContract('SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'faceflow-groups-'));

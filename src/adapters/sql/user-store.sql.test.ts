@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userStoreContract } from '../../../test/contract/user-store.contract.ts';
-import { openSqlite, type SqliteHandle } from './sqlite-database.ts';
+import { openSqlite, type SqliteHandle } from '../sqlite/sqlite-database.ts';
 import { SqlUserStore } from './user-store.sql.ts';
 
 userStoreContract(

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewFace } from '../../ports/image-store.ts';
-import { SqliteImageStore } from './image-store.sqlite.ts';
-import { SqlPrivacyStore } from './privacy-store.sqlite.ts';
-import { openSqlite, type SqliteHandle } from './sqlite-database.ts';
+import { SqliteImageStore } from './image-store.sql.ts';
+import { SqlPrivacyStore } from './privacy-store.sql.ts';
+import { openSqlite, type SqliteHandle } from '../sqlite/sqlite-database.ts';
 
 const MODEL = { name: 'test', version: '1' };
 const FACE: NewFace = {

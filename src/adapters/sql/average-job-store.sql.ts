@@ -13,39 +13,7 @@ import type {
   ChunkEntry,
   RejectedEntry,
 } from '../../ports/average-job-store.ts';
-
-/** Table shapes of migration 0002 (times in ms since the epoch, JSON in text columns). */
-export interface AverageJobsTable {
-  id: string;
-  state: string;
-  source: string;
-  options: string;
-  total_chunks: number | null;
-  total_entries: number;
-  rejected: string;
-  result: string | null;
-  error: string | null;
-  created_at: number;
-  updated_at: number;
-  finished_at: number | null;
-}
-
-export interface AverageChunksTable {
-  job_id: string;
-  chunk_index: number;
-  entries: string;
-  entry_count: number;
-  state: string;
-  partial: string | null;
-  created_at: number;
-  completed_at: number | null;
-  queued_at: number | null;
-}
-
-export interface AverageTables {
-  average_jobs: AverageJobsTable;
-  average_chunks: AverageChunksTable;
-}
+import type { AverageJobsTable, Database } from './schema.ts';
 
 const UNFINISHED: AverageJobState[] = ['preparing', 'running'];
 
@@ -73,7 +41,7 @@ function toRecord(
 
 /** AverageJobStore on the store's own database (plain Kysely, so it runs on SQLite and PostgreSQL alike). */
 export class SqlAverageJobStore implements AverageJobStore {
-  private readonly db: Kysely<AverageTables>;
+  private readonly db: Kysely<Database>;
 
   private readonly retryBusy: boolean;
 
@@ -81,9 +49,8 @@ export class SqlAverageJobStore implements AverageJobStore {
    * `retryBusy`: retry statements that find the SQLite file locked (SQLITE_BUSY) after a short async
    * wait, for a connection opened with busy_timeout 0 (see roles/average-store.ts).
    */
-  // biome-ignore lint/suspicious/noExplicitAny: any database that ran migration 0002
-  constructor(db: Kysely<any>, options: { retryBusy?: boolean } = {}) {
-    this.db = db as Kysely<AverageTables>;
+  constructor(db: Kysely<Database>, options: { retryBusy?: boolean } = {}) {
+    this.db = db;
     this.retryBusy = options.retryBusy ?? false;
   }
 
@@ -393,8 +360,7 @@ export class SqlAverageJobStore implements AverageJobStore {
   private async unreferenced(candidates: Set<string>): Promise<string[]> {
     const free = new Set(candidates);
     const all = [...free];
-    // biome-ignore lint/suspicious/noExplicitAny: the images table is the image store's, on the same database
-    const db = this.db as unknown as Kysely<any>;
+    const db = this.db;
     for (let i = 0; i < all.length; i += 500) {
       const rows = await this.run(() =>
         db
@@ -403,7 +369,7 @@ export class SqlAverageJobStore implements AverageJobStore {
           .where('sha256', 'in', all.slice(i, i + 500))
           .execute(),
       );
-      for (const row of rows) free.delete(row.sha256 as string);
+      for (const row of rows) free.delete(row.sha256);
     }
     // Chunk entries are JSON: read through the remaining chunks once, page by page, rather than match each blob.
     let after: { job: string; index: number } | null = null;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { imageStoreContract } from '../../../test/contract/image-store.contract.ts';
-import { SqliteImageStore } from './image-store.sqlite.ts';
-import { openSqlite, type SqliteHandle } from './sqlite-database.ts';
+import { SqliteImageStore } from './image-store.sql.ts';
+import { openSqlite, type SqliteHandle } from '../sqlite/sqlite-database.ts';
 
 imageStoreContract(
   'SqliteImageStore',

@@ -6,7 +6,7 @@ import { type ChunkPartial, reducePartials } from '../../core/average.ts';
 import { EmbeddingSum } from '../../core/exact-sum.ts';
 import type { AverageJobStore } from '../../ports/average-job-store.ts';
 import { openAverageStore } from '../../roles/average-store.ts';
-import { openSqlite, type SqliteHandle } from './sqlite-database.ts';
+import { openSqlite, type SqliteHandle } from '../sqlite/sqlite-database.ts';
 
 function partial(values: number[][]): ChunkPartial {
   const sum = new EmbeddingSum(2);

@@ -12,7 +12,7 @@ import type {
   UnknownFace,
 } from '../../ports/face-groups.ts';
 import type { MatchSource, ModelKey, Person } from '../../ports/image-store.ts';
-import { addOutboxJob, bumpGalleryVersion, type Db, PRIORITY_REIDENTIFY } from './image-store.sqlite.ts';
+import { addOutboxJob, bumpGalleryVersion, type Db, PRIORITY_REIDENTIFY } from './image-store.sql.ts';
 import { bytesToEmbedding } from './rows.ts';
 import type { Database } from './schema.ts';
 
