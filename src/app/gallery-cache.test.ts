@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExactFaceIndex } from '../adapters/face-index-exact/exact-face-index.ts';
-import { SqliteImageStore } from '../adapters/sql/image-store.sql.ts';
+import { sqlPhotoStores } from '../adapters/sql/sql-stores.ts';
 import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
 import { l2Normalize } from '../core/embedding.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 import { GalleryCache } from './gallery-cache.ts';
 import { IndexSnapshots } from './index-snapshots.ts';
 
@@ -15,11 +16,11 @@ const v = (...xs: number[]) => l2Normalize(new Float32Array(xs));
 describe('GalleryCache over a face index', () => {
   let dir: string;
   let handle: SqliteHandle;
-  let store: SqliteImageStore;
+  let stores: PhotoStores;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'faceflow-gallery-cache-'));
     handle = await openSqlite(join(dir, 'db.sqlite'));
-    store = new SqliteImageStore(handle.db);
+    stores = sqlPhotoStores(handle.db);
   });
   afterEach(async () => {
     await handle.close();
@@ -27,7 +28,7 @@ describe('GalleryCache over a face index', () => {
   });
 
   const cache = (snapshots: IndexSnapshots | null, adapter = 'exact') =>
-    new GalleryCache(store, model, {
+    new GalleryCache(stores.gallery, model, {
       adapter,
       create: (dims) => new ExactFaceIndex(dims),
       snapshots,
@@ -36,12 +37,12 @@ describe('GalleryCache over a face index', () => {
 
   it('follows enrolments and deletions of other processes, never answering a deleted person', async () => {
     const galleries = cache(null);
-    const ann = await store.createPerson('Ann', 1);
-    await store.enroll(ann.id, v(1, 0, 0, 0), model, null, 1, null);
+    const ann = await stores.people.createPerson('Ann', 1);
+    await stores.enrolment.enroll(ann.id, v(1, 0, 0, 0), model, null, 1, null);
     expect((await galleries.current()).gallery.search(v(1, 0, 0, 0), 1)[0]?.personId).toBe(ann.id);
-    const bob = await store.createPerson('Bob', 2);
-    await store.enroll(bob.id, v(0, 1, 0, 0), model, null, 2, null);
-    await store.deletePerson(ann.id, 3, null);
+    const bob = await stores.people.createPerson('Bob', 2);
+    await stores.enrolment.enroll(bob.id, v(0, 1, 0, 0), model, null, 2, null);
+    await stores.people.deletePerson(ann.id, 3, null);
     const { gallery } = await galleries.current();
     expect(gallery.search(v(1, 0, 0, 0), 5).map((m) => m.personId)).toEqual([bob.id]);
     expect(gallery.peopleCount).toBe(1);
@@ -49,13 +50,13 @@ describe('GalleryCache over a face index', () => {
 
   it('starts from a snapshot plus the changes since, and rebuilds when the snapshot is corrupt or of another index', async () => {
     const snapshots = new IndexSnapshots(join(dir, 'snapshots'));
-    const ann = await store.createPerson('Ann', 1);
-    await store.enroll(ann.id, v(1, 0, 0, 0), model, null, 1, null);
+    const ann = await stores.people.createPerson('Ann', 1);
+    await stores.enrolment.enroll(ann.id, v(1, 0, 0, 0), model, null, 1, null);
     const first = cache(snapshots);
     await first.current();
     await first.saveSnapshot();
-    const bob = await store.createPerson('Bob', 2);
-    await store.enroll(bob.id, v(0, 1, 0, 0), model, null, 2, null);
+    const bob = await stores.people.createPerson('Bob', 2);
+    await stores.enrolment.enroll(bob.id, v(0, 1, 0, 0), model, null, 2, null);
 
     const restarted = await cache(snapshots).current();
     expect(restarted.gallery.size).toBe(2);

@@ -1,8 +1,8 @@
 import type { ModelInfo } from '../core/face.ts';
 import type { GallerySearch } from '../core/gallery.ts';
 import type { FaceIndex } from '../ports/face-index.ts';
+import type { GallerySnapshot, GalleryStore } from '../ports/gallery.ts';
 import type { GalleryAnswer, GalleryLookup } from '../ports/gallery-lookup.ts';
-import type { GallerySnapshot, ImageStore } from '../ports/image-store.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { IndexSnapshots } from './index-snapshots.ts';
 import { IndexedGallery } from './indexed-gallery.ts';
@@ -32,7 +32,7 @@ export class GalleryCache implements GalleryLookup {
   private saving: Promise<void> | null = null;
 
   constructor(
-    private readonly store: ImageStore,
+    private readonly store: GalleryStore,
     readonly model: ModelInfo,
     private readonly options: GalleryIndexOptions,
     private readonly log: Logger | null = null,

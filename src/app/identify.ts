@@ -9,7 +9,7 @@ import {
 import type { PersonRef } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import type { GalleryLookup } from '../ports/gallery-lookup.ts';
-import type { ImageStore } from '../ports/image-store.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 
 export interface IdentifiedFace {
   box: Box;
@@ -36,7 +36,7 @@ export async function identifyPhoto(
   deps: {
     engine: FaceEngine;
     galleries: GalleryLookup;
-    store: ImageStore;
+    stores: Pick<PhotoStores, 'people'>;
     match?: MatchPolicy;
     threshold?: number;
   },
@@ -51,7 +51,7 @@ export async function identifyPhoto(
     Math.max(2, candidates),
     analysis.model,
   );
-  const names = new Map((await deps.store.listPeople()).map((p) => [p.id, p.name]));
+  const names = new Map((await deps.stores.people.listPeople()).map((p) => [p.id, p.name]));
   const ref = (m: { personId: string; distance: number }) => ({
     id: m.personId,
     name: names.get(m.personId) ?? '',

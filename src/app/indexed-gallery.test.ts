@@ -5,7 +5,7 @@ import { l2Normalize } from '../core/embedding.ts';
 import { AppError } from '../core/errors.ts';
 import { Gallery } from '../core/gallery.ts';
 import type { MatchPolicy } from '../core/open-set.ts';
-import type { GallerySnapshot } from '../ports/image-store.ts';
+import type { GallerySnapshot } from '../ports/gallery.ts';
 import { IndexedGallery } from './indexed-gallery.ts';
 
 const model = { name: 'm', version: '1', dimensions: 32, threshold: 0.9 };

@@ -2,7 +2,7 @@ import type { ModelInfo } from '../core/face.ts';
 import { assertComparable, byDistance, type GalleryMatch, type GallerySearch } from '../core/gallery.ts';
 import { decideIdentity, type Identification, type MatchPolicy } from '../core/open-set.ts';
 import type { FaceIndex } from '../ports/face-index.ts';
-import type { GallerySnapshot } from '../ports/image-store.ts';
+import type { GallerySnapshot } from '../ports/gallery.ts';
 
 /** Entries fetched per person wanted on the first try (a person may own several of the nearest entries). */
 const ENTRIES_PER_PERSON = 4;

@@ -6,13 +6,14 @@ import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { ImageCodec } from '../ports/image-decoder.ts';
-import type { ImageStore } from '../ports/image-store.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 import { noTracer, type Tracer } from '../ports/tracer.ts';
 import { readRegularFile } from './confine-path.ts';
 import { type ImportRoots, listImportFiles, resolveImportPath } from './import-path.ts';
 
 export interface IngestDeps {
-  store: ImageStore;
+  /** `recovery`: the photo page's Retry (retry-image.ts) runs on these deps too. */
+  stores: Pick<PhotoStores, 'images' | 'recovery'>;
   blobs: BlobStore;
   codec: ImageCodec;
   events: EventBus;
@@ -71,7 +72,7 @@ export async function ingestBytes(
     async (span) => {
       const pixels = await deps.codec.inspect(bytes);
       const { sha256, size } = await deps.blobs.put(bytes);
-      return deps.store.createImage(
+      return deps.stores.images.createImage(
         {
           sha256,
           size,

@@ -38,11 +38,11 @@ export function createPipelineJobHandler(
     },
     async heartbeat(job: ReceivedJob, consumer: string): Promise<void> {
       if (job.payload.kind === 'process_image')
-        await deps.store.extendLease(job.payload.imageId, consumer, deps.leaseMs, deps.clock.now());
+        await deps.stores.leases.extendLease(job.payload.imageId, consumer, deps.leaseMs, deps.clock.now());
     },
     async release(job: ReceivedJob, consumer: string): Promise<void> {
       if (job.payload.kind === 'process_image')
-        await deps.store.releaseImage(job.payload.imageId, consumer, deps.clock.now());
+        await deps.stores.leases.releaseImage(job.payload.imageId, consumer, deps.clock.now());
     },
   };
 }

@@ -1,6 +1,6 @@
-import type { ImageStore } from '../ports/image-store.ts';
 import type { JobQueue, OutgoingJob } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { Outbox } from '../ports/outbox.ts';
 import { noTracer, type Span, type Tracer } from '../ports/tracer.ts';
 
 /**
@@ -14,7 +14,7 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly store: ImageStore,
+    private readonly outbox: Outbox,
     private readonly queue: JobQueue,
     private readonly log: Logger,
     private readonly tracer: Tracer = noTracer,
@@ -31,7 +31,7 @@ export class OutboxRelay {
       do {
         this.again = false;
         for (;;) {
-          const relayed = await this.store.relayOutbox(500, (jobs) => this.publish(jobs));
+          const relayed = await this.outbox.relayOutbox(500, (jobs) => this.publish(jobs));
           if (relayed === 0) break;
           moved += relayed;
         }

@@ -8,7 +8,7 @@ import { publishImageEvent } from './image-events.ts';
 import type { PeopleDeps } from './people.ts';
 
 export interface CorrectionDeps {
-  people: Pick<PeopleDeps, 'store' | 'events' | 'clock' | 'audit' | 'afterChange'>;
+  people: Pick<PeopleDeps, 'stores' | 'events' | 'clock' | 'audit' | 'afterChange'>;
   grouping: GroupingDeps;
 }
 
@@ -33,7 +33,9 @@ export async function requireSummary(deps: CorrectionDeps, id: string): Promise<
 
 async function assertNameFree(deps: CorrectionDeps, name: string): Promise<void> {
   const key = name.toLocaleLowerCase();
-  const taken = (await deps.people.store.listPeople()).find((p) => p.name.toLocaleLowerCase() === key);
+  const taken = (await deps.people.stores.people.listPeople()).find(
+    (p) => p.name.toLocaleLowerCase() === key,
+  );
   if (taken)
     throw new AppError(
       'conflict',
@@ -42,8 +44,8 @@ async function assertNameFree(deps: CorrectionDeps, name: string): Promise<void>
 }
 
 async function announce(deps: CorrectionDeps, change: RegroupChange): Promise<void> {
-  const { store, events } = deps.people;
-  for (const imageId of change.imageIds) await publishImageEvent(store, events, imageId);
+  const { stores, events } = deps.people;
+  for (const imageId of change.imageIds) await publishImageEvent(stores.images, events, imageId);
   events.publish({ type: 'groups', data: { reason: 'corrected' } });
 }
 
@@ -143,7 +145,7 @@ export async function moveFaces(
   if (typeof toId !== 'string' || toId.length === 0)
     throw new AppError('invalid_input', 'to must be the id of a person');
   if (toId === fromId) throw new AppError('invalid_input', 'the faces are already theirs');
-  const to = await deps.people.store.getPerson(toId);
+  const to = await deps.people.stores.people.getPerson(toId);
   if (!to) throw new AppError('invalid_input', `to: no named person with id ${toId}`);
   const owned = new Set((await deps.grouping.groups.facesOf(fromId)).map((f) => f.faceId));
   const foreign = ids.find((id) => !owned.has(id));

@@ -7,14 +7,16 @@ import type { BlobStore } from '../ports/blob-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
-import type { FaceRecord, ImageStore, Person } from '../ports/image-store.ts';
+import type { FaceRecord } from '../ports/images.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { PeopleStore, Person } from '../ports/people.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 import type { PrivacyStore } from '../ports/privacy-store.ts';
 import { publishImageEvent } from './image-events.ts';
 import { deleteBlobs } from './photo-bytes.ts';
 
 export interface PeopleDeps {
-  store: ImageStore;
+  stores: Pick<PhotoStores, 'people' | 'enrolment' | 'images'>;
   engine: FaceEngine;
   events: EventBus;
   clock: Clock;
@@ -26,14 +28,14 @@ export interface PeopleDeps {
   afterChange?: () => void;
 }
 
-async function requirePerson(store: ImageStore, id: string): Promise<Person> {
+async function requirePerson(store: PeopleStore, id: string): Promise<Person> {
   const person = await store.getPerson(id);
   if (!person) throw new AppError('not_found', `no person with id ${id}`);
   return person;
 }
 
 export async function createPerson(deps: PeopleDeps, name: unknown, actor: Principal): Promise<Person> {
-  const person = await deps.store.createPerson(validatePersonName(name), deps.clock.now());
+  const person = await deps.stores.people.createPerson(validatePersonName(name), deps.clock.now());
   deps.events.publish({ type: 'person', data: { id: person.id, name: person.name, deleted: false } });
   await deps.audit.record({
     actor: auditActorOf(actor),
@@ -51,8 +53,8 @@ export async function renamePerson(
   actor: Principal,
 ): Promise<Person> {
   const valid = validatePersonName(name);
-  const before = await requirePerson(deps.store, id);
-  const person = await deps.store.renamePerson(id, valid, deps.clock.now());
+  const before = await requirePerson(deps.stores.people, id);
+  const person = await deps.stores.people.renamePerson(id, valid, deps.clock.now());
   if (!person) throw new AppError('not_found', `no person with id ${id}`);
   deps.events.publish({ type: 'person', data: { id: person.id, name: person.name, deleted: false } });
   await deps.audit.record({
@@ -138,7 +140,7 @@ export async function enrollFromPhoto(
   actor: Principal,
   requestId: string | null,
 ): Promise<EnrollResult> {
-  await requirePerson(deps.store, personId);
+  await requirePerson(deps.stores.people, personId);
   const analysis = await deps.engine.analyze(bytes, { priority: 'interactive' });
   const face = dominantFace(analysis.faces);
   if (!face) {
@@ -149,7 +151,7 @@ export async function enrollFromPhoto(
         : `an enrollment photo must show one main face; this one shows ${analysis.faces.length} faces of similar size (crop it to the person)`,
     );
   }
-  const { enrolledId } = await deps.store.enroll(
+  const { enrolledId } = await deps.stores.enrolment.enroll(
     personId,
     face.embedding,
     analysis.model,
@@ -160,7 +162,7 @@ export async function enrollFromPhoto(
   deps.afterChange?.();
   await recordEnrollment(deps, actor, personId, enrolledId, null);
   return {
-    person: await requirePerson(deps.store, personId),
+    person: await requirePerson(deps.stores.people, personId),
     enrolledId,
     face: { box: face.box, score: face.score, imageId: null, faceId: null },
   };
@@ -174,10 +176,10 @@ export async function enrollFromFace(
   actor: Principal,
   requestId: string | null,
 ): Promise<EnrollResult> {
-  await requirePerson(deps.store, personId);
-  const face = await deps.store.getFace(faceId);
+  await requirePerson(deps.stores.people, personId);
+  const face = await deps.stores.enrolment.getFace(faceId);
   if (!face) throw new AppError('not_found', `no face with id ${faceId}`);
-  const { enrolledId } = await deps.store.enroll(
+  const { enrolledId } = await deps.stores.enrolment.enroll(
     personId,
     face.embedding,
     { name: face.modelName, version: face.modelVersion },
@@ -187,9 +189,9 @@ export async function enrollFromFace(
   );
   deps.afterChange?.();
   await recordEnrollment(deps, actor, personId, enrolledId, { imageId: face.imageId, faceId });
-  await publishImageEvent(deps.store, deps.events, face.imageId);
+  await publishImageEvent(deps.stores.images, deps.events, face.imageId);
   return {
-    person: await requirePerson(deps.store, personId),
+    person: await requirePerson(deps.stores.people, personId),
     enrolledId,
     face: { box: face.box, score: face.score, imageId: face.imageId, faceId },
   };
@@ -217,8 +219,8 @@ export async function assignFace(
   personId: string,
   actor: Principal,
 ): Promise<FaceRecord> {
-  await requirePerson(deps.store, personId);
-  const face = await deps.store.assignFace(faceId, personId, deps.clock.now());
+  await requirePerson(deps.stores.people, personId);
+  const face = await deps.stores.enrolment.assignFace(faceId, personId, deps.clock.now());
   if (!face) throw new AppError('not_found', `no face with id ${faceId}`);
   await deps.audit.record({
     actor: auditActorOf(actor),
@@ -226,6 +228,6 @@ export async function assignFace(
     target: { type: 'face', id: faceId },
     details: { personId, imageId: face.imageId },
   });
-  await publishImageEvent(deps.store, deps.events, face.imageId);
+  await publishImageEvent(deps.stores.images, deps.events, face.imageId);
   return face;
 }

@@ -6,10 +6,11 @@ import { faceAlong, type Script, ScriptedEngine, TEST_MODEL } from '../../test/h
 import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
 import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
 import { ExactFaceIndex } from '../adapters/face-index-exact/exact-face-index.ts';
-import { SqliteImageStore } from '../adapters/sql/image-store.sql.ts';
+import { sqlPhotoStores } from '../adapters/sql/sql-stores.ts';
 import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
 import { AppError } from '../core/errors.ts';
 import { silentLogger } from '../ports/logger.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 import { GalleryCache } from './gallery-cache.ts';
 import { type ProcessImageDeps, processImage } from './process-image.ts';
 import { reidentify } from './reidentify.ts';
@@ -17,14 +18,14 @@ import { reidentify } from './reidentify.ts';
 describe('processImage', () => {
   let dir: string;
   let handle: SqliteHandle;
-  let store: SqliteImageStore;
+  let stores: PhotoStores;
   let now: number;
   const counts = { processed: 0, failed: 0, retried: 0 };
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'faceflow-process-'));
     handle = await openSqlite(join(dir, 'db.sqlite'));
-    store = new SqliteImageStore(handle.db);
+    stores = sqlPhotoStores(handle.db);
     now = 1_000_000;
     counts.processed = counts.failed = counts.retried = 0;
   });
@@ -37,10 +38,10 @@ describe('processImage', () => {
     const engine = new ScriptedEngine(script);
     const clock = { now: () => now };
     return {
-      store,
+      stores,
       blobs: new FsBlobStore(join(dir, 'blobs')),
       engine,
-      galleries: new GalleryCache(store, TEST_MODEL, {
+      galleries: new GalleryCache(stores.gallery, TEST_MODEL, {
         adapter: 'exact',
         create: (dims) => new ExactFaceIndex(dims),
         snapshots: null,
@@ -64,7 +65,7 @@ describe('processImage', () => {
   async function newPhoto(d: ProcessImageDeps, content: string): Promise<string> {
     const bytes = new TextEncoder().encode(content);
     const { sha256, size } = await d.blobs.put(bytes);
-    const { image } = await store.createImage(
+    const { image } = await stores.images.createImage(
       {
         sha256,
         size,
@@ -82,13 +83,13 @@ describe('processImage', () => {
 
   it('writes every face with its match and publishes the new status', async () => {
     const d = deps(() => [faceAlong(0), faceAlong(1)]);
-    const ann = await store.createPerson('Ann', now);
-    await store.enroll(ann.id, faceAlong(0, 0.05).embedding, TEST_MODEL, null, now, null);
+    const ann = await stores.people.createPerson('Ann', now);
+    await stores.enrolment.enroll(ann.id, faceAlong(0, 0.05).embedding, TEST_MODEL, null, now, null);
     const id = await newPhoto(d, 'two faces');
     const seen: string[] = [];
     d.events.subscribe((e) => seen.push(e.type === 'image' ? e.data.status : e.type));
     expect(await processImage(d, id, 'w1')).toEqual({ kind: 'processed', faces: 2 });
-    const image = await store.getImage(id);
+    const image = await stores.images.getImage(id);
     expect(image?.status).toBe('processed');
     expect(image?.faces.map((f) => f.person?.name ?? null)).toEqual(['Ann', null]);
     expect(image?.faces[0]?.distance).toBeGreaterThan(0);
@@ -107,16 +108,16 @@ describe('processImage', () => {
       fittedOn: 'synthetic',
     };
     const d = { ...deps(() => [faceAlong(0, 0.05)]), match: { kind: 'calibrated' as const, calibration } };
-    const ann = await store.createPerson('Ann', now);
-    await store.enroll(ann.id, faceAlong(0).embedding, TEST_MODEL, null, now, null);
+    const ann = await stores.people.createPerson('Ann', now);
+    await stores.enrolment.enroll(ann.id, faceAlong(0).embedding, TEST_MODEL, null, now, null);
     const alone = await newPhoto(d, 'ann alone');
     await processImage(d, alone, 'w1');
-    expect((await store.getImage(alone))?.faces[0]?.person?.name).toBe('Ann');
-    const bob = await store.createPerson('Bob', now);
-    await store.enroll(bob.id, faceAlong(2).embedding, TEST_MODEL, null, now, null);
+    expect((await stores.images.getImage(alone))?.faces[0]?.person?.name).toBe('Ann');
+    const bob = await stores.people.createPerson('Bob', now);
+    await stores.enrolment.enroll(bob.id, faceAlong(2).embedding, TEST_MODEL, null, now, null);
     const crowded = await newPhoto(d, 'ann among two');
     await processImage(d, crowded, 'w1');
-    expect((await store.getImage(crowded))?.faces[0]?.person).toBeNull();
+    expect((await stores.images.getImage(crowded))?.faces[0]?.person).toBeNull();
   });
 
   it('retries transient errors with exponential backoff, then fails with the error kept', async () => {
@@ -128,7 +129,7 @@ describe('processImage', () => {
     expect(await processImage(d, id, 'w1')).toEqual({ kind: 'retry', delayMs: 2000 });
     now += 2000;
     expect(await processImage(d, id, 'w1')).toEqual({ kind: 'failed' });
-    const image = await store.getImage(id);
+    const image = await stores.images.getImage(id);
     expect(image?.status).toBe('failed');
     expect(image?.attempts).toBe(3);
     expect(image?.lastError).toEqual({
@@ -152,14 +153,14 @@ describe('processImage', () => {
     const goodId = await newPhoto(d, 'good photo');
     expect(await processImage(d, badId, 'w1')).toEqual({ kind: 'failed' });
     expect(await processImage(d, goodId, 'w1')).toEqual({ kind: 'processed', faces: 1 });
-    expect((await store.getImage(badId))?.lastError?.code).toBe('invalid_image');
-    expect((await store.getImage(badId))?.attempts).toBe(1);
+    expect((await stores.images.getImage(badId))?.lastError?.code).toBe('invalid_image');
+    expect((await stores.images.getImage(badId))?.attempts).toBe(1);
   });
 
   it('does nothing for a photo already processed; one held by another worker is looked at again after a lease', async () => {
     const d = deps(() => [faceAlong(0)]);
     const id = await newPhoto(d, 'once');
-    await store.claimImage(id, 'other', 30_000, now);
+    await stores.leases.claimImage(id, 'other', 30_000, now);
     // Not dropped: when the holder was killed, its message may be the one handed here (RabbitMQ redelivers
     // at once), and no other would come back for the photo.
     expect(await processImage(d, id, 'w1')).toEqual({ kind: 'skipped', retryInMs: 30_000 });
@@ -167,18 +168,18 @@ describe('processImage', () => {
     now += 31_000; // the other worker died: its lease expired
     expect(await processImage(d, id, 'w1')).toEqual({ kind: 'processed', faces: 1 });
     expect(await processImage(d, id, 'w2')).toEqual({ kind: 'skipped' });
-    expect((await store.getImage(id))?.faces).toHaveLength(1);
+    expect((await stores.images.getImage(id))?.faces).toHaveLength(1);
   });
 
   it('gives up on a photo whose workers keep dying once MAX_ATTEMPTS is spent', async () => {
     const d = deps(() => [faceAlong(0)]);
     const id = await newPhoto(d, 'poison');
     for (let i = 0; i < 3; i++) {
-      await store.claimImage(id, `dead-${i}`, 1000, now);
+      await stores.leases.claimImage(id, `dead-${i}`, 1000, now);
       now += 2000;
     }
     expect(await processImage(d, id, 'w1')).toEqual({ kind: 'failed' });
-    expect((await store.getImage(id))?.lastError?.code).toBe('engine_failure');
+    expect((await stores.images.getImage(id))?.lastError?.code).toBe('engine_failure');
     expect(d.engine.calls.size).toBe(0);
   });
 
@@ -188,19 +189,19 @@ describe('processImage', () => {
     const photoB = await newPhoto(d, 'photo b');
     await processImage(d, photoA, 'w');
     await processImage(d, photoB, 'w');
-    const ann = await store.createPerson('Ann', now);
-    const bob = await store.createPerson('Bob', now);
-    const faceB = (await store.getImage(photoB))?.faces[0]?.id as string;
-    await store.assignFace(faceB, bob.id, now);
-    await store.enroll(ann.id, faceAlong(0).embedding, TEST_MODEL, null, now, null);
-    await store.enroll(ann.id, faceAlong(1).embedding, TEST_MODEL, null, now, null);
-    const rd = { ...d, threshold: 0.5 };
+    const ann = await stores.people.createPerson('Ann', now);
+    const bob = await stores.people.createPerson('Bob', now);
+    const faceB = (await stores.images.getImage(photoB))?.faces[0]?.id as string;
+    await stores.enrolment.assignFace(faceB, bob.id, now);
+    await stores.enrolment.enroll(ann.id, faceAlong(0).embedding, TEST_MODEL, null, now, null);
+    await stores.enrolment.enroll(ann.id, faceAlong(1).embedding, TEST_MODEL, null, now, null);
+    const rd = { ...d, stores, threshold: 0.5 };
     await reidentify(rd, 'job-1');
-    expect((await store.getImage(photoA))?.faces[0]?.person?.name).toBe('Ann');
-    expect((await store.getImage(photoB))?.faces[0]?.person?.name).toBe('Bob');
-    await store.deletePerson(ann.id, now, null);
+    expect((await stores.images.getImage(photoA))?.faces[0]?.person?.name).toBe('Ann');
+    expect((await stores.images.getImage(photoB))?.faces[0]?.person?.name).toBe('Bob');
+    await stores.people.deletePerson(ann.id, now, null);
     await reidentify(rd, 'job-2');
-    expect((await store.getImage(photoA))?.faces[0]?.person).toBeNull();
-    expect((await store.getImage(photoB))?.faces[0]?.person?.name).toBe('Bob');
+    expect((await stores.images.getImage(photoA))?.faces[0]?.person).toBeNull();
+    expect((await stores.images.getImage(photoB))?.faces[0]?.person?.name).toBe('Bob');
   });
 });

@@ -6,14 +6,15 @@ import type { Clock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import { EngineUnavailableError, type FaceEngine } from '../ports/face-engine.ts';
 import type { GalleryLookup } from '../ports/gallery-lookup.ts';
-import type { ImageStore, NewFace } from '../ports/image-store.ts';
+import type { NewFace } from '../ports/image-leases.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { PipelineObserver } from '../ports/pipeline-observer.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 import { noTracer, type Tracer } from '../ports/tracer.ts';
 import { publishImageEvent } from './image-events.ts';
 
 export interface ProcessImageDeps {
-  store: ImageStore;
+  stores: Pick<PhotoStores, 'leases' | 'images'>;
   blobs: BlobStore;
   engine: FaceEngine;
   galleries: GalleryLookup;
@@ -55,9 +56,9 @@ export async function processImage(
 ): Promise<ProcessOutcome> {
   const log = deps.log.child({ imageId, reqId: requestId });
   const started = deps.clock.now();
-  const claim = await deps.store.claimImage(imageId, owner, deps.leaseMs, started);
+  const claim = await deps.stores.leases.claimImage(imageId, owner, deps.leaseMs, started);
   if (!claim) {
-    const current = await deps.store.getImage(imageId);
+    const current = await deps.stores.images.getImage(imageId);
     if (current?.status === 'pending' && current.nextAttemptAt !== null && current.nextAttemptAt > started)
       return { kind: 'skipped', retryInMs: current.nextAttemptAt - started };
     if (!current) return { kind: 'skipped', missing: true };
@@ -102,10 +103,12 @@ export async function processImage(
     const written = await (deps.tracer ?? noTracer).inSpan(
       'photo faces store',
       { attributes: { 'faceflow.faces': faces.length } },
-      () => deps.store.completeImage(imageId, owner, faces, analysis.model, deps.clock.now(), version),
+      () =>
+        deps.stores.leases.completeImage(imageId, owner, faces, analysis.model, deps.clock.now(), version),
     );
     if (!written) {
-      if (!(await deps.store.getImage(imageId))) log.info({ attempt }, 'photo deleted while processing');
+      if (!(await deps.stores.images.getImage(imageId)))
+        log.info({ attempt }, 'photo deleted while processing');
       else
         log.warn({ attempt }, 'lease lost before the result was written; another worker owns this photo now');
       return { kind: 'lost' };
@@ -113,12 +116,12 @@ export async function processImage(
     const seconds = (deps.clock.now() - started) / 1000;
     deps.observer.imageProcessed(seconds);
     log.info({ attempt, faces: faces.length, ms: Math.round(seconds * 1000) }, 'photo processed');
-    await publishImageEvent(deps.store, deps.events, imageId);
+    await publishImageEvent(deps.stores.images, deps.events, imageId);
     return { kind: 'processed', faces: faces.length };
   } catch (error) {
     if (error instanceof EngineUnavailableError) {
       // Not this photo's fault (the recogniser is down): give it back untouched, come back later.
-      const released = await deps.store.releaseImage(imageId, owner, deps.clock.now());
+      const released = await deps.stores.leases.releaseImage(imageId, owner, deps.clock.now());
       if (!released) return { kind: 'lost' };
       deps.observer.imagePostponed();
       log.warn(
@@ -132,7 +135,7 @@ export async function processImage(
     const decision = decideAfterFailure(info, attempt, deps.retry);
     const now = deps.clock.now();
     const retryAt = decision.kind === 'retry' ? now + decision.delayMs : null;
-    const recorded = await deps.store.failImage(
+    const recorded = await deps.stores.leases.failImage(
       imageId,
       owner,
       { code: info.code, message: info.message, retryable: info.retryable },

@@ -1,13 +1,14 @@
 import { decideIdentity, type MatchPolicy, policyOf } from '../core/open-set.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
+import type { RematchResult } from '../ports/gallery.ts';
 import type { GalleryLookup } from '../ports/gallery-lookup.ts';
-import type { ImageStore, RematchResult } from '../ports/image-store.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 import { publishImageEvent } from './image-events.ts';
 
 export interface ReidentifyDeps {
-  store: ImageStore;
+  stores: Pick<PhotoStores, 'gallery' | 'images'>;
   galleries: GalleryLookup;
   events: EventBus;
   clock: Clock;
@@ -28,7 +29,7 @@ export async function reidentify(deps: ReidentifyDeps, jobId: string): Promise<n
   let done = 0;
   deps.events.publish({ type: 'job', data: { id: jobId, kind: 'reidentify', state: 'running', done } });
   for (;;) {
-    const candidates = await deps.store.rematchCandidates(batchSize);
+    const candidates = await deps.stores.gallery.rematchCandidates(batchSize);
     if (candidates.length === 0) break;
     const model = deps.galleries.model;
     const policy = policyOf(deps, model.threshold);
@@ -47,8 +48,8 @@ export async function reidentify(deps: ReidentifyDeps, jobId: string): Promise<n
       const { match } = decideIdentity(nearest, answer.peopleCount, policy);
       return { faceId: c.faceId, personId: match?.personId ?? null, distance: match?.distance ?? null };
     });
-    const changed = await deps.store.applyRematch(results, deps.clock.now());
-    for (const imageId of changed) await publishImageEvent(deps.store, deps.events, imageId);
+    const changed = await deps.stores.gallery.applyRematch(results, deps.clock.now());
+    for (const imageId of changed) await publishImageEvent(deps.stores.images, deps.events, imageId);
     done += candidates.length;
     deps.events.publish({ type: 'job', data: { id: jobId, kind: 'reidentify', state: 'running', done } });
   }

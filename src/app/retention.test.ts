@@ -5,12 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
 import { SqlAuditLog } from '../adapters/sql/audit-log.sql.ts';
 import { SqlAverageJobStore } from '../adapters/sql/average-job-store.sql.ts';
-import { SqliteImageStore } from '../adapters/sql/image-store.sql.ts';
 import { SqlPrivacyStore } from '../adapters/sql/privacy-store.sql.ts';
+import { sqlPhotoStores } from '../adapters/sql/sql-stores.ts';
 import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { NewFace } from '../ports/image-store.ts';
+import type { NewFace } from '../ports/image-leases.ts';
 import { silentLogger } from '../ports/logger.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 import { purgeExpiredAverageJobs, purgeExpiredPhotos, type RetentionDeps } from './retention.ts';
 
 const DAY = 86_400_000;
@@ -32,7 +33,7 @@ function face(personId: string | null): NewFace {
 describe('retention (RETENTION_DAYS): the redeemer deletes old photos in which nobody is identified', () => {
   let dir: string;
   let handle: SqliteHandle;
-  let store: SqliteImageStore;
+  let stores: PhotoStores;
   let blobs: FsBlobStore;
   let audit: SqlAuditLog;
   let now: number;
@@ -52,7 +53,7 @@ describe('retention (RETENTION_DAYS): the redeemer deletes old photos in which n
   /** A photo created at `createdAt` with its bytes stored, then processed with `faces`, failed, or left pending. */
   async function photo(name: string, createdAt: number, outcome: NewFace[] | 'failed' | 'pending') {
     const { sha256, size } = await blobs.put(new TextEncoder().encode(name));
-    const { image } = await store.createImage(
+    const { image } = await stores.images.createImage(
       {
         sha256,
         size,
@@ -66,10 +67,16 @@ describe('retention (RETENTION_DAYS): the redeemer deletes old photos in which n
       createdAt,
     );
     if (outcome !== 'pending') {
-      await store.claimImage(image.id, 'w', 60_000, createdAt);
+      await stores.leases.claimImage(image.id, 'w', 60_000, createdAt);
       if (outcome === 'failed')
-        await store.failImage(image.id, 'w', { code: 'invalid_image', message: 'bad' }, null, createdAt);
-      else await store.completeImage(image.id, 'w', outcome, MODEL, createdAt);
+        await stores.leases.failImage(
+          image.id,
+          'w',
+          { code: 'invalid_image', message: 'bad' },
+          null,
+          createdAt,
+        );
+      else await stores.leases.completeImage(image.id, 'w', outcome, MODEL, createdAt);
     }
     return { id: image.id, sha256 };
   }
@@ -77,7 +84,7 @@ describe('retention (RETENTION_DAYS): the redeemer deletes old photos in which n
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'faceflow-retention-'));
     handle = await openSqlite(join(dir, 'db.sqlite'));
-    store = new SqliteImageStore(handle.db);
+    stores = sqlPhotoStores(handle.db);
     blobs = new FsBlobStore(join(dir, 'blobs'));
     now = T0;
     audit = new SqlAuditLog(handle.db, clock);
@@ -89,7 +96,7 @@ describe('retention (RETENTION_DAYS): the redeemer deletes old photos in which n
   });
 
   async function scenario() {
-    const ann = await store.createPerson('Ann', T0);
+    const ann = await stores.people.createPerson('Ann', T0);
     return {
       noFace: await photo('no face', T0, []),
       unknownFace: await photo('unknown face', T0, [face(null), face(null)]),
@@ -254,9 +261,9 @@ describe('retention (RETENTION_DAYS): the redeemer deletes old photos in which n
 
   it('works through more photos than one batch, and a photo named since is no longer a candidate', async () => {
     const p = await scenario();
-    const bob = await store.createPerson('Bob', T0);
-    const [unknown] = (await store.getImage(p.unknownFace.id))?.faces ?? [];
-    await store.assignFace(unknown?.id as string, bob.id, T0 + DAY);
+    const bob = await stores.people.createPerson('Bob', T0);
+    const [unknown] = (await stores.images.getImage(p.unknownFace.id))?.faces ?? [];
+    await stores.enrolment.assignFace(unknown?.id as string, bob.id, T0 + DAY);
     now = T0 + 60 * DAY;
     expect(await purgeExpiredPhotos(deps(30, 1))).toMatchObject({ photos: 3, blobs: 3 });
     expect(await remaining()).toEqual([p.unknownFace.id, p.identified.id, p.pending.id].sort());

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newImageRow } from '../../test/helpers/image-rows.ts';
 import { EmbeddedJobQueue } from '../adapters/queue-embedded/job-queue.embedded.ts';
-import { SqliteImageStore } from '../adapters/sql/image-store.sql.ts';
+import { sqlPhotoStores } from '../adapters/sql/sql-stores.ts';
 import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { ReceivedJob } from '../ports/job-queue.ts';
 import { silentLogger } from '../ports/logger.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 import { OutboxRelay } from './outbox-relay.ts';
 import { redeemOnce } from './redeem.ts';
 import { QueueWorker } from './worker.ts';
@@ -17,13 +18,13 @@ describe('QueueWorker, outbox relay and redeemer', () => {
   let dir: string;
   let handle: SqliteHandle;
   let queue: EmbeddedJobQueue;
-  let store: SqliteImageStore;
+  let stores: PhotoStores;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'faceflow-worker-'));
     handle = await openSqlite(join(dir, 'db.sqlite'));
     queue = new EmbeddedJobQueue(handle.db, systemClock);
-    store = new SqliteImageStore(handle.db);
+    stores = sqlPhotoStores(handle.db);
   });
   afterEach(async () => {
     await handle.close();
@@ -31,8 +32,8 @@ describe('QueueWorker, outbox relay and redeemer', () => {
   });
 
   it('relays outbox jobs to the queue once and processes them with bounded concurrency', async () => {
-    for (let i = 0; i < 6; i++) await store.createImage(newImageRow(i), Date.now());
-    const relay = new OutboxRelay(store, queue, silentLogger);
+    for (let i = 0; i < 6; i++) await stores.images.createImage(newImageRow(i), Date.now());
+    const relay = new OutboxRelay(stores.outbox, queue, silentLogger);
     expect(await relay.drain()).toBe(6);
     expect(await relay.drain()).toBe(0);
     let inFlight = 0;
@@ -92,16 +93,16 @@ describe('QueueWorker, outbox relay and redeemer', () => {
   });
 
   it('redeems photos whose job was lost', async () => {
-    const { image } = await store.createImage(newImageRow(1), 1000);
-    await store.deleteOutbox((await store.takeOutbox(10)).map((o) => o.id));
+    const { image } = await stores.images.createImage(newImageRow(1), 1000);
+    await stores.outbox.deleteOutbox((await stores.outbox.takeOutbox(10)).map((o) => o.id));
     const ids = await redeemOnce({
-      store,
+      stores,
       clock: { now: () => 1000 + 61_000 },
       log: silentLogger,
       staleMs: 60_000,
     });
     expect(ids).toEqual([image.id]);
-    await new OutboxRelay(store, queue, silentLogger).drain();
+    await new OutboxRelay(stores.outbox, queue, silentLogger).drain();
     const [job] = await queue.receive('w', 1, 1000);
     expect(job?.payload).toMatchObject({ kind: 'process_image', imageId: image.id });
   });

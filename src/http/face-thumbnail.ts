@@ -3,13 +3,13 @@ import { AppError } from '../core/errors.ts';
 import type { Box } from '../core/face.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { ImageCodec } from '../ports/image-decoder.ts';
-import type { ImageStore } from '../ports/image-store.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 
 /** Size of the JPEG kept for a face enrolled from an uploaded photo (the UI shows it at 80–128 px). */
 export const ENROLLED_THUMBNAIL_SIZE = 160;
 
 interface ThumbnailDeps {
-  store: ImageStore;
+  stores: Pick<PhotoStores, 'images' | 'enrolment'>;
   blobs: BlobStore;
   codec: ImageCodec;
 }
@@ -21,7 +21,7 @@ export async function storedFaceThumbnail(
   faceId: string,
   size: number,
 ): Promise<Uint8Array> {
-  const image = await deps.store.getImage(imageId);
+  const image = await deps.stores.images.getImage(imageId);
   const face = image?.faces.find((f) => f.id === faceId);
   if (!image || !face) throw new AppError('not_found', 'no such face in this photo');
   return deps.codec.faceThumbnail(await deps.blobs.get(image.sha256), face.box, size);
@@ -35,7 +35,7 @@ export async function keepEnrolledThumbnail(
   box: Box,
 ): Promise<void> {
   const jpeg = await deps.codec.faceThumbnail(photo, box, ENROLLED_THUMBNAIL_SIZE);
-  await deps.store.setEnrolledThumbnail(enrolledId, jpeg);
+  await deps.stores.enrolment.setEnrolledThumbnail(enrolledId, jpeg);
 }
 
 export function sendJpeg(reply: FastifyReply, jpeg: Uint8Array): FastifyReply {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IMAGE_STATUSES } from '../core/image-status.ts';
-import type { FaceRecord, ImageDetail, ImageRecord, Person } from '../ports/image-store.ts';
+import type { FaceRecord, ImageDetail, ImageRecord } from '../ports/images.ts';
+import type { Person } from '../ports/people.ts';
 
 /** zod schemas of the REST API: they validate requests and generate /openapi.json. */
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -19,7 +19,7 @@ import type { EventBus } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
 import type { GalleryLookup } from '../ports/gallery-lookup.ts';
 import type { ImageCodec } from '../ports/image-decoder.ts';
-import type { ImageStore } from '../ports/image-store.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
 import { declarePublicRoutes, type HttpAuth, OPENAPI_SECURITY, registerAuth } from './auth/index.ts';
 import { errorHandler, sendError, toAppError } from './errors.ts';
@@ -39,7 +39,8 @@ import { registerSystemRoutes } from './routes/system.routes.ts';
 import { registerWebUi } from './web-ui.ts';
 
 export interface HttpDeps {
-  store: ImageStore;
+  /** The photo stores the routes read (writes go through the use cases). */
+  stores: Pick<PhotoStores, 'images' | 'people' | 'enrolment' | 'gallery'>;
   blobs: BlobStore;
   codec: ImageCodec;
   events: EventBus;
@@ -182,7 +183,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     async (_r, reply) => {
       if (!deps.isReady()) return sendError(reply, new AppError('unavailable', 'not ready'));
       try {
-        await deps.store.galleryVersion();
+        await deps.stores.gallery.galleryVersion();
       } catch (error) {
         return sendError(
           reply,

@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { IMAGE_STATUSES } from '../core/image-status.ts';
 import type { EngineStats } from '../ports/face-engine.ts';
-import type { ImageStore } from '../ports/image-store.ts';
+import type { ImageCatalog } from '../ports/images.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { PipelineObserver } from '../ports/pipeline-observer.ts';
 
@@ -9,7 +9,7 @@ type BreakerState = 'closed' | 'half_open' | 'open';
 
 export interface MetricsSources {
   queue?: JobQueue;
-  store?: ImageStore;
+  images?: Pick<ImageCatalog, 'countByStatus'>;
   engineStats?: () => EngineStats;
 }
 
@@ -68,7 +68,7 @@ export class Metrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
       registers,
     });
-    const { queue, store, engineStats } = sources;
+    const { queue, images, engineStats } = sources;
     if (queue) {
       new Gauge({
         name: 'faceflow_queue_depth',
@@ -83,14 +83,14 @@ export class Metrics {
         },
       });
     }
-    if (store) {
+    if (images) {
       new Gauge({
         name: 'faceflow_images',
         help: 'Photos by status',
         labelNames: ['status'],
         registers,
         async collect() {
-          const counts = await store.countByStatus();
+          const counts = await images.countByStatus();
           for (const status of IMAGE_STATUSES) this.set({ status }, counts[status]);
         },
       });

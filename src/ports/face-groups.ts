@@ -1,6 +1,7 @@
 import type { Box } from '../core/face.ts';
 import type { ExistingGroup } from '../core/face-grouping.ts';
-import type { MatchSource, ModelKey, Person } from './image-store.ts';
+import type { MatchSource, ModelKey } from './images.ts';
+import type { Person } from './people.ts';
 
 /** A face with no person, as grouping sees it. */
 export interface UnknownFace {

@@ -3,7 +3,7 @@ import type { GalleryMatch } from '../core/gallery.ts';
 
 /** The nearest people of a batch of embeddings, all taken against one version of the gallery. */
 export interface GalleryAnswer {
-  /** The store's gallery version the answers were taken against (see ImageStore.completeImage). */
+  /** The store's gallery version the answers were taken against (see ImageLeases.completeImage). */
   version: number;
   /** Enrolled faces and people in that gallery (people: the N of the calibrated 1:N threshold). */
   size: number;

@@ -47,10 +47,10 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
   const logger = createLogger(config.LOG_LEVEL, 'all', logDestination(config.LOG_FORMAT), logFields);
   let ready = false;
   const infra = await openEmbedded(config);
-  const { store, queue, blobs, clock, events } = infra;
+  const { stores, queue, blobs, clock, events } = infra;
   const averageStore = await openAverageStore(config);
   const engine = options.engine ?? (await inProcessEngine(config, logger));
-  const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
+  const metrics = new Metrics({ queue, images: stores.images, engineStats: () => engine.stats() });
   const { app, relay, galleries, match, averageDeps, auth } = await buildHttpApi({
     config,
     infra,
@@ -66,7 +66,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
   const log = logger.child({ component: 'worker' });
 
   const handler = createPipelineJobHandler({
-    store,
+    stores,
     blobs,
     engine,
     galleries,
@@ -103,7 +103,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     sample: () => workerSample(engine, () => worker.busy, config.WORKER_CONCURRENCY),
   });
   const redeem = () =>
-    redeemOnce({ store, clock, log: logger, staleMs: config.REDEEM_STALE_MS })
+    redeemOnce({ stores, clock, log: logger, staleMs: config.REDEEM_STALE_MS })
       .then((ids) => (ids.length > 0 ? relay.drain() : 0))
       .then(() => purgeExpiredPhotos({ ...infra, log: logger, retentionDays: config.RETENTION_DAYS }))
       .then(() =>
@@ -152,7 +152,7 @@ export async function startAll(config: AllConfig, options: AllOptions = {}): Pro
     health = await startMetricsPort(
       config,
       metrics,
-      storeReadiness(() => ready, store, fileSystemProbe(config.DATA_DIR)),
+      storeReadiness(() => ready, stores.gallery, fileSystemProbe(config.DATA_DIR)),
     );
     ready = true;
     logger.info(

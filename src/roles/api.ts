@@ -40,10 +40,10 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
   const logger = createLogger(config.LOG_LEVEL, 'api', logDestination(config.LOG_FORMAT), tracing.logFields);
   let ready = false;
   const infra = await openEmbedded(config);
-  const { store, queue, events } = infra;
+  const { stores, queue, events } = infra;
   const averageStore = await openAverageStore(config);
   // Scraped only once the engine below exists.
-  const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
+  const metrics = new Metrics({ queue, images: stores.images, engineStats: () => engine.stats() });
   const engine =
     options.engine ??
     (await openEngine(config, logger, metrics, tracing.tracer).catch(async (error: unknown) => {
@@ -90,7 +90,7 @@ export async function startApi(config: ApiConfig, options: ApiOptions = {}): Pro
     health = await startMetricsPort(
       config,
       metrics,
-      storeReadiness(() => ready, store, fileSystemProbe(config.DATA_DIR)),
+      storeReadiness(() => ready, stores.gallery, fileSystemProbe(config.DATA_DIR)),
     );
     ready = true;
     logger.info(

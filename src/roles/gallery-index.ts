@@ -5,8 +5,8 @@ import { GalleryCache, type GalleryIndexOptions } from '../app/gallery-cache.ts'
 import { IndexSnapshots } from '../app/index-snapshots.ts';
 import type { ModelInfo } from '../core/face.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { GalleryStore } from '../ports/gallery.ts';
 import type { GalleryLookup } from '../ports/gallery-lookup.ts';
-import type { ImageStore } from '../ports/image-store.ts';
 import type { Logger } from '../ports/logger.ts';
 
 export interface GalleryIndexConfig {
@@ -52,11 +52,11 @@ export type OpenGalleries = GalleryLookup & { close(): Promise<void> };
  */
 export async function openGalleries(
   config: GalleryIndexConfig & Partial<SearchClientConfig>,
-  parts: { store: ImageStore; model: ModelInfo; role: string; log: Logger; metrics?: Metrics },
+  parts: { gallery: GalleryStore; model: ModelInfo; role: string; log: Logger; metrics?: Metrics },
 ): Promise<OpenGalleries> {
-  const { store, model, role, log, metrics } = parts;
+  const { gallery, model, role, log, metrics } = parts;
   if (!config.SEARCH_URL) {
-    const cache = new GalleryCache(store, model, galleryIndexOptions(config, role), log);
+    const cache = new GalleryCache(gallery, model, galleryIndexOptions(config, role), log);
     return Object.assign(cache, { close: async () => {} });
   }
   const { ConnectGalleryLookup } = await import('../adapters/search-client/gallery-lookup.connect.ts');
@@ -70,7 +70,7 @@ export async function openGalleries(
     // Exact, no snapshots: the fallback must answer as the exact scan does, from the store alone.
     fallback: () =>
       new GalleryCache(
-        store,
+        gallery,
         model,
         { adapter: 'exact', create: (dims) => new ExactFaceIndex(dims), snapshots: null, snapshotEveryMs: 0 },
         log,

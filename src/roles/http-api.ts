@@ -125,7 +125,7 @@ export interface HttpApiParts {
     Partial<SearchClientConfig> &
     HardeningConfig &
     AuthConfig;
-  infra: Pick<Infra, 'store' | 'queue' | 'blobs' | 'clock' | 'privacy' | 'audit' | 'users' | 'faceGroups'>;
+  infra: Pick<Infra, 'stores' | 'queue' | 'blobs' | 'clock' | 'privacy' | 'audit' | 'users' | 'faceGroups'>;
   events: EventBus;
   engine: FaceEngine;
   averages: AverageJobStore | null;
@@ -167,17 +167,17 @@ async function datasetRoots(importRoots: ImportRoots, uploadDir: string): Promis
 /** The HTTP API of `all` and `api`: ingest, people, identify, events, average jobs, web UI. */
 export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
   const { config, infra, events, engine, logger } = parts;
-  const { store, queue, blobs, clock, privacy, audit, users } = infra;
+  const { stores, queue, blobs, clock, privacy, audit, users } = infra;
   const auth = buildHttpAuth(config, users, clock, logger.child({ component: 'auth' }), audit);
   const match = defaultMatchPolicy(engine.model, config.MATCH_THRESHOLD);
   const galleries = await openGalleries(config, {
-    store,
+    gallery: stores.gallery,
     model: engine.model,
     role: 'api',
     log: logger,
     metrics: parts.metrics,
   });
-  const relay = new OutboxRelay(store, queue, logger, parts.tracer);
+  const relay = new OutboxRelay(stores.outbox, queue, logger, parts.tracer);
   const codec = new SharpImageCodec(decodeForCodec, DEFAULT_MAX_PIXELS);
   const nudge = () => relay.nudge();
   const importRoots = await resolveImportRoots(config.IMPORT_ROOTS);
@@ -200,7 +200,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
       }
     : null;
   const app = await buildHttpServer({
-    store,
+    stores,
     blobs,
     codec,
     events,
@@ -218,7 +218,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
     workers: parts.workers,
     averages: averageDeps,
     ingest: {
-      store,
+      stores,
       blobs,
       codec,
       events,
@@ -231,7 +231,7 @@ export async function buildHttpApi(parts: HttpApiParts): Promise<HttpApi> {
     audit,
     grouping: groupingDeps({ ...infra, events }, config, logger.child({ component: 'grouping' })),
     people: {
-      store,
+      stores,
       engine,
       events,
       clock,

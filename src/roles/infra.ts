@@ -3,22 +3,17 @@ import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
 import { ensurePrivateDirSync } from '../adapters/blobs-fs/private-files.ts';
 import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
 import { EmbeddedJobQueue } from '../adapters/queue-embedded/job-queue.embedded.ts';
-import { SqlAuditLog } from '../adapters/sql/audit-log.sql.ts';
-import { SqlFaceGroupStore } from '../adapters/sql/face-groups.sql.ts';
-import { SqliteImageStore } from '../adapters/sql/image-store.sql.ts';
-import { SqlPrivacyStore } from '../adapters/sql/privacy-store.sql.ts';
 import type { Database } from '../adapters/sql/schema.ts';
+import { type SqlStores, sqlStores } from '../adapters/sql/sql-stores.ts';
 import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
-import { SqlUserStore } from '../adapters/sql/user-store.sql.ts';
-import { SqlWorkerHeartbeats } from '../adapters/sql/worker-heartbeats.sql.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { FaceGroupIndex, FaceGroupStore } from '../ports/face-groups.ts';
-import type { ImageStore } from '../ports/image-store.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 import type { PrivacyStore } from '../ports/privacy-store.ts';
 import type { UserStore } from '../ports/user-store.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
@@ -36,7 +31,8 @@ export interface InfraConfig {
 }
 
 export interface Infra {
-  store: ImageStore;
+  /** Photos, faces, people, the gallery and the outbox: one small store each, on one database. */
+  stores: PhotoStores;
   queue: JobQueue;
   blobs: BlobStore;
   clock: Clock;
@@ -81,7 +77,7 @@ export async function openInfra(
     for (const close of closers.reverse()) await close().catch(() => {});
   };
   try {
-    let store: ImageStore;
+    let sql: SqlStores;
     let db: import('kysely').Kysely<Database>;
     let database: Infra['database'];
     let events: EventBus;
@@ -89,12 +85,12 @@ export async function openInfra(
       const handle = await openSqlite(sqlitePathFromUrl(config.DATABASE_URL));
       closers.push(() => handle.close());
       db = handle.db;
-      store = new SqliteImageStore(db);
+      sql = sqlStores(db, clock);
       database = 'sqlite';
       events = new MemoryEventBus(eventCapacity, clock);
     } else {
       const { openPostgres } = await import('../adapters/postgres/postgres-database.ts');
-      const { PostgresImageStore } = await import('../adapters/postgres/image-store.postgres.ts');
+      const { skipLockedRelayer } = await import('../adapters/postgres/outbox-relayer.postgres.ts');
       const handle = await openPostgres({
         url: config.DATABASE_URL,
         poolSize: config.DATABASE_POOL_SIZE,
@@ -102,7 +98,7 @@ export async function openInfra(
       });
       closers.push(() => handle.close());
       db = handle.db;
-      store = new PostgresImageStore(db);
+      sql = sqlStores(db, clock, { relayer: skipLockedRelayer });
       database = 'postgres';
       const { PostgresEventBus } = await import('../adapters/postgres/event-bus.postgres.ts');
       const bus = await PostgresEventBus.open({
@@ -145,17 +141,18 @@ export async function openInfra(
       queueKind = 'nats';
     }
     closers.push(() => queue.close());
+    const { privacy, users, audit, heartbeats, faceGroups, ...stores } = sql;
     return {
-      store,
+      stores,
       queue,
       blobs,
       clock,
-      privacy: new SqlPrivacyStore(db),
-      users: new SqlUserStore(db),
-      audit: new SqlAuditLog(db, clock),
+      privacy,
+      users,
+      audit,
       events,
-      heartbeats: new SqlWorkerHeartbeats(db),
-      faceGroups: new SqlFaceGroupStore(db),
+      heartbeats,
+      faceGroups,
       database,
       queueKind,
       close: closeAll,

@@ -24,10 +24,10 @@ export async function runRedeemer(
     await infra.close();
     throw error;
   });
-  const relay = new OutboxRelay(infra.store, infra.queue, logger, tracer);
+  const relay = new OutboxRelay(infra.stores.outbox, infra.queue, logger, tracer);
   const pass = async () => {
     const ids = await redeemOnce({
-      store: infra.store,
+      stores: infra.stores,
       clock: infra.clock,
       log: logger,
       staleMs: config.REDEEM_STALE_MS,

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectGalleryLookup } from '../adapters/search-client/gallery-lookup.connect.ts';
-import { SqliteImageStore } from '../adapters/sqlite/image-store.sqlite.ts';
+import { sqlPhotoStores } from '../adapters/sql/sql-stores.ts';
 import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
 import { loadSearchConfig } from '../config/roles.config.ts';
 import { l2Normalize } from '../core/embedding.ts';
 import { silentLogger } from '../ports/logger.ts';
+import type { PhotoStores } from '../ports/photo-stores.ts';
 import { type RunningSearch, startSearch } from './search.ts';
 
 const model = { name: 'm', version: '1', dimensions: 8, threshold: 1 };
@@ -22,7 +23,7 @@ const unit = (i: number) => {
 describe('faceflow search: restores the galleries it held before it listens', () => {
   let dir: string;
   let handle: SqliteHandle;
-  let store: SqliteImageStore;
+  let stores: PhotoStores;
   let running: RunningSearch | null = null;
   let client: ConnectGalleryLookup | null = null;
 
@@ -68,7 +69,7 @@ describe('faceflow search: restores the galleries it held before it listens', ()
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'faceflow-search-role-'));
     handle = await openSqlite(join(dir, 'db.sqlite'));
-    store = new SqliteImageStore(handle.db);
+    stores = sqlPhotoStores(handle.db);
   });
   afterEach(async () => {
     await stop();
@@ -79,8 +80,8 @@ describe('faceflow search: restores the galleries it held before it listens', ()
   it('writes a snapshot at stop, restores it at the next start, then applies what changed meanwhile', async () => {
     const people = [];
     for (let i = 0; i < 6; i++) {
-      const person = await store.createPerson(`p${i}`, 1);
-      await store.enroll(person.id, unit(i), model, null, 1, null);
+      const person = await stores.people.createPerson(`p${i}`, 1);
+      await stores.enrolment.enroll(person.id, unit(i), model, null, 1, null);
       people.push(person.id);
     }
     await start();
@@ -91,9 +92,9 @@ describe('faceflow search: restores the galleries it held before it listens', ()
     expect(readdirSync(folder).some((name) => name.startsWith('snapshot-'))).toBe(true);
 
     // While it is down: one person deleted, one enrolled.
-    await store.deletePerson(people[2] as string, 2, null);
-    const late = await store.createPerson('late', 2);
-    await store.enroll(late.id, unit(7), model, null, 2, null);
+    await stores.people.deletePerson(people[2] as string, 2, null);
+    const late = await stores.people.createPerson('late', 2);
+    await stores.enrolment.enroll(late.id, unit(7), model, null, 2, null);
 
     const again = await start();
     // Held before any call: restored (and brought up to date) at start.

@@ -62,7 +62,7 @@ export async function startSearch(config: SearchConfig): Promise<RunningSearch> 
     );
   // Reads the store only; no broker, whatever QUEUE_URL the other roles use.
   const infra = await openEmbedded({ ...config, QUEUE_URL: 'embedded:' });
-  const { store, events } = infra;
+  const { stores, events } = infra;
   const snapshotDir = config.GALLERY_INDEX_SNAPSHOTS
     ? join(config.DATA_DIR, config.GALLERY_INDEX_SNAPSHOTS, 'search')
     : null;
@@ -74,13 +74,13 @@ export async function startSearch(config: SearchConfig): Promise<RunningSearch> 
         .catch((error: unknown) => logger.warn({ err: String(error) }, 'could not remember the model'));
     }
     return new GalleryCache(
-      store,
+      stores.gallery,
       model,
       galleryIndexOptions(config, join('search', folderOf(model))),
       logger,
     );
   });
-  const metrics = new Metrics({ store });
+  const metrics = new Metrics({ images: stores.images });
   const onAnswer = metrics.searchService(() =>
     galleries.all().map((g) => ({ key: modelKey(g.model), size: g.size })),
   );
@@ -124,7 +124,7 @@ export async function startSearch(config: SearchConfig): Promise<RunningSearch> 
       port: config.METRICS_PORT,
       host: config.METRICS_HOST,
       registry: metrics.registry,
-      readiness: storeReadiness(() => serving, store),
+      readiness: storeReadiness(() => serving, stores.gallery),
     });
     serving = true;
     const host = config.SEARCH_HOST === '0.0.0.0' ? '127.0.0.1' : config.SEARCH_HOST;

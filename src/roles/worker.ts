@@ -52,12 +52,12 @@ export async function startWorker(
   const logger = createLogger(config.LOG_LEVEL, 'worker', logDestination(config.LOG_FORMAT), logFields);
   const infra = options.infra ?? (await openEmbedded(config));
   const ownsInfra = options.infra === undefined;
-  const { store, queue, blobs, clock, events } = infra;
+  const { stores, queue, blobs, clock, events } = infra;
   const averageStore = await openAverageStore(config);
   const consumer = consumerName('worker');
-  const relay = new OutboxRelay(store, queue, logger, tracer);
+  const relay = new OutboxRelay(stores.outbox, queue, logger, tracer);
   // Scraped only once the engine below exists.
-  const metrics = new Metrics({ queue, store, engineStats: () => engine.stats() });
+  const metrics = new Metrics({ queue, images: stores.images, engineStats: () => engine.stats() });
   const engine =
     options.engine ??
     (await openEngine(config, logger, metrics, tracer).catch(async (error: unknown) => {
@@ -67,7 +67,7 @@ export async function startWorker(
       throw error;
     }));
   const galleries = await openGalleries(config, {
-    store,
+    gallery: stores.gallery,
     model: engine.model,
     role: 'worker',
     log: logger,
@@ -84,7 +84,7 @@ export async function startWorker(
     onPausedChange: metrics.workerPaused(),
     tracer,
     handler: createPipelineJobHandler({
-      store,
+      stores,
       blobs,
       engine,
       galleries,
@@ -108,7 +108,7 @@ export async function startWorker(
         port: config.METRICS_PORT,
         host: config.METRICS_HOST,
         registry: metrics.registry,
-        readiness: storeReadiness(() => ready, store, fileSystemProbe(config.DATA_DIR)),
+        readiness: storeReadiness(() => ready, stores.gallery, fileSystemProbe(config.DATA_DIR)),
       });
   } catch (error) {
     await galleries.close();

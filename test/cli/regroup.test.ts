@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlFaceGroupStore } from '../../src/adapters/sql/face-groups.sql.ts';
-import { SqliteImageStore } from '../../src/adapters/sql/image-store.sql.ts';
+import { sqlPhotoStores } from '../../src/adapters/sql/sql-stores.ts';
 import { openSqlite } from '../../src/adapters/sqlite/sqlite-database.ts';
 import { newImageRow } from '../helpers/image-rows.ts';
 import { faceAlong } from '../helpers/scripted-engine.ts';
@@ -24,12 +24,12 @@ describe('faceflow regroup', () => {
   beforeAll(async () => {
     // Six processed photos, never grouped (as after an upgrade): three faces of each of two people.
     const handle = await openSqlite(join(dir, 'faceflow.db'));
-    const store = new SqliteImageStore(handle.db);
+    const stores = sqlPhotoStores(handle.db);
     for (let i = 0; i < 6; i++) {
-      const { image } = await store.createImage(newImageRow(`r${i}`), 1000 + i);
-      await store.claimImage(image.id, 'w', 60_000, 1000 + i);
+      const { image } = await stores.images.createImage(newImageRow(`r${i}`), 1000 + i);
+      await stores.leases.claimImage(image.id, 'w', 60_000, 1000 + i);
       const face = faceAlong(i % 2, 0.02 * i);
-      await store.completeImage(
+      await stores.leases.completeImage(
         image.id,
         'w',
         [{ ...face, personId: null, distance: null }],

@@ -10,12 +10,13 @@ import {
 import type { Principal } from '../../src/core/principal.ts';
 import type { AuditLog } from '../../src/ports/audit-log.ts';
 import type { FaceGroupIndex, FaceGroupStore } from '../../src/ports/face-groups.ts';
-import type { ImageStore, NewFace } from '../../src/ports/image-store.ts';
+import type { NewFace } from '../../src/ports/image-leases.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
+import type { PhotoStores } from '../../src/ports/photo-stores.ts';
 import { newImageRow } from '../helpers/image-rows.ts';
 
 export interface FaceGroupsFixture {
-  store: ImageStore;
+  stores: PhotoStores;
   groups: FaceGroupStore & FaceGroupIndex;
   audit: AuditLog;
   close(): Promise<void>;
@@ -68,7 +69,7 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
       };
       corrections = {
         grouping,
-        people: { store: fixture.store, events, clock, audit: fixture.audit },
+        people: { stores: fixture.stores, events, clock, audit: fixture.audit },
       };
     });
     afterEach(async () => {
@@ -78,9 +79,9 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
     /** A processed photo with these faces, grouped as the worker does. */
     async function addPhoto(faces: NewFace[]): Promise<string> {
       photo++;
-      const { image } = await fixture.store.createImage(newImageRow(`p${photo}`), clock.now());
-      await fixture.store.claimImage(image.id, 'w', 60_000, clock.now());
-      expect(await fixture.store.completeImage(image.id, 'w', faces, MODEL, clock.now())).toBe(true);
+      const { image } = await fixture.stores.images.createImage(newImageRow(`p${photo}`), clock.now());
+      await fixture.stores.leases.claimImage(image.id, 'w', 60_000, clock.now());
+      expect(await fixture.stores.leases.completeImage(image.id, 'w', faces, MODEL, clock.now())).toBe(true);
       await groupPhotoFaces(grouping, image.id);
       return image.id;
     }
@@ -123,7 +124,7 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
         enrolledFaces: 3,
       });
       for (const id of photos) {
-        const image = await fixture.store.getImage(id);
+        const image = await fixture.stores.images.getImage(id);
         expect(image?.faces.map((f) => [f.person?.name, f.matchSource])).toEqual([['Ada', 'manual']]);
       }
       expect(await suggestions()).toHaveLength(0);
@@ -178,15 +179,15 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
       const [wrong] = await fixture.groups.facesOf(ada.id);
       await rejectFaces(corrections, ada.id, [wrong?.faceId as string], ADMIN);
       // An enrolment elsewhere flags every automatic face for re-matching; the gallery would say "Ada".
-      const bob = await fixture.store.createPerson('Bob', clock.now());
-      await fixture.store.enroll(bob.id, embeddingOf(4, 0), MODEL, null, clock.now(), null);
-      const candidates = await fixture.store.rematchCandidates(100);
+      const bob = await fixture.stores.people.createPerson('Bob', clock.now());
+      await fixture.stores.enrolment.enroll(bob.id, embeddingOf(4, 0), MODEL, null, clock.now(), null);
+      const candidates = await fixture.stores.gallery.rematchCandidates(100);
       expect(candidates.map((c) => c.faceId)).toContain(wrong?.faceId);
-      await fixture.store.applyRematch(
+      await fixture.stores.gallery.applyRematch(
         [{ faceId: wrong?.faceId as string, personId: ada.id, distance: 0.1 }],
         clock.now(),
       );
-      const image = await fixture.store.getImage(wrong?.imageId as string);
+      const image = await fixture.stores.images.getImage(wrong?.imageId as string);
       expect(image?.faces[0]?.person).toBeNull();
       expect((await fixture.groups.summary(ada.id))?.faceCount).toBe(2);
     });

@@ -1,7 +1,8 @@
-import { PostgresImageStore } from '../../src/adapters/postgres/image-store.postgres.ts';
+import { skipLockedRelayer } from '../../src/adapters/postgres/outbox-relayer.postgres.ts';
 import { openPostgres } from '../../src/adapters/postgres/postgres-database.ts';
 import { SqlAuditLog } from '../../src/adapters/sql/audit-log.sql.ts';
 import { SqlFaceGroupStore } from '../../src/adapters/sql/face-groups.sql.ts';
+import { sqlPhotoStores } from '../../src/adapters/sql/sql-stores.ts';
 import { createTestSchema } from '../helpers/servers.ts';
 import { faceGroupsContract } from './face-groups.contract.ts';
 
@@ -9,7 +10,7 @@ faceGroupsContract('PostgreSQL', async () => {
   const schema = await createTestSchema();
   const handle = await openPostgres({ url: schema.url, poolSize: 4 });
   return {
-    store: new PostgresImageStore(handle.db),
+    stores: sqlPhotoStores(handle.db, { relayer: skipLockedRelayer }),
     groups: new SqlFaceGroupStore(handle.db),
     audit: new SqlAuditLog(handle.db, { now: () => Date.now() }),
     async close() {

@@ -8,8 +8,8 @@ import {
   SQLITE_TYPES,
 } from '../../src/adapters/sql/migrations/migrations.ts';
 import type { Database } from '../../src/adapters/sql/schema.ts';
-import { openSqlite } from '../../src/adapters/sqlite/sqlite-database.ts';
 import { SqlUserStore } from '../../src/adapters/sql/user-store.sql.ts';
+import { openSqlite } from '../../src/adapters/sqlite/sqlite-database.ts';
 import { createTestSchema } from '../helpers/servers.ts';
 
 const NOW = 1_700_000_000_000;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPostgres } from '../../src/adapters/postgres/postgres-database.ts';
-import { openSqlite } from '../../src/adapters/sqlite/sqlite-database.ts';
 import { SqlWorkerHeartbeats } from '../../src/adapters/sql/worker-heartbeats.sql.ts';
+import { openSqlite } from '../../src/adapters/sqlite/sqlite-database.ts';
 import { createTestSchema } from '../helpers/servers.ts';
 import { workerHeartbeatsContract } from './worker-heartbeats.contract.ts';
 

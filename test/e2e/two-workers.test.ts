@@ -52,7 +52,7 @@ describe('concurrency: two worker processes on one database file', () => {
     for (let i = 0; i < PHOTOS; i++) {
       const bytes = new TextEncoder().encode(`photo number ${i}`);
       const { sha256, size } = await infra.blobs.put(bytes);
-      const { image } = await infra.store.createImage(newImageRow(i, { sha256, size }), Date.now());
+      const { image } = await infra.stores.images.createImage(newImageRow(i, { sha256, size }), Date.now());
       ids.push(image.id);
     }
     const countFile = join(dir, 'analyses.log');
@@ -68,10 +68,10 @@ describe('concurrency: two worker processes on one database file', () => {
     await Promise.all(workers.map((w) => w.ready));
 
     const deadline = Date.now() + 60_000;
-    let counts = await infra.store.countByStatus();
+    let counts = await infra.stores.images.countByStatus();
     while (counts.processed < PHOTOS && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      counts = await infra.store.countByStatus();
+      counts = await infra.stores.images.countByStatus();
     }
     expect(counts).toEqual({ pending: 0, processing: 0, processed: PHOTOS, failed: 0 });
     for (const w of workers) w.child.kill('SIGTERM');
@@ -91,7 +91,7 @@ describe('concurrency: two worker processes on one database file', () => {
     expect(perWorker.size).toBe(2);
     for (const n of perWorker.values()) expect(n).toBeGreaterThan(0);
     for (const id of ids) {
-      const image = await infra.store.getImage(id);
+      const image = await infra.stores.images.getImage(id);
       expect(image?.attempts).toBe(1);
       expect(image?.faces).toHaveLength(2);
     }

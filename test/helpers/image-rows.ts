@@ -1,4 +1,4 @@
-import type { NewImage } from '../../src/ports/image-store.ts';
+import type { NewImage } from '../../src/ports/images.ts';
 
 /** A photo row for store-level tests: `key` makes the sha256 (and so the photo) distinct. */
 export function newImageRow(key: string | number, overrides: Partial<NewImage> = {}): NewImage {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExactFaceIndex } from '../../src/adapters/face-index-exact/exact-face-index.ts';
 import { UsearchFaceIndex } from '../../src/adapters/face-index-usearch/usearch-face-index.ts';
-import { SqliteImageStore } from '../../src/adapters/sql/image-store.sql.ts';
+import { sqlPhotoStores } from '../../src/adapters/sql/sql-stores.ts';
 import { openSqlite } from '../../src/adapters/sqlite/sqlite-database.ts';
 import { GalleryCache } from '../../src/app/gallery-cache.ts';
 import { IndexSnapshots } from '../../src/app/index-snapshots.ts';
@@ -62,10 +62,10 @@ describe('the face index after a process was killed mid-update', () => {
 
     const handle = await openSqlite(database);
     try {
-      const store = new SqliteImageStore(handle.db);
-      const stored = await store.loadGallery(WRITER_MODEL);
+      const stores = sqlPhotoStores(handle.db);
+      const stored = await stores.gallery.loadGallery(WRITER_MODEL);
       const restarted = await gallery(
-        new GalleryCache(store, WRITER_MODEL, {
+        new GalleryCache(stores.gallery, WRITER_MODEL, {
           adapter: 'hnsw',
           create: (dims) => new UsearchFaceIndex(dims),
           snapshots: new IndexSnapshots(snapshots),
@@ -73,7 +73,7 @@ describe('the face index after a process was killed mid-update', () => {
         }),
       );
       const rebuilt = await gallery(
-        new GalleryCache(store, WRITER_MODEL, {
+        new GalleryCache(stores.gallery, WRITER_MODEL, {
           adapter: 'exact',
           create: (dims) => new ExactFaceIndex(dims),
           snapshots: null,

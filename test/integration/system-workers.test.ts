@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqlite, type SqliteHandle } from '../../src/adapters/sqlite/sqlite-database.ts';
 import { SqlWorkerHeartbeats } from '../../src/adapters/sql/worker-heartbeats.sql.ts';
+import { openSqlite, type SqliteHandle } from '../../src/adapters/sqlite/sqlite-database.ts';
 import { startTestServer, type TestServer } from '../helpers/in-process.ts';
 import { faceAlong, ScriptedEngine } from '../helpers/scripted-engine.ts';
 

@@ -9,12 +9,13 @@ import { l2Normalize } from '../../core/embedding.ts';
 import { AppError } from '../../core/errors.ts';
 import { Search } from '../../gen/faceflow/v1/search_pb.ts';
 import { silentLogger } from '../../ports/logger.ts';
+import type { PhotoStores } from '../../ports/photo-stores.ts';
 import { type DualServer, listenDual } from '../../rpc/h2c-server.ts';
 import { secretInterceptor } from '../../rpc/recognizer.service.ts';
 import { searchRoutes } from '../../rpc/search.service.ts';
 import { ExactFaceIndex } from '../face-index-exact/exact-face-index.ts';
 import { UsearchFaceIndex } from '../face-index-usearch/usearch-face-index.ts';
-import { SqliteImageStore } from '../sqlite/image-store.sqlite.ts';
+import { sqlPhotoStores } from '../sql/sql-stores.ts';
 import { openSqlite, type SqliteHandle } from '../sqlite/sqlite-database.ts';
 import { ConnectGalleryLookup } from './gallery-lookup.connect.ts';
 
@@ -41,7 +42,7 @@ const exact = () => ({
 describe('search client ↔ search service over a real Connect connection', () => {
   let dir: string;
   let handle: SqliteHandle;
-  let store: SqliteImageStore;
+  let stores: PhotoStores;
   let server: DualServer | null = null;
   let client: ConnectGalleryLookup | null = null;
   let fallbacksMade = 0;
@@ -53,7 +54,7 @@ describe('search client ↔ search service over a real Connect connection', () =
     const galleries = new ModelGalleries(
       (m) =>
         new GalleryCache(
-          store,
+          stores.gallery,
           m,
           adapter === 'exact'
             ? exact()
@@ -83,7 +84,7 @@ describe('search client ↔ search service over a real Connect connection', () =
       retries: 0,
       fallback: () => {
         fallbacksMade++;
-        return new GalleryCache(store, model, exact());
+        return new GalleryCache(stores.gallery, model, exact());
       },
       log: silentLogger,
       onBreakerChange: (state) => states.push(state),
@@ -92,15 +93,15 @@ describe('search client ↔ search service over a real Connect connection', () =
     return client;
   };
   const enrol = async (name: string, seeds: number[]) => {
-    const person = await store.createPerson(name, 1);
-    for (const seed of seeds) await store.enroll(person.id, vector(seed), model, null, 1, null);
+    const person = await stores.people.createPerson(name, 1);
+    for (const seed of seeds) await stores.enrolment.enroll(person.id, vector(seed), model, null, 1, null);
     return person.id;
   };
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'faceflow-search-client-'));
     handle = await openSqlite(join(dir, 'db.sqlite'));
-    store = new SqliteImageStore(handle.db);
+    stores = sqlPhotoStores(handle.db);
     fallbacksMade = 0;
     fallbackAnswers = 0;
     states.length = 0;
@@ -117,7 +118,7 @@ describe('search client ↔ search service over a real Connect connection', () =
   it('answers as the exact scan of the same store does, with its version and counts', async () => {
     for (let p = 0; p < 20; p++) await enrol(`p${p}`, [p * 10, p * 10 + 1]);
     const remote = connect(await serve(0, 'exact'));
-    const local = new GalleryCache(store, model, exact());
+    const local = new GalleryCache(stores.gallery, model, exact());
     const queries = Array.from({ length: 30 }, (_, i) => vector(1000 + i));
     const [got, want] = await Promise.all([remote.nearest(queries, 3), local.nearest(queries, 3)]);
     expect(got.version).toBe(want.version);
@@ -149,7 +150,7 @@ describe('search client ↔ search service over a real Connect connection', () =
     const bob = await enrol('Bob', [2]);
     const remote = connect(await serve());
     expect((await remote.nearest([vector(1)], 2)).nearest[0]?.map((p) => p.personId)).toEqual([ann, bob]);
-    await store.deletePerson(ann, 2, null);
+    await stores.people.deletePerson(ann, 2, null);
     const after = await remote.nearest([vector(1)], 2);
     expect(after.nearest[0]?.map((p) => p.personId)).toEqual([bob]);
     expect(after.peopleCount).toBe(1);

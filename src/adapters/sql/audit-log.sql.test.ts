@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOCAL_OPERATOR } from '../../core/principal.ts';
 import { type AuditDetails, auditActorOf, SYSTEM_ACTOR } from '../../ports/audit-log.ts';
-import { SqlAuditLog } from './audit-log.sql.ts';
 import { openSqlite, type SqliteHandle } from '../sqlite/sqlite-database.ts';
+import { SqlAuditLog } from './audit-log.sql.ts';
 
 describe('SqlAuditLog', () => {
   let handle: SqliteHandle;

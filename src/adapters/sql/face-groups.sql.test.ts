@@ -2,16 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { faceGroupsContract } from '../../../test/contract/face-groups.contract.ts';
+import { openSqlite } from '../sqlite/sqlite-database.ts';
 import { SqlAuditLog } from './audit-log.sql.ts';
 import { SqlFaceGroupStore } from './face-groups.sql.ts';
-import { SqliteImageStore } from './image-store.sql.ts';
-import { openSqlite } from '../sqlite/sqlite-database.ts';
+import { sqlPhotoStores } from './sql-stores.ts';
 
 faceGroupsContract('SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'faceflow-groups-'));
   const handle = await openSqlite(join(dir, 'db.sqlite'));
   return {
-    store: new SqliteImageStore(handle.db),
+    stores: sqlPhotoStores(handle.db),
     groups: new SqlFaceGroupStore(handle.db),
     audit: new SqlAuditLog(handle.db, { now: () => Date.now() }),
     async close() {

@@ -11,10 +11,12 @@ import type {
   RegroupChange,
   UnknownFace,
 } from '../../ports/face-groups.ts';
-import type { MatchSource, ModelKey, Person } from '../../ports/image-store.ts';
-import { addOutboxJob, bumpGalleryVersion, type Db, PRIORITY_REIDENTIFY } from './image-store.sql.ts';
+import type { MatchSource, ModelKey } from '../../ports/images.ts';
+import type { Person } from '../../ports/people.ts';
+import { bumpGalleryVersion } from './gallery-version.ts';
+import { addOutboxJob, reidentifyJob } from './outbox-jobs.ts';
 import { bytesToEmbedding } from './rows.ts';
-import type { Database } from './schema.ts';
+import type { Database, Db } from './schema.ts';
 
 /** A face named by hand: out of any group, never re-matched. */
 function confirmedAs(personId: string) {
@@ -477,14 +479,7 @@ export class SqlFaceGroupStore implements FaceGroupStore, FaceGroupIndex {
   ): Promise<void> {
     await trx.updateTable('faces').set({ needs_rematch: 1 }).where('match_source', '=', 'auto').execute();
     await bumpGalleryVersion(trx);
-    await addOutboxJob(
-      trx,
-      {
-        payload: { kind: 'reidentify', reason: 'enroll', personId, requestId: requestId ?? undefined },
-        priority: PRIORITY_REIDENTIFY,
-      },
-      now,
-    );
+    await addOutboxJob(trx, reidentifyJob('enroll', personId, requestId), now);
   }
 
   async merge(

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewFace } from '../../ports/image-store.ts';
-import { SqliteImageStore } from './image-store.sql.ts';
-import { SqlPrivacyStore } from './privacy-store.sql.ts';
+import type { NewFace } from '../../ports/image-leases.ts';
+import type { PhotoStores } from '../../ports/photo-stores.ts';
 import { openSqlite, type SqliteHandle } from '../sqlite/sqlite-database.ts';
+import { SqlPrivacyStore } from './privacy-store.sql.ts';
+import { sqlPhotoStores } from './sql-stores.ts';
 
 const MODEL = { name: 'test', version: '1' };
 const FACE: NewFace = {
@@ -18,18 +19,18 @@ const FACE: NewFace = {
 
 describe('SqlPrivacyStore.forgetPerson', () => {
   let handle: SqliteHandle;
-  let store: SqliteImageStore;
+  let stores: PhotoStores;
   let privacy: SqlPrivacyStore;
 
   beforeEach(async () => {
     handle = await openSqlite(':memory:');
-    store = new SqliteImageStore(handle.db);
+    stores = sqlPhotoStores(handle.db);
     privacy = new SqlPrivacyStore(handle.db);
   });
   afterEach(() => handle.close());
 
   async function processedPhoto(sha256: string) {
-    const { image } = await store.createImage(
+    const { image } = await stores.images.createImage(
       {
         sha256,
         size: 1,
@@ -42,9 +43,9 @@ describe('SqlPrivacyStore.forgetPerson', () => {
       },
       10,
     );
-    await store.claimImage(image.id, 'w', 60_000, 10);
-    await store.completeImage(image.id, 'w', [FACE, FACE], MODEL, 10);
-    const detail = await store.getImage(image.id);
+    await stores.leases.claimImage(image.id, 'w', 60_000, 10);
+    await stores.leases.completeImage(image.id, 'w', [FACE, FACE], MODEL, 10);
+    const detail = await stores.images.getImage(image.id);
     return { id: image.id, faces: (detail?.faces ?? []).map((f) => f.id) };
   }
 
@@ -58,10 +59,10 @@ describe('SqlPrivacyStore.forgetPerson', () => {
 
   it('purges a shared photo: the other person keeps their embedding without a source, queued jobs go', async () => {
     const shared = await processedPhoto('b'.repeat(64));
-    const ann = await store.createPerson('Ann', 11);
-    const bob = await store.createPerson('Bob', 11);
-    await store.assignFace(shared.faces[0] as string, ann.id, 12);
-    await store.enroll(
+    const ann = await stores.people.createPerson('Ann', 11);
+    const bob = await stores.people.createPerson('Bob', 11);
+    await stores.enrolment.assignFace(shared.faces[0] as string, ann.id, 12);
+    await stores.enrolment.enroll(
       bob.id,
       FACE.embedding,
       MODEL,
@@ -112,7 +113,7 @@ describe('SqlPrivacyStore.forgetPerson', () => {
     // Once the average job is done with the bytes, a purge frees them.
     await sql`update average_chunks set state = 'done'`.execute(handle.db);
     const again = await processedPhoto('b'.repeat(64));
-    await store.assignFace(again.faces[0] as string, bob.id, 30);
+    await stores.enrolment.assignFace(again.faces[0] as string, bob.id, 30);
     expect((await privacy.forgetPerson(bob.id, { purgePhotos: true }, 31, null))?.photos).toEqual([
       { id: again.id, sha256: 'b'.repeat(64), blobFree: true },
     ]);

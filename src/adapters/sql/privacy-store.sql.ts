@@ -2,7 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { newId } from '../../core/ids.ts';
 import type { OutgoingJob } from '../../ports/job-queue.ts';
 import type { ForgottenPerson, PrivacyStore, RemovedPhotos } from '../../ports/privacy-store.ts';
-import { PRIORITY_REIDENTIFY } from './image-store.sql.ts';
+import { PRIORITY_REIDENTIFY } from './outbox-jobs.ts';
 import type { Database } from './schema.ts';
 
 /** Ids per `in (…)` list: far below SQLite's and PostgreSQL's bound-parameter limits. */

@@ -3,7 +3,9 @@ import type { ErrorInfo } from '../../core/errors.ts';
 import type { Box, FaceQuality, Point } from '../../core/face.ts';
 import { type ImageStatus, isImageStatus } from '../../core/image-status.ts';
 import { decodeTraceCarrier, traceIdOf } from '../../core/trace-context.ts';
-import type { FaceWithEmbedding, ImageRecord, MatchSource } from '../../ports/image-store.ts';
+import type { EnrolledFace } from '../../ports/enrolment.ts';
+import type { FaceRecord, FaceWithEmbedding, ImageRecord, MatchSource } from '../../ports/images.ts';
+import type { Person } from '../../ports/people.ts';
 import type { FacesTable, ImagesTable } from './schema.ts';
 
 /** Float32Array → bytes (little-endian, as the machine stores it). */
@@ -82,4 +84,34 @@ export function keysetPage<Row, Item extends { id: string }>(
 ): { items: Item[]; nextCursor: string | null } {
   const items = rows.slice(0, limit).map(map);
   return { items, nextCursor: rows.length > limit ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+export function withoutEmbedding(face: FaceWithEmbedding): FaceRecord {
+  const { embedding: _e, modelName: _n, modelVersion: _v, ...rest } = face;
+  return rest;
+}
+
+export function toPerson(row: {
+  id: string;
+  name: string;
+  created_at: number;
+  updated_at: number;
+  enrolled: number | null;
+}): Person {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    enrolledFaces: Number(row.enrolled ?? 0),
+  };
+}
+
+export function enrolledSource(row: {
+  source_image_id: string | null;
+  source_face_id: string | null;
+}): EnrolledFace['source'] {
+  return row.source_image_id && row.source_face_id
+    ? { imageId: row.source_image_id, faceId: row.source_face_id }
+    : null;
 }

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { Generated, Kysely, Transaction } from 'kysely';
 
 /** Table shapes as Kysely sees them. Times are milliseconds since the epoch; JSON columns are text. */
 export interface ImagesTable {
@@ -251,3 +251,6 @@ export interface Database {
   average_chunks: AverageChunksTable;
   audit_log: AuditLogTable;
 }
+
+/** A connection or the transaction in hand: helpers that write inside the caller's transaction take either. */
+export type Db = Kysely<Database> | Transaction<Database>;

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { AppError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Role } from '../../core/principal.ts';
@@ -14,9 +14,14 @@ import type {
   UserRecord,
   UserStore,
 } from '../../ports/user-store.ts';
-import type { ApiKeysTable, Database, LoginFailuresTable, RefreshTokensTable, UsersTable } from './schema.ts';
-
-type Db = Kysely<Database> | Transaction<Database>;
+import type {
+  ApiKeysTable,
+  Database,
+  Db,
+  LoginFailuresTable,
+  RefreshTokensTable,
+  UsersTable,
+} from './schema.ts';
 
 function toUser(row: Selectable<UsersTable>): UserRecord {
   return {

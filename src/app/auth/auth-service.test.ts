@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JoseTokenSigner } from '../../adapters/jwt-jose/jose-token-signer.ts';
 import { SqlAuditLog } from '../../adapters/sql/audit-log.sql.ts';
-import { openSqlite, type SqliteHandle } from '../../adapters/sqlite/sqlite-database.ts';
 import { SqlUserStore } from '../../adapters/sql/user-store.sql.ts';
+import { openSqlite, type SqliteHandle } from '../../adapters/sqlite/sqlite-database.ts';
 import { OtpauthCodes } from '../../adapters/totp-otpauth/otpauth-codes.ts';
 import { LOCAL_OPERATOR } from '../../core/principal.ts';
 import { createApiKey, revokeApiKey } from './api-keys.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
-import type { EnrolledFace } from '../../ports/image-store.ts';
+import type { EnrolledFace } from '../../ports/enrolment.ts';
 import { sendJpeg, storedFaceThumbnail } from '../face-thumbnail.ts';
 import { errorSchema } from '../schemas.ts';
 import type { HttpDeps } from '../server.ts';
@@ -45,9 +45,9 @@ export function registerEnrolledFaceRoutes(app: FastifyInstance, deps: HttpDeps)
       },
     },
     async (request) => {
-      const person = await deps.store.getPerson(request.params.id);
+      const person = await deps.stores.people.getPerson(request.params.id);
       if (!person) throw new AppError('not_found', `no person with id ${request.params.id}`);
-      return { faces: (await deps.store.listEnrolledFaces(person.id)).map(enrolledFaceJson) };
+      return { faces: (await deps.stores.enrolment.listEnrolledFaces(person.id)).map(enrolledFaceJson) };
     },
   );
 
@@ -64,7 +64,7 @@ export function registerEnrolledFaceRoutes(app: FastifyInstance, deps: HttpDeps)
     },
     async (request, reply) => {
       const { id, enrolledId } = request.params;
-      const face = await deps.store.enrolledThumbnail(id, enrolledId);
+      const face = await deps.stores.enrolment.enrolledThumbnail(id, enrolledId);
       if (!face) throw new AppError('not_found', 'this person has no such enrolled face');
       if (face.jpeg) return sendJpeg(reply, face.jpeg);
       if (!face.source) throw new AppError('not_found', 'no picture of this enrolled face was kept');

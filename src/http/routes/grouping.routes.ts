@@ -17,7 +17,7 @@ import {
 import { AppError } from '../../core/errors.ts';
 import { auditActorOf } from '../../ports/audit-log.ts';
 import type { PersonSummary } from '../../ports/face-groups.ts';
-import type { ImageRecord } from '../../ports/image-store.ts';
+import type { ImageRecord } from '../../ports/images.ts';
 import { principalOf } from '../auth/request-principal.ts';
 import { sendJpeg, storedFaceThumbnail } from '../face-thumbnail.ts';
 import { boxSchema, errorSchema, idParams, imageJson, imageSchema } from '../schemas.ts';
@@ -110,10 +110,12 @@ export function registerGroupingRoutes(app: FastifyInstance, deps: HttpDeps): vo
     async (request) => {
       const summary = await requireSummary(corrections, request.params.id);
       let images: ImageRecord[];
-      if (!summary.suggested) images = await deps.store.imagesOfPerson(summary.id, 500);
+      if (!summary.suggested) images = await deps.stores.images.imagesOfPerson(summary.id, 500);
       else {
         const imageIds = [...new Set((await deps.grouping.groups.facesOf(summary.id)).map((f) => f.imageId))];
-        const details = await Promise.all(imageIds.slice(0, 500).map((id) => deps.store.getImage(id)));
+        const details = await Promise.all(
+          imageIds.slice(0, 500).map((id) => deps.stores.images.getImage(id)),
+        );
         images = details.filter((d) => d !== null).map(({ faces: _f, people: _p, ...image }) => image);
       }
       return { ...personSummaryJson(summary), images: images.map(imageJson) };
@@ -235,7 +237,7 @@ export function registerGroupingRoutes(app: FastifyInstance, deps: HttpDeps): vo
       },
     },
     async (request, reply) => {
-      const face = await deps.store.getFace(request.params.faceId);
+      const face = await deps.stores.enrolment.getFace(request.params.faceId);
       if (!face) throw new AppError('not_found', `no face with id ${request.params.faceId}`);
       return sendJpeg(reply, await storedFaceThumbnail(deps, face.imageId, face.id, request.query.size));
     },

@@ -101,7 +101,13 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
     },
     async (request) => {
       const { status, person, q, cursor, limit } = request.query;
-      const page = await deps.store.listImages({ status, personId: person, search: q, cursor, limit });
+      const page = await deps.stores.images.listImages({
+        status,
+        personId: person,
+        search: q,
+        cursor,
+        limit,
+      });
       return { images: page.items.map(imageJson), nextCursor: page.nextCursor };
     },
   );
@@ -117,7 +123,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
       },
     },
     async (request) => {
-      const image = await deps.store.getImage(request.params.id);
+      const image = await deps.stores.images.getImage(request.params.id);
       if (!image) throw new AppError('not_found', `no photo with id ${request.params.id}`);
       return imageDetailJson(image);
     },
@@ -165,7 +171,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
     '/api/images/:id/content',
     { schema: { summary: 'The stored photo bytes', tags: ['images'], params: idParams } },
     async (request, reply) => {
-      const image = await deps.store.getImage(request.params.id);
+      const image = await deps.stores.images.getImage(request.params.id);
       if (!image) throw new AppError('not_found', `no photo with id ${request.params.id}`);
       const bytes = await deps.blobs.get(image.sha256);
       return reply

@@ -135,7 +135,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
     async (request, reply) => {
       const personId = request.params.id;
       if (request.isMultipart()) {
-        if (!(await deps.store.getPerson(personId)))
+        if (!(await deps.stores.people.getPerson(personId)))
           throw new AppError('not_found', `no person with id ${personId}`);
         const bytes = await readSingleFile(request, deps.maxUploadBytes);
         const enrolled = await enrollFromPhoto(

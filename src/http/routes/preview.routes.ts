@@ -21,7 +21,7 @@ export function registerPreviewRoutes(app: FastifyInstance, deps: HttpDeps): voi
       },
     },
     async (request, reply) => {
-      const image = await deps.store.getImage(request.params.id);
+      const image = await deps.stores.images.getImage(request.params.id);
       if (!image) throw new AppError('not_found', `no photo with id ${request.params.id}`);
       const etag = `"${image.sha256}-${request.query.size}"`;
       reply.header('etag', etag).header('cache-control', 'private, max-age=31536000, immutable');

@@ -101,7 +101,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: HttpDeps): void
     },
     async (request) => {
       const { person, q } = request.query;
-      const counts = await deps.store.countByStatus({ personId: person, search: q });
+      const counts = await deps.stores.images.countByStatus({ personId: person, search: q });
       return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
     },
   );
@@ -118,9 +118,9 @@ export function registerSystemRoutes(app: FastifyInstance, deps: HttpDeps): void
     },
     async () => {
       const [images, queue, failed, workers, rejected] = await Promise.all([
-        deps.store.countByStatus(),
+        deps.stores.images.countByStatus(),
         queueDepth(deps),
-        deps.store.listImages({ status: 'failed', limit: 20 }),
+        deps.stores.images.listImages({ status: 'failed', limit: 20 }),
         workersOf(deps, Date.now()),
         recentRejectedUploads(deps.audit, 20),
       ]);

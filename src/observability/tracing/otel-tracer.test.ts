@@ -14,7 +14,7 @@ import {
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { newImageRow } from '../../../test/helpers/image-rows.ts';
 import { EmbeddedJobQueue } from '../../adapters/queue-embedded/job-queue.embedded.ts';
-import { SqliteImageStore } from '../../adapters/sqlite/image-store.sqlite.ts';
+import { sqlPhotoStores } from '../../adapters/sql/sql-stores.ts';
 import { openSqlite } from '../../adapters/sqlite/sqlite-database.ts';
 import { OutboxRelay } from '../../app/outbox-relay.ts';
 import { QueueWorker } from '../../app/worker.ts';
@@ -107,16 +107,16 @@ describe('a photo job through the outbox and the embedded queue keeps its trace'
     const dir = mkdtempSync(join(tmpdir(), 'faceflow-trace-queue-'));
     const handle = await openSqlite(join(dir, 'db.sqlite'));
     try {
-      const store = new SqliteImageStore(handle.db);
+      const stores = sqlPhotoStores(handle.db);
       const queue = new EmbeddedJobQueue(handle.db, systemClock);
       const traced = await tracer.inSpan('photo ingest', {}, (span) =>
-        store.createImage(newImageRow('traced', { trace: span.carrier }), Date.now()),
+        stores.images.createImage(newImageRow('traced', { trace: span.carrier }), Date.now()),
       );
-      await store.createImage(newImageRow('untraced'), Date.now());
+      await stores.images.createImage(newImageRow('untraced'), Date.now());
       expect(traced.image.traceId).toBe(named('photo ingest').spanContext().traceId);
-      expect((await store.getImage(traced.image.id))?.traceId).toBe(traced.image.traceId);
+      expect((await stores.images.getImage(traced.image.id))?.traceId).toBe(traced.image.traceId);
 
-      expect(await new OutboxRelay(store, queue, silentLogger, tracer).drain()).toBe(2);
+      expect(await new OutboxRelay(stores.outbox, queue, silentLogger, tracer).drain()).toBe(2);
       const seen: ReceivedJob[] = [];
       const worker = new QueueWorker({
         queue,

@@ -1,21 +1,22 @@
-import { PostgresImageStore } from '../../src/adapters/postgres/image-store.postgres.ts';
+import { skipLockedRelayer } from '../../src/adapters/postgres/outbox-relayer.postgres.ts';
 import { openPostgres, type PostgresHandle } from '../../src/adapters/postgres/postgres-database.ts';
+import { sqlPhotoStores } from '../../src/adapters/sql/sql-stores.ts';
 import { createTestSchema } from '../helpers/servers.ts';
-import { imageStoreContract } from './image-store.contract.ts';
+import { photoStoresContracts } from './photo-stores.suites.ts';
 
-imageStoreContract(
-  'PostgresImageStore',
+photoStoresContracts(
+  'PostgreSQL',
   async () => {
     const schema = await createTestSchema();
     const handle = await openPostgres({ url: schema.url, poolSize: 4 });
     const others: PostgresHandle[] = [];
     return {
-      store: new PostgresImageStore(handle.db),
+      stores: sqlPhotoStores(handle.db, { relayer: skipLockedRelayer }),
       db: handle.db,
       async openAnother() {
         const other = await openPostgres({ url: schema.url, poolSize: 4, migrate: false });
         others.push(other);
-        return new PostgresImageStore(other.db);
+        return sqlPhotoStores(other.db, { relayer: skipLockedRelayer });
       },
       async close() {
         for (const other of others) await other.close();
