@@ -2,14 +2,25 @@ import { AppError } from '../core/errors.ts';
 import { validatePersonName } from '../core/person-name.ts';
 import type { Principal } from '../core/principal.ts';
 import { auditActorOf } from '../ports/audit-log.ts';
-import type { PersonSummary, RegroupChange } from '../ports/face-groups.ts';
+import type {
+  PeopleCorrectionStore,
+  PeopleSummaries,
+  PersonSummary,
+  RegroupChange,
+} from '../ports/face-groups.ts';
 import type { GroupingDeps } from './grouping.ts';
 import { publishImageEvent } from './image-events.ts';
 import type { PeopleDeps } from './people.ts';
 
 export interface CorrectionDeps {
   people: Pick<PeopleDeps, 'stores' | 'events' | 'clock' | 'audit' | 'afterChange'>;
-  grouping: GroupingDeps;
+  grouping: SuggestedPeopleDeps;
+}
+
+/** Grouping with the People page's summaries and the corrections store. */
+export interface SuggestedPeopleDeps extends GroupingDeps {
+  summaries: PeopleSummaries;
+  corrections: PeopleCorrectionStore;
 }
 
 /** Best faces of a named suggestion that join the gallery, so later photos of them are recognised. */
@@ -22,11 +33,11 @@ export function listPeople(
   deps: CorrectionDeps,
   filter: { suggested?: boolean; includeHidden?: boolean },
 ): Promise<PersonSummary[]> {
-  return deps.grouping.groups.listPeople({ ...filter, minFaces: deps.grouping.policy.minFaces });
+  return deps.grouping.summaries.listPeople({ ...filter, minFaces: deps.grouping.policy.minFaces });
 }
 
 export async function requireSummary(deps: CorrectionDeps, id: string): Promise<PersonSummary> {
-  const summary = await deps.grouping.groups.summary(id);
+  const summary = await deps.grouping.summaries.summary(id);
   if (!summary) throw new AppError('not_found', `no person or suggestion with id ${id}`);
   return summary;
 }
@@ -62,7 +73,7 @@ export async function nameSuggestion(
 ): Promise<PersonSummary> {
   const valid = validatePersonName(name);
   await assertNameFree(deps, valid);
-  const named = await deps.grouping.groups.nameGroup(
+  const named = await deps.grouping.corrections.nameGroup(
     groupId,
     valid,
     ENROL_ON_NAMING,
@@ -100,11 +111,11 @@ export async function mergePeople(
     throw new AppError('invalid_input', 'into must be the id of the person to merge into');
   if (intoId === sourceId) throw new AppError('invalid_input', 'a person cannot be merged into themselves');
   const source = await requireSummary(deps, sourceId);
-  const into = await deps.grouping.groups.summary(intoId);
+  const into = await deps.grouping.summaries.summary(intoId);
   if (!into) throw new AppError('invalid_input', `into: no person or suggestion with id ${intoId}`);
   if (!source.suggested && into.suggested)
     throw new AppError('invalid_input', 'a named person can only be merged into another named person');
-  const change = await deps.grouping.groups.merge(sourceId, intoId, deps.people.clock.now(), requestId);
+  const change = await deps.grouping.corrections.merge(sourceId, intoId, deps.people.clock.now(), requestId);
   deps.people.afterChange?.();
   if (!source.suggested)
     deps.people.events.publish({
@@ -147,10 +158,10 @@ export async function moveFaces(
   if (toId === fromId) throw new AppError('invalid_input', 'the faces are already theirs');
   const to = await deps.people.stores.people.getPerson(toId);
   if (!to) throw new AppError('invalid_input', `to: no named person with id ${toId}`);
-  const owned = new Set((await deps.grouping.groups.facesOf(fromId)).map((f) => f.faceId));
+  const owned = new Set((await deps.grouping.summaries.facesOf(fromId)).map((f) => f.faceId));
   const foreign = ids.find((id) => !owned.has(id));
   if (foreign) throw new AppError('invalid_input', `face ${foreign} is not one of ${fromId}'s faces`);
-  const change = await deps.grouping.groups.moveFaces(ids, toId, deps.people.clock.now());
+  const change = await deps.grouping.corrections.moveFaces(ids, toId, deps.people.clock.now());
   await announce(deps, change);
   await deps.people.audit.record({
     actor: auditActorOf(actor),
@@ -170,7 +181,7 @@ export async function rejectFaces(
 ): Promise<{ rejected: number }> {
   const ids = validFaceIds(faceIds);
   await requireSummary(deps, fromId);
-  const change = await deps.grouping.groups.rejectFaces(ids, fromId, deps.people.clock.now());
+  const change = await deps.grouping.corrections.rejectFaces(ids, fromId, deps.people.clock.now());
   if (change.rejected < ids.length)
     throw new AppError('invalid_input', `only ${change.rejected} of these faces were ${fromId}'s`);
   await announce(deps, change);
@@ -187,14 +198,14 @@ export async function rejectFaces(
 export async function setHidden(deps: CorrectionDeps, id: string, hidden: boolean): Promise<void> {
   const summary = await requireSummary(deps, id);
   if (summary.suggested) throw new AppError('invalid_input', 'only a named person can be hidden');
-  await deps.grouping.groups.setHidden(id, hidden, deps.people.clock.now());
+  await deps.grouping.corrections.setHidden(id, hidden, deps.people.clock.now());
   deps.people.events.publish({ type: 'person', data: { id, name: summary.name ?? '', deleted: false } });
 }
 
 /** Chooses the face shown for a person or suggestion. */
 export async function setCover(deps: CorrectionDeps, id: string, faceId: string): Promise<void> {
   await requireSummary(deps, id);
-  if (!(await deps.grouping.groups.setCover(id, faceId, deps.people.clock.now())))
+  if (!(await deps.grouping.corrections.setCover(id, faceId, deps.people.clock.now())))
     throw new AppError('invalid_input', `face ${faceId} is not one of ${id}'s faces`);
   deps.people.events.publish({ type: 'groups', data: { reason: 'corrected' } });
 }

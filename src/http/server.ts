@@ -5,9 +5,9 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger as PinoLogger } from 'pino';
-import type { GroupingDeps } from '../app/grouping.ts';
 import type { IngestDeps } from '../app/ingest.ts';
 import type { PeopleDeps } from '../app/people.ts';
+import type { SuggestedPeopleDeps } from '../app/people-corrections.ts';
 import { packageVersion } from '../config/package-version.ts';
 import { AppError } from '../core/errors.ts';
 import type { MatchPolicy } from '../core/open-set.ts';
@@ -53,7 +53,7 @@ export interface HttpDeps {
   ingest: IngestDeps;
   people: PeopleDeps;
   /** Suggested people: incremental and batch grouping of unknown faces (ADR 0012). */
-  grouping: GroupingDeps;
+  grouping: SuggestedPeopleDeps;
   /** Who did what (issue 7): written by the people and job routes, read at GET /api/audit. */
   audit: AuditLog;
   metrics: Metrics;

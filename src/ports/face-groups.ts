@@ -67,7 +67,7 @@ export interface FaceGroupIndex {
   ): Promise<ExistingGroup[]>;
 }
 
-/** Suggested people and the corrections made to people (faces moved, merged, rejected, hidden). */
+/** Suggested people as grouping builds them: groups of the faces without a person. */
 export interface FaceGroupStore {
   /** Faces of the photo with neither person nor group, with their model. */
   ungroupedFacesOf(imageId: string): Promise<(UnknownFace & { model: ModelKey })[]>;
@@ -88,12 +88,18 @@ export interface FaceGroupStore {
    * skipped. Returns the new groups' ids, in order.
    */
   replaceGroups(model: ModelKey, groups: string[][], now: number): Promise<string[]>;
+}
 
+/** The People page's view: named and suggested people with their counts and cover faces. */
+export interface PeopleSummaries {
   listPeople(filter: PeopleListFilter): Promise<PersonSummary[]>;
   summary(id: string): Promise<PersonSummary | null>;
   /** Faces of a person or suggestion, best first. */
   facesOf(id: string): Promise<GroupedFace[]>;
+}
 
+/** The corrections made to people: a suggestion named, people merged, faces moved or rejected, hidden, cover. */
+export interface PeopleCorrectionStore {
   /**
    * A suggestion becomes a person named `name`: its faces are theirs, confirmed by hand, and the
    * `enrolLimit` best of them join the gallery (re-identification then looks at the other unknown faces).
@@ -119,4 +125,11 @@ export interface FaceGroupStore {
   setHidden(personId: string, hidden: boolean, now: number): Promise<boolean>;
   /** Chooses the face shown for a person or suggestion; false when it is not one of theirs. */
   setCover(id: string, faceId: string, now: number): Promise<boolean>;
+}
+
+/** The stores of suggested people and corrections on one database, as the wiring hands them over. */
+export interface FaceGroupStores {
+  groups: FaceGroupStore & FaceGroupIndex;
+  summaries: PeopleSummaries;
+  corrections: PeopleCorrectionStore;
 }

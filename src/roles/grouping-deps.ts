@@ -1,4 +1,4 @@
-import type { GroupingDeps } from '../app/grouping.ts';
+import type { SuggestedPeopleDeps } from '../app/people-corrections.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { Infra } from './infra.ts';
 
@@ -7,10 +7,12 @@ export function groupingDeps(
   infra: Pick<Infra, 'faceGroups' | 'events' | 'clock'>,
   config: { GROUPING_THRESHOLD: number; GROUPING_MIN_FACES: number },
   log: Logger,
-): GroupingDeps {
+): SuggestedPeopleDeps {
   return {
-    groups: infra.faceGroups,
-    index: infra.faceGroups,
+    groups: infra.faceGroups.groups,
+    index: infra.faceGroups.groups,
+    summaries: infra.faceGroups.summaries,
+    corrections: infra.faceGroups.corrections,
     events: infra.events,
     clock: infra.clock,
     log,

@@ -10,7 +10,7 @@ import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { EventBus } from '../ports/event-bus.ts';
-import type { FaceGroupIndex, FaceGroupStore } from '../ports/face-groups.ts';
+import type { FaceGroupStores } from '../ports/face-groups.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { PhotoStores } from '../ports/photo-stores.ts';
@@ -50,7 +50,7 @@ export interface Infra {
   /** Worker heartbeat rows, on the store's database (the System page lists the workers). */
   heartbeats: WorkerHeartbeatStore;
   /** Suggested people and corrections, and the (linear) index incremental grouping searches. */
-  faceGroups: FaceGroupStore & FaceGroupIndex;
+  faceGroups: FaceGroupStores;
   /** `sqlite` or `postgres`. */
   database: 'sqlite' | 'postgres';
   /** `embedded`, `rabbitmq` or `nats`. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqlFaceGroupStore } from '../../src/adapters/sql/face-groups.sql.ts';
+import { SqlPeopleSummaries } from '../../src/adapters/sql/people-summaries.sql.ts';
 import { sqlPhotoStores } from '../../src/adapters/sql/sql-stores.ts';
 import { openSqlite } from '../../src/adapters/sqlite/sqlite-database.ts';
 import { newImageRow } from '../helpers/image-rows.ts';
@@ -15,7 +15,7 @@ describe('faceflow regroup', () => {
   const suggestions = async () => {
     const handle = await openSqlite(join(dir, 'faceflow.db'));
     try {
-      return await new SqlFaceGroupStore(handle.db).listPeople({ suggested: true, minFaces: 3 });
+      return await new SqlPeopleSummaries(handle.db).listPeople({ suggested: true, minFaces: 3 });
     } finally {
       await handle.close();
     }

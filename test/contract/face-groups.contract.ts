@@ -1,15 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryEventBus } from '../../src/adapters/events-memory/event-bus.memory.ts';
-import { type GroupingDeps, groupPhotoFaces, regroupAll } from '../../src/app/grouping.ts';
+import { groupPhotoFaces, regroupAll } from '../../src/app/grouping.ts';
 import {
   type CorrectionDeps,
   mergePeople,
   nameSuggestion,
   rejectFaces,
+  type SuggestedPeopleDeps,
 } from '../../src/app/people-corrections.ts';
 import type { Principal } from '../../src/core/principal.ts';
 import type { AuditLog } from '../../src/ports/audit-log.ts';
-import type { FaceGroupIndex, FaceGroupStore } from '../../src/ports/face-groups.ts';
+import type { FaceGroupStores } from '../../src/ports/face-groups.ts';
 import type { NewFace } from '../../src/ports/image-leases.ts';
 import { silentLogger } from '../../src/ports/logger.ts';
 import type { PhotoStores } from '../../src/ports/photo-stores.ts';
@@ -17,7 +18,7 @@ import { newImageRow } from '../helpers/image-rows.ts';
 
 export interface FaceGroupsFixture {
   stores: PhotoStores;
-  groups: FaceGroupStore & FaceGroupIndex;
+  faceGroups: FaceGroupStores;
   audit: AuditLog;
   close(): Promise<void>;
 }
@@ -46,12 +47,15 @@ function face(identity: number, jitter: number, score = 0.9): NewFace {
   };
 }
 
-/** The contract of FaceGroupStore + FaceGroupIndex (SQLite and PostgreSQL), through the grouping use cases. */
+/**
+ * The contract of FaceGroupStore + FaceGroupIndex, PeopleSummaries and PeopleCorrectionStore (SQLite and
+ * PostgreSQL), through the grouping and correction use cases.
+ */
 export function faceGroupsContract(name: string, create: () => Promise<FaceGroupsFixture>): void {
   describe(`FaceGroupStore contract: ${name}`, () => {
     let fixture: FaceGroupsFixture;
     let events: MemoryEventBus;
-    let grouping: GroupingDeps;
+    let grouping: SuggestedPeopleDeps;
     let corrections: CorrectionDeps;
     let photo = 0;
     const clock = { now: () => 1_700_000_000_000 + photo };
@@ -60,8 +64,10 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
       fixture = await create();
       events = new MemoryEventBus();
       grouping = {
-        groups: fixture.groups,
-        index: fixture.groups,
+        groups: fixture.faceGroups.groups,
+        index: fixture.faceGroups.groups,
+        summaries: fixture.faceGroups.summaries,
+        corrections: fixture.faceGroups.corrections,
         events,
         clock,
         log: silentLogger,
@@ -86,7 +92,7 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
       return image.id;
     }
 
-    const suggestions = () => fixture.groups.listPeople({ suggested: true, minFaces: 3 });
+    const suggestions = () => fixture.faceGroups.summaries.listPeople({ suggested: true, minFaces: 3 });
 
     it('groups unknown faces of one identity into one suggestion as photos arrive', async () => {
       for (let i = 0; i < 3; i++) await addPhoto([face(0, 0.05 * i), face(1, 0.04 * i)]);
@@ -98,7 +104,7 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
         expect(s.cover).not.toBeNull();
       }
       // The lone face is a group of one: kept, but not shown under the minimum.
-      expect(await fixture.groups.listPeople({ suggested: true, minFaces: 1 })).toHaveLength(3);
+      expect(await fixture.faceGroups.summaries.listPeople({ suggested: true, minFaces: 1 })).toHaveLength(3);
       expect(events.subscribe(() => {}, 0).replay.some((e) => e.type === 'groups')).toBe(true);
     });
 
@@ -129,7 +135,7 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
       }
       expect(await suggestions()).toHaveLength(0);
       await regroupAll(grouping);
-      expect((await fixture.groups.summary(person.id))?.faceCount).toBe(3);
+      expect((await fixture.faceGroups.summaries.summary(person.id))?.faceCount).toBe(3);
       await expect(nameSuggestion(corrections, 'grp_missing', 'Bob', ADMIN, null)).rejects.toMatchObject({
         code: 'not_found',
       });
@@ -154,7 +160,7 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
       expect(merged).toMatchObject({ id: ada.id, faceCount: 6, photoCount: 3 });
       const all = await mergePeople(corrections, bob.id, ada.id, ADMIN, null);
       expect(all).toMatchObject({ faceCount: 9, enrolledFaces: 6 });
-      expect(await fixture.groups.summary(bob.id)).toBeNull();
+      expect(await fixture.faceGroups.summaries.summary(bob.id)).toBeNull();
       await expect(mergePeople(corrections, ada.id, ada.id, ADMIN, null)).rejects.toMatchObject({
         code: 'invalid_input',
       });
@@ -163,11 +169,11 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
     it('"not this person" takes a face out of a suggestion for good, re-grouping included', async () => {
       for (let i = 0; i < 4; i++) await addPhoto([face(0, 0.05 * i)]);
       const [group] = await suggestions();
-      const faces = await fixture.groups.facesOf(group?.id as string);
+      const faces = await fixture.faceGroups.summaries.facesOf(group?.id as string);
       const odd = faces[0]?.faceId as string;
       expect(await rejectFaces(corrections, group?.id as string, [odd], ADMIN)).toEqual({ rejected: 1 });
       await regroupAll(grouping);
-      const after = await fixture.groups.facesOf(group?.id as string);
+      const after = await fixture.faceGroups.summaries.facesOf(group?.id as string);
       expect(after.map((f) => f.faceId)).not.toContain(odd);
       expect(after).toHaveLength(3);
     });
@@ -176,7 +182,7 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
       for (let i = 0; i < 3; i++) await addPhoto([face(0, 0.05 * i)]);
       const [group] = await suggestions();
       const ada = await nameSuggestion(corrections, group?.id as string, 'Ada', ADMIN, null);
-      const [wrong] = await fixture.groups.facesOf(ada.id);
+      const [wrong] = await fixture.faceGroups.summaries.facesOf(ada.id);
       await rejectFaces(corrections, ada.id, [wrong?.faceId as string], ADMIN);
       // An enrolment elsewhere flags every automatic face for re-matching; the gallery would say "Ada".
       const bob = await fixture.stores.people.createPerson('Bob', clock.now());
@@ -189,28 +195,32 @@ export function faceGroupsContract(name: string, create: () => Promise<FaceGroup
       );
       const image = await fixture.stores.images.getImage(wrong?.imageId as string);
       expect(image?.faces[0]?.person).toBeNull();
-      expect((await fixture.groups.summary(ada.id))?.faceCount).toBe(2);
+      expect((await fixture.faceGroups.summaries.summary(ada.id))?.faceCount).toBe(2);
     });
 
     it('moves faces, hides people and changes the cover face', async () => {
       for (let i = 0; i < 3; i++) await addPhoto([face(0, 0.05 * i), face(1, 0.05 * i)]);
       const [a, b] = await suggestions();
       const ada = await nameSuggestion(corrections, a?.id as string, 'Ada', ADMIN, null);
-      const [moved] = await fixture.groups.facesOf(b?.id as string);
-      const result = await fixture.groups.moveFaces(
+      const [moved] = await fixture.faceGroups.summaries.facesOf(b?.id as string);
+      const result = await fixture.faceGroups.corrections.moveFaces(
         [moved?.faceId as string, 'fac_missing'],
         ada.id,
         clock.now(),
       );
       expect(result.moved).toBe(1);
-      expect((await fixture.groups.summary(ada.id))?.faceCount).toBe(4);
-      expect(await fixture.groups.setCover(ada.id, moved?.faceId as string, clock.now())).toBe(true);
-      expect((await fixture.groups.summary(ada.id))?.cover?.faceId).toBe(moved?.faceId);
-      expect(await fixture.groups.setCover(ada.id, 'fac_missing', clock.now())).toBe(false);
-      expect(await fixture.groups.setHidden(ada.id, true, clock.now())).toBe(true);
-      expect(await fixture.groups.listPeople({ suggested: false, minFaces: 3 })).toHaveLength(0);
+      expect((await fixture.faceGroups.summaries.summary(ada.id))?.faceCount).toBe(4);
       expect(
-        await fixture.groups.listPeople({ suggested: false, minFaces: 3, includeHidden: true }),
+        await fixture.faceGroups.corrections.setCover(ada.id, moved?.faceId as string, clock.now()),
+      ).toBe(true);
+      expect((await fixture.faceGroups.summaries.summary(ada.id))?.cover?.faceId).toBe(moved?.faceId);
+      expect(await fixture.faceGroups.corrections.setCover(ada.id, 'fac_missing', clock.now())).toBe(false);
+      expect(await fixture.faceGroups.corrections.setHidden(ada.id, true, clock.now())).toBe(true);
+      expect(await fixture.faceGroups.summaries.listPeople({ suggested: false, minFaces: 3 })).toHaveLength(
+        0,
+      );
+      expect(
+        await fixture.faceGroups.summaries.listPeople({ suggested: false, minFaces: 3, includeHidden: true }),
       ).toHaveLength(1);
     });
   });

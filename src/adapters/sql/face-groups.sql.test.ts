@@ -4,15 +4,14 @@ import { join } from 'node:path';
 import { faceGroupsContract } from '../../../test/contract/face-groups.contract.ts';
 import { openSqlite } from '../sqlite/sqlite-database.ts';
 import { SqlAuditLog } from './audit-log.sql.ts';
-import { SqlFaceGroupStore } from './face-groups.sql.ts';
-import { sqlPhotoStores } from './sql-stores.ts';
+import { sqlFaceGroupStores, sqlPhotoStores } from './sql-stores.ts';
 
 faceGroupsContract('SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'faceflow-groups-'));
   const handle = await openSqlite(join(dir, 'db.sqlite'));
   return {
     stores: sqlPhotoStores(handle.db),
-    groups: new SqlFaceGroupStore(handle.db),
+    faceGroups: sqlFaceGroupStores(handle.db),
     audit: new SqlAuditLog(handle.db, { now: () => Date.now() }),
     async close() {
       await handle.close();

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../ports/clock.ts';
-import type { FaceGroupIndex, FaceGroupStore } from '../../ports/face-groups.ts';
+import type { FaceGroupStores } from '../../ports/face-groups.ts';
 import type { PhotoStores } from '../../ports/photo-stores.ts';
 import { SqlAuditLog } from './audit-log.sql.ts';
 import { SqlEnrolmentStore } from './enrolment.sql.ts';
@@ -11,6 +11,8 @@ import { SqlImageRecovery } from './image-recovery.sql.ts';
 import { SqlImageCatalog } from './images.sql.ts';
 import { type OutboxRelayer, SqlOutbox } from './outbox.sql.ts';
 import { SqlPeopleStore } from './people.sql.ts';
+import { SqlPeopleCorrections } from './people-corrections.sql.ts';
+import { SqlPeopleSummaries } from './people-summaries.sql.ts';
 import { SqlPrivacyStore } from './privacy-store.sql.ts';
 import type { Database } from './schema.ts';
 import { SqlUserStore } from './user-store.sql.ts';
@@ -27,7 +29,7 @@ export interface SqlStores extends PhotoStores {
   users: SqlUserStore;
   audit: SqlAuditLog;
   heartbeats: SqlWorkerHeartbeats;
-  faceGroups: FaceGroupStore & FaceGroupIndex;
+  faceGroups: FaceGroupStores;
 }
 
 /** The photo stores only (tests and tools that need no clock). */
@@ -43,6 +45,15 @@ export function sqlPhotoStores(db: Kysely<Database>, options: SqlStoreOptions = 
   };
 }
 
+/** Suggested people, the People page's summaries and corrections. */
+export function sqlFaceGroupStores(db: Kysely<Database>): FaceGroupStores {
+  return {
+    groups: new SqlFaceGroupStore(db),
+    summaries: new SqlPeopleSummaries(db),
+    corrections: new SqlPeopleCorrections(db),
+  };
+}
+
 /**
  * The composition point of the SQL adapters: the small stores on one Kysely instance (SQLite or
  * PostgreSQL; a dialect differs only in what `options` passes).
@@ -54,6 +65,6 @@ export function sqlStores(db: Kysely<Database>, clock: Clock, options: SqlStoreO
     users: new SqlUserStore(db),
     audit: new SqlAuditLog(db, clock),
     heartbeats: new SqlWorkerHeartbeats(db),
-    faceGroups: new SqlFaceGroupStore(db),
+    faceGroups: sqlFaceGroupStores(db),
   };
 }

@@ -112,7 +112,9 @@ export function registerGroupingRoutes(app: FastifyInstance, deps: HttpDeps): vo
       let images: ImageRecord[];
       if (!summary.suggested) images = await deps.stores.images.imagesOfPerson(summary.id, 500);
       else {
-        const imageIds = [...new Set((await deps.grouping.groups.facesOf(summary.id)).map((f) => f.imageId))];
+        const imageIds = [
+          ...new Set((await deps.grouping.summaries.facesOf(summary.id)).map((f) => f.imageId)),
+        ];
         const details = await Promise.all(
           imageIds.slice(0, 500).map((id) => deps.stores.images.getImage(id)),
         );
@@ -134,7 +136,7 @@ export function registerGroupingRoutes(app: FastifyInstance, deps: HttpDeps): vo
     },
     async (request) => {
       await requireSummary(corrections, request.params.id);
-      return { faces: await deps.grouping.groups.facesOf(request.params.id) };
+      return { faces: await deps.grouping.summaries.facesOf(request.params.id) };
     },
   );
 
