@@ -77,7 +77,7 @@ export async function openInfra(
     for (const close of closers.reverse()) await close().catch(() => {});
   };
   try {
-    let sql: SqlStores;
+    let dbStores: SqlStores;
     let db: import('kysely').Kysely<Database>;
     let database: Infra['database'];
     let events: EventBus;
@@ -85,7 +85,7 @@ export async function openInfra(
       const handle = await openSqlite(sqlitePathFromUrl(config.DATABASE_URL));
       closers.push(() => handle.close());
       db = handle.db;
-      sql = sqlStores(db, clock);
+      dbStores = sqlStores(db, clock);
       database = 'sqlite';
       events = new MemoryEventBus(eventCapacity, clock);
     } else {
@@ -98,7 +98,7 @@ export async function openInfra(
       });
       closers.push(() => handle.close());
       db = handle.db;
-      sql = sqlStores(db, clock, { relayer: skipLockedRelayer });
+      dbStores = sqlStores(db, clock, { relayer: skipLockedRelayer });
       database = 'postgres';
       const { PostgresEventBus } = await import('../adapters/postgres/event-bus.postgres.ts');
       const bus = await PostgresEventBus.open({
@@ -141,7 +141,7 @@ export async function openInfra(
       queueKind = 'nats';
     }
     closers.push(() => queue.close());
-    const { privacy, users, audit, heartbeats, faceGroups, ...stores } = sql;
+    const { privacy, users, audit, heartbeats, faceGroups, ...stores } = dbStores;
     return {
       stores,
       queue,

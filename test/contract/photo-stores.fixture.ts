@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { afterEach, beforeEach, describe } from 'vitest';
 import type { Database } from '../../src/adapters/sql/schema.ts';
 import type { NewFace } from '../../src/ports/image-leases.ts';
 import type { PhotoStores } from '../../src/ports/photo-stores.ts';
@@ -46,3 +47,35 @@ export function face(personId: string | null, distance: number | null, seed = 1)
     distance,
   };
 }
+
+/** What a test of a photo-store contract works with: fresh stores on an empty database for every test. */
+export interface PhotoStoresContext {
+  stores: PhotoStores;
+  fixture: PhotoStoresFixture;
+}
+
+/** A describe block whose every test gets a fresh fixture (`ctx`), closed after it. */
+export function describeWithStores(
+  title: string,
+  create: () => Promise<PhotoStoresFixture>,
+  body: (ctx: PhotoStoresContext) => void,
+): void {
+  describe(title, () => {
+    const ctx = {} as PhotoStoresContext;
+    beforeEach(async () => {
+      ctx.fixture = await create();
+      ctx.stores = ctx.fixture.stores;
+    });
+    afterEach(async () => {
+      await ctx.fixture.close();
+    });
+    body(ctx);
+  });
+}
+
+/** One port's contract suite, run by every SQL database's runner. */
+export type PhotoStoresContract = (
+  name: string,
+  create: () => Promise<PhotoStoresFixture>,
+  options: PhotoStoresOptions,
+) => void;

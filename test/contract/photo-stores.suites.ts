@@ -5,7 +5,7 @@ import { imageRecoveryContract } from './image-recovery.contract.ts';
 import { imagesContract } from './images.contract.ts';
 import { outboxContract } from './outbox.contract.ts';
 import { peopleContract } from './people.contract.ts';
-import type { PhotoStoresFixture, PhotoStoresOptions } from './photo-stores.fixture.ts';
+import type { PhotoStoresContract, PhotoStoresFixture, PhotoStoresOptions } from './photo-stores.fixture.ts';
 
 /** Every photo-store contract suite, one per port, on one database. */
 export function photoStoresContracts(
@@ -13,7 +13,7 @@ export function photoStoresContracts(
   create: () => Promise<PhotoStoresFixture>,
   options: PhotoStoresOptions,
 ): void {
-  for (const contract of [
+  const contracts: PhotoStoresContract[] = [
     imagesContract,
     imageLeasesContract,
     imageRecoveryContract,
@@ -21,6 +21,6 @@ export function photoStoresContracts(
     enrolmentContract,
     galleryContract,
     outboxContract,
-  ])
-    contract(name, create, options);
+  ];
+  for (const contract of contracts) contract(name, create, options);
 }
