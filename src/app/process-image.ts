@@ -8,8 +8,8 @@ import { EngineUnavailableError, type FaceEngine } from '../ports/face-engine.ts
 import type { GalleryLookup } from '../ports/gallery-lookup.ts';
 import type { NewFace } from '../ports/image-leases.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { PipelineObserver } from '../ports/pipeline-observer.ts';
 import type { PhotoStores } from '../ports/photo-stores.ts';
+import type { PipelineObserver } from '../ports/pipeline-observer.ts';
 import { noTracer, type Tracer } from '../ports/tracer.ts';
 import { publishImageEvent } from './image-events.ts';
 
