@@ -178,10 +178,26 @@ export async function migrateToLatest(
   schema?: string,
 ): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider(types), migrationTableSchema: schema });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error)
-    throw new AppError('unavailable', `database migration failed: ${String(error)}`, { cause: error });
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    if (attempt >= MIGRATION_ATTEMPTS || !anotherSchemaVanished(error, schema))
+      throw new AppError('unavailable', `database migration failed: ${String(error)}`, { cause: error });
+    await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+  }
+}
+
+const MIGRATION_ATTEMPTS = 5;
+
+/**
+ * PostgreSQL's "schema … does not exist" (3F000) for a schema that is not ours: Kysely's migrator
+ * lists the tables of every schema, and one dropped meanwhile (another process's, e.g. a parallel
+ * test run) fails the listing. Nothing was migrated then; trying again is safe.
+ */
+function anotherSchemaVanished(error: unknown, schema: string | undefined): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== '3F000' || typeof message !== 'string') return false;
+  return schema === undefined || !message.includes(`"${schema}"`);
 }
 
 /** Migrates a freshly opened database; on failure closes it before rethrowing (no leaked pool or file handle). */
