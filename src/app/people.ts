@@ -47,7 +47,7 @@ export async function createPerson(deps: PeopleDeps, name: unknown, actor: Princ
 }
 
 export async function renamePerson(
-  deps: PeopleDeps,
+  deps: Pick<PeopleDeps, 'stores' | 'events' | 'clock' | 'audit'>,
   id: string,
   name: unknown,
   actor: Principal,

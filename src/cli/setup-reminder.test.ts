@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FirstRunSetup } from '../roles/auth.ts';
+import type { FirstRunSetup } from '../roles/wiring/auth.ts';
 import { remindSetupLink } from './setup-reminder.ts';
 
 describe('remindSetupLink', () => {

@@ -1,4 +1,4 @@
-import type { FirstRunSetup } from '../roles/auth.ts';
+import type { FirstRunSetup } from '../roles/wiring/auth.ts';
 
 /** How often the setup link is printed again while nobody has used it. */
 export const SETUP_REMINDER_MS = 60_000;

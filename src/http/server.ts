@@ -5,19 +5,18 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger as PinoLogger } from 'pino';
-import type { IngestDeps } from '../app/ingest.ts';
-import type { PeopleDeps } from '../app/people.ts';
-import type { SuggestedPeopleDeps } from '../app/people-corrections.ts';
+import type { IdentifyResult } from '../app/identify.ts';
+import type { CorrectionDeps } from '../app/people-corrections.ts';
+import type { PeopleService } from '../app/people-service.ts';
+import type { PhotoService } from '../app/photo-service.ts';
 import { packageVersion } from '../config/package-version.ts';
 import { AppError } from '../core/errors.ts';
-import type { MatchPolicy } from '../core/open-set.ts';
 import { fileSystemProbe } from '../observability/fs-probe.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import type { EventBus } from '../ports/event-bus.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
-import type { GalleryLookup } from '../ports/gallery-lookup.ts';
 import type { ImageCodec } from '../ports/image-decoder.ts';
 import type { PhotoStores } from '../ports/photo-stores.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
@@ -39,21 +38,20 @@ import { registerSystemRoutes } from './routes/system.routes.ts';
 import { registerWebUi } from './web-ui.ts';
 
 export interface HttpDeps {
-  /** The photo stores the routes read (writes go through the use cases). */
-  stores: Pick<PhotoStores, 'images' | 'people' | 'enrolment' | 'gallery'>;
+  /** Photos in (upload, import) and out (list, detail, bytes, face thumbnails), deleted, tried again. */
+  photos: PhotoService;
+  /** People created and forgotten, faces enrolled and named by hand. */
+  people: PeopleService;
+  /** Synchronous identification of a photo against the enrolled people; nothing is stored. */
+  identify: (bytes: Uint8Array) => Promise<IdentifyResult>;
+  /** Suggested people (incremental and batch grouping of unknown faces, ADR 0012) and their corrections. */
+  corrections: CorrectionDeps;
+  /** Read directly by the routes not yet behind a use case (system, preview, grouping). */
+  stores: Pick<PhotoStores, 'images' | 'enrolment' | 'gallery'>;
   blobs: BlobStore;
   codec: ImageCodec;
   events: EventBus;
   engine: FaceEngine;
-  galleries: GalleryLookup;
-  /** How identification decides (the model's 1:N calibration, or MATCH_THRESHOLD as a fixed threshold). */
-  match?: MatchPolicy;
-  /** Older setting: a fixed threshold, used when `match` is absent. */
-  threshold?: number;
-  ingest: IngestDeps;
-  people: PeopleDeps;
-  /** Suggested people: incremental and batch grouping of unknown faces (ADR 0012). */
-  grouping: SuggestedPeopleDeps;
   /** Who did what (issue 7): written by the people and job routes, read at GET /api/audit. */
   audit: AuditLog;
   metrics: Metrics;

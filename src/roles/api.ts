@@ -1,16 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiConfig } from '../config/roles.config.ts';
-import { fileSystemProbe } from '../observability/fs-probe.ts';
-import type { HealthServer } from '../observability/health-server.ts';
 import { createLogger, logDestination } from '../observability/logger.ts';
-import { Metrics } from '../observability/metrics.ts';
 import { type Tracing, tracingOff } from '../observability/tracing/tracing.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
-import { type FirstRunSetup, firstRunSetup } from './auth.ts';
-import { openAverageStore } from './average-store.ts';
-import { openEmbedded } from './embedded.ts';
-import { buildHttpApi, openEngine } from './http-api.ts';
-import { startMetricsPort, storeReadiness } from './metrics-port.ts';
+import { type FirstRunSetup, firstRunSetup } from './wiring/auth.ts';
+import { openHttpApi } from './wiring/http-api.ts';
+import { Lifecycle } from './wiring/lifecycle.ts';
+import { openRoleResources } from './wiring/role-resources.ts';
 
 export interface RunningApi {
   url: string;
@@ -36,76 +32,20 @@ export interface ApiOptions {
  * PostgreSQL the events of every worker reach this process's SSE clients (LISTEN/NOTIFY).
  */
 export async function startApi(config: ApiConfig, options: ApiOptions = {}): Promise<RunningApi> {
-  const tracing = options.tracing ?? tracingOff;
-  const logger = createLogger(config.LOG_LEVEL, 'api', logDestination(config.LOG_FORMAT), tracing.logFields);
-  let ready = false;
-  const infra = await openEmbedded(config);
-  const { stores, queue, events } = infra;
-  const averageStore = await openAverageStore(config);
-  // Scraped only once the engine below exists.
-  const metrics = new Metrics({ queue, images: stores.images, engineStats: () => engine.stats() });
-  const engine =
-    options.engine ??
-    (await openEngine(config, logger, metrics, tracing.tracer).catch(async (error: unknown) => {
-      // Nothing may stay open, or the process would not exit.
-      await averageStore.close();
-      await infra.close();
-      throw error;
-    }));
-
-  let api: Awaited<ReturnType<typeof buildHttpApi>> | undefined;
-  let health: HealthServer | null = null;
-  let closing: Promise<void> | null = null;
-  const close = () => {
-    closing ??= (async () => {
-      ready = false;
-      await api?.app.close();
-      await health?.close();
-      await api?.relay.stop();
-      await api?.galleries.close();
-      events.close();
-      await engine.close();
-      await averageStore.close();
-      await infra.close();
-      logger.info({}, 'api stopped');
-    })();
-    return closing;
-  };
-
-  try {
-    api = await buildHttpApi({
-      config,
-      infra,
-      events,
-      engine,
-      averages: averageStore.averages,
-      metrics,
-      logger,
-      isReady: () => ready,
-      workers: infra.heartbeats,
-      tracer: tracing.tracer,
+  const { tracer, logFields } = options.tracing ?? tracingOff;
+  const logger = createLogger(config.LOG_LEVEL, 'api', logDestination(config.LOG_FORMAT), logFields);
+  const lifecycle = new Lifecycle(logger);
+  lifecycle.defer('stop line', () => logger.info({}, 'api stopped'));
+  return lifecycle.run(async () => {
+    const { infra, averages, metrics, engine } = await openRoleResources(lifecycle, config, logger, {
+      ...options,
+      tracer,
     });
-    api.relay.start(1000);
-    const address = await api.app.listen({ port: config.PORT, host: config.HOST });
-    health = await startMetricsPort(
-      config,
-      metrics,
-      storeReadiness(() => ready, stores.gallery, fileSystemProbe(config.DATA_DIR)),
-    );
-    ready = true;
-    logger.info(
-      { url: address, metrics: health?.url, database: infra.database, queue: infra.queueKind },
-      'api started',
-    );
-    return {
-      url: address,
-      metricsUrl: health?.url ?? null,
-      app: api.app,
-      close,
-      setup: await firstRunSetup(api.auth, address),
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
+    const api = await openHttpApi(lifecycle, { config, infra, engine, averages, metrics, logger, tracer });
+    const { url, metricsUrl } = await api.serve();
+    const { database, queueKind: queue } = infra;
+    logger.info({ url, metrics: metricsUrl ?? undefined, database, queue }, 'api started');
+    const close = () => lifecycle.close();
+    return { url, metricsUrl, app: api.app, close, setup: await firstRunSetup(api.auth, url) };
+  });
 }

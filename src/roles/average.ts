@@ -18,8 +18,9 @@ import { AppError } from '../core/errors.ts';
 import type { AverageJobOptions, AverageJobRecord } from '../ports/average-job-store.ts';
 import type { DownloadProgress, OpenedDownload } from '../ports/dataset-download.ts';
 import type { FaceEngine } from '../ports/face-engine.ts';
-import { openAverageStore } from './average-store.ts';
-import { openEmbedded } from './embedded.ts';
+import { openInfrastructure } from './wiring/infrastructure.ts';
+import { Lifecycle } from './wiring/lifecycle.ts';
+import { openAverageStore } from './wiring/stores.ts';
 
 export interface RunAverageOptions {
   /** A new job over this data set (a path, or an http(s) URL downloaded as it is read)… */
@@ -54,11 +55,10 @@ export async function runAverage(
     { level: config.LOG_LEVEL, base: { role: 'average', pid: process.pid } },
     pino.destination(2),
   );
-  const infra = await openEmbedded(config);
-  const averageStore = await openAverageStore(config);
-  const averages = averageStore.averages;
-  let worker: { close(): Promise<void> } | null = null;
+  const lifecycle = new Lifecycle(logger);
   try {
+    const infra = lifecycle.adopt('infrastructure', await openInfrastructure(config), (i) => i.close());
+    const { averages } = lifecycle.adopt('average store', await openAverageStore(config), (a) => a.close());
     if (!averages)
       throw new AppError('unavailable', 'average jobs need an SQLite or PostgreSQL store (DATABASE_URL)');
     const deps: AverageCoordinatorDeps = {
@@ -82,10 +82,11 @@ export async function runAverage(
     // workers first: the job's clock (photos/s) starts once the engine is up
     if (options.workers > 0) {
       const { startWorker } = await import('./worker.ts');
-      worker = await startWorker(
+      const worker = await startWorker(
         { ...config, ENGINE_THREADS: options.workers, WORKER_CONCURRENCY: options.workers * 2 },
         { engine: options.engine, keepEngine: options.engine !== undefined, serveHealth: false, infra },
       );
+      lifecycle.defer('workers', () => worker.close());
     }
     let job: AverageJobRecord;
     let opened: OpenedDownload | undefined;
@@ -114,8 +115,6 @@ export async function runAverage(
     if (final.state === 'cancelled') throw new AppError('conflict', `average job ${final.id} was cancelled`);
     return final;
   } finally {
-    await worker?.close();
-    await averageStore.close();
-    await infra.close();
+    await lifecycle.close();
   }
 }

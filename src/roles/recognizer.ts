@@ -1,6 +1,5 @@
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { RecognizerConfig } from '../config/roles.config.ts';
-import { startHealthServer } from '../observability/health-server.ts';
 import { createLogger, logDestination } from '../observability/logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { type Tracing, tracingOff } from '../observability/tracing/tracing.ts';
@@ -8,7 +7,9 @@ import type { FaceEngine } from '../ports/face-engine.ts';
 import { listenDual } from '../rpc/h2c-server.ts';
 import { recognizerRoutes, secretInterceptor } from '../rpc/recognizer.service.ts';
 import { serverTraceInterceptor } from '../rpc/trace-interceptor.ts';
-import { inProcessEngine } from './http-api.ts';
+import { inProcessEngine } from './wiring/engine.ts';
+import { serveHealth } from './wiring/health.ts';
+import { Lifecycle } from './wiring/lifecycle.ts';
 
 export interface RunningRecognizer {
   /** `http://host:port` of the gRPC / gRPC-Web / Connect port. */
@@ -40,44 +41,34 @@ export async function startRecognizer(
       {},
       'RECOGNIZER_SECRET is not set: calls are not authenticated (allowed on a loopback address only)',
     );
-  const engine = options.engine ?? (await inProcessEngine(config, logger));
-  const metrics = new Metrics({ engineStats: () => engine.stats() });
-  let serving = false;
-  const handler = connectNodeAdapter({
-    routes: recognizerRoutes({ engine, log: logger, isServing: () => serving }),
-    // The trace span wraps the secret check: a refused call shows up in the caller's trace as refused.
-    interceptors: [serverTraceInterceptor(tracer), secretInterceptor(config.RECOGNIZER_SECRET)],
-    readMaxBytes: MAX_MESSAGE_BYTES,
-  });
-  const rpc = await listenDual(handler, config.RECOGNIZER_PORT, config.RECOGNIZER_HOST).catch(
-    async (error) => {
-      await engine.close();
-      throw error;
-    },
-  );
-  const health = await startHealthServer({
-    port: config.METRICS_PORT,
-    host: config.METRICS_HOST,
-    registry: metrics.registry,
-    readiness: async () => (serving ? null : 'not serving'),
-  }).catch(async (error) => {
-    await rpc.close(0);
-    await engine.close();
-    throw error;
-  });
-  serving = true;
-  const host = config.RECOGNIZER_HOST === '0.0.0.0' ? '127.0.0.1' : config.RECOGNIZER_HOST;
-  const url = `http://${host}:${rpc.port}`;
-  logger.info({ url, threads: config.ENGINE_THREADS, model: engine.model.name }, 'recognizer started');
-  return {
-    url,
-    metricsUrl: health.url,
-    async close() {
+  const lifecycle = new Lifecycle(logger);
+  lifecycle.defer('stop line', () => logger.info({}, 'recognizer stopped'));
+  return lifecycle.run(async () => {
+    const engine = lifecycle.adopt('engine', options.engine ?? (await inProcessEngine(config, logger)), (e) =>
+      e.close(),
+    );
+    const metrics = new Metrics({ engineStats: () => engine.stats() });
+    let serving = false;
+    let started = false;
+    const handler = connectNodeAdapter({
+      routes: recognizerRoutes({ engine, log: logger, isServing: () => serving }),
+      // The trace span wraps the secret check: a refused call shows up in the caller's trace as refused.
+      interceptors: [serverTraceInterceptor(tracer), secretInterceptor(config.RECOGNIZER_SECRET)],
+      readMaxBytes: MAX_MESSAGE_BYTES,
+    });
+    const rpc = await listenDual(handler, config.RECOGNIZER_PORT, config.RECOGNIZER_HOST);
+    // Calls in flight get the default drain; a start-up that failed has none to wait for.
+    lifecycle.defer('rpc server', () => rpc.close(started ? undefined : 0));
+    const readiness = async () => (serving ? null : 'not serving');
+    const metricsUrl = await serveHealth(lifecycle, config, metrics, readiness);
+    started = true;
+    serving = true;
+    lifecycle.defer('serving', () => {
       serving = false;
-      await rpc.close();
-      await health.close();
-      await engine.close();
-      logger.info({}, 'recognizer stopped');
-    },
-  };
+    });
+    const host = config.RECOGNIZER_HOST === '0.0.0.0' ? '127.0.0.1' : config.RECOGNIZER_HOST;
+    const url = `http://${host}:${rpc.port}`;
+    logger.info({ url, threads: config.ENGINE_THREADS, model: engine.model.name }, 'recognizer started');
+    return { url, metricsUrl, close: () => lifecycle.close() };
+  });
 }

@@ -13,9 +13,9 @@ import type { Logger } from '../ports/logger.ts';
 import { listenDual } from '../rpc/h2c-server.ts';
 import { secretInterceptor } from '../rpc/recognizer.service.ts';
 import { searchRoutes } from '../rpc/search.service.ts';
-import { openEmbedded } from './embedded.ts';
-import { galleryIndexOptions } from './gallery-index.ts';
-import { storeReadiness } from './metrics-port.ts';
+import { storeReadiness } from './wiring/health.ts';
+import { openInfrastructure } from './wiring/infrastructure.ts';
+import { galleryIndexOptions } from './wiring/matching.ts';
 
 export interface RunningSearch {
   /** `http://host:port` of the gRPC / gRPC-Web / Connect port. */
@@ -61,7 +61,7 @@ export async function startSearch(config: SearchConfig): Promise<RunningSearch> 
       'SEARCH_SECRET is not set: calls are not authenticated (allowed on a loopback address only)',
     );
   // Reads the store only; no broker, whatever QUEUE_URL the other roles use.
-  const infra = await openEmbedded({ ...config, QUEUE_URL: 'embedded:' });
+  const infra = await openInfrastructure({ ...config, QUEUE_URL: 'embedded:' });
   const { stores, events } = infra;
   const snapshotDir = config.GALLERY_INDEX_SNAPSHOTS
     ? join(config.DATA_DIR, config.GALLERY_INDEX_SNAPSHOTS, 'search')

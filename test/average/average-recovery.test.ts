@@ -16,8 +16,8 @@ import {
 import { loadWorkerConfig } from '../../src/config/roles.config.ts';
 import type { AverageJobStore } from '../../src/ports/average-job-store.ts';
 import type { JobQueue } from '../../src/ports/job-queue.ts';
-import { openAverageStore } from '../../src/roles/average-store.ts';
-import { openEmbedded } from '../../src/roles/embedded.ts';
+import { openInfrastructure } from '../../src/roles/wiring/infrastructure.ts';
+import { openAverageStore } from '../../src/roles/wiring/stores.ts';
 import { faceAlong, ScriptedEngine } from '../helpers/scripted-engine.ts';
 
 /**
@@ -49,7 +49,7 @@ describe('faceflow average: a worker that dies between two steps of a chunk', ()
       await writeFile(path.join(dataset, `${i}.png`), Buffer.concat([png, Buffer.from([i])]));
     }
     const config = loadWorkerConfig({ DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent' });
-    const infra = await openEmbedded(config);
+    const infra = await openInfrastructure(config);
     const store = await openAverageStore(config);
     averages = store.averages as AverageJobStore;
     queue = infra.queue;

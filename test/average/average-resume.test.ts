@@ -6,7 +6,7 @@ import { averageResultDocument } from '../../src/app/average/average-document.ts
 import { loadWorkerConfig } from '../../src/config/roles.config.ts';
 import type { AverageJobStore } from '../../src/ports/average-job-store.ts';
 import { runAverage } from '../../src/roles/average.ts';
-import { openAverageStore } from '../../src/roles/average-store.ts';
+import { openAverageStore } from '../../src/roles/wiring/stores.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
 import { type CliProcess, jobIdFrom, spawnCli, waitUntil } from './cli-process.ts';
 import { comparable, lfwSubset, writeList } from './lfw-subset.ts';

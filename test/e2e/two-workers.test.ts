@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openEmbedded } from '../../src/roles/embedded.ts';
+import { openInfrastructure } from '../../src/roles/wiring/infrastructure.ts';
 import { newImageRow } from '../helpers/image-rows.ts';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -47,7 +47,7 @@ describe('concurrency: two worker processes on one database file', () => {
   it('never process the same photo twice, even with a delay between claim and commit', async () => {
     const dataDir = join(dir, 'data');
     const config = { DATA_DIR: dataDir, DATABASE_URL: `sqlite:${join(dataDir, 'faceflow.db')}` };
-    const infra = await openEmbedded(config);
+    const infra = await openInfrastructure(config);
     const ids: string[] = [];
     for (let i = 0; i < PHOTOS; i++) {
       const bytes = new TextEncoder().encode(`photo number ${i}`);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChunkPartial, reducePartials } from '../../core/average.ts';
 import { EmbeddingSum } from '../../core/exact-sum.ts';
 import type { AverageJobStore } from '../../ports/average-job-store.ts';
-import { openAverageStore } from '../../roles/average-store.ts';
+import { openAverageStore } from '../../roles/wiring/stores.ts';
 import { openSqlite, type SqliteHandle } from '../sqlite/sqlite-database.ts';
 
 function partial(values: number[][]): ChunkPartial {

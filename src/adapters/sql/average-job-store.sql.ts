@@ -47,7 +47,7 @@ export class SqlAverageJobStore implements AverageJobStore {
 
   /**
    * `retryBusy`: retry statements that find the SQLite file locked (SQLITE_BUSY) after a short async
-   * wait, for a connection opened with busy_timeout 0 (see roles/average-store.ts).
+   * wait, for a connection opened with busy_timeout 0 (see roles/wiring/stores.ts).
    */
   constructor(db: Kysely<Database>, options: { retryBusy?: boolean } = {}) {
     this.db = db;

@@ -9,24 +9,12 @@ import {
   loadWorkerConfig,
 } from '../../config/roles.config.ts';
 import { startTracing } from '../../observability/tracing/tracing.ts';
+import { closeOnSignal } from '../../roles/wiring/lifecycle.ts';
 import { printJson } from '../output.ts';
 import { remindSetupLink } from '../setup-reminder.ts';
 
 /** First run: the one-time link for the first admin, on stdout (never into the JSON log), until used. */
 const printLine = (line: string) => void process.stdout.write(line);
-
-/** Resolves on the first SIGTERM or SIGINT. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', on);
-      process.off('SIGINT', on);
-      resolve(signal);
-    };
-    process.on('SIGTERM', on);
-    process.on('SIGINT', on);
-  });
-}
 
 /** The URL line the start scripts and tests wait for, with the metrics port's on the same write. */
 function announce(running: { url: string; metricsUrl: string | null }): void {
@@ -49,10 +37,11 @@ export function registerRoleCommands(program: Command): void {
       const running = await startAll(config, { tracing });
       announce(running);
       const reminder = remindSetupLink(running.setup, printLine);
-      await untilSignal();
-      reminder.stop();
-      await running.close();
-      await tracing.shutdown();
+      await closeOnSignal(async () => {
+        reminder.stop();
+        await running.close();
+        await tracing.shutdown();
+      });
     });
 
   program
@@ -66,10 +55,11 @@ export function registerRoleCommands(program: Command): void {
       const running = await startApi(config, { tracing });
       announce(running);
       const reminder = remindSetupLink(running.setup, printLine);
-      await untilSignal();
-      reminder.stop();
-      await running.close();
-      await tracing.shutdown();
+      await closeOnSignal(async () => {
+        reminder.stop();
+        await running.close();
+        await tracing.shutdown();
+      });
     });
 
   program
@@ -86,9 +76,10 @@ export function registerRoleCommands(program: Command): void {
       process.stdout.write(
         `faceflow worker ${running.consumer} is running (metrics: ${running.metricsUrl})\n`,
       );
-      await untilSignal();
-      await running.close();
-      await tracing.shutdown();
+      await closeOnSignal(async () => {
+        await running.close();
+        await tracing.shutdown();
+      });
     });
 
   program
@@ -105,9 +96,10 @@ export function registerRoleCommands(program: Command): void {
       process.stdout.write(
         `faceflow recognizer is running at ${running.url} (metrics: ${running.metricsUrl})\n`,
       );
-      await untilSignal();
-      await running.close();
-      await tracing.shutdown();
+      await closeOnSignal(async () => {
+        await running.close();
+        await tracing.shutdown();
+      });
     });
 
   program
@@ -120,8 +112,7 @@ export function registerRoleCommands(program: Command): void {
       const { startSearch } = await import('../../roles/search.ts');
       const running = await startSearch(config);
       process.stdout.write(`faceflow search is running at ${running.url} (metrics: ${running.metricsUrl})\n`);
-      await untilSignal();
-      await running.close();
+      await closeOnSignal(running.close);
     });
 
   program
@@ -135,13 +126,19 @@ export function registerRoleCommands(program: Command): void {
       const tracing = await startTracing(config, 'redeemer');
       const { runRedeemer } = await import('../../roles/redeemer.ts');
       const controller = new AbortController();
-      if (!options.once) untilSignal().then(() => controller.abort());
-      const requeued = await runRedeemer(config, {
+      const run = runRedeemer(config, {
         once: options.once,
         retryFailed: options.retryFailed,
         signal: controller.signal,
         tracing,
       }).finally(() => tracing.shutdown());
+      // The pass under way ends first: the loop stops once it sees the abort.
+      if (!options.once)
+        void closeOnSignal(async () => {
+          controller.abort();
+          await run.catch(() => {});
+        });
+      const requeued = await run;
       if (options.json) printJson({ requeued });
       else process.stdout.write(`re-queued ${requeued} photo(s)\n`);
     });

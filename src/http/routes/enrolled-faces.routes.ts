@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AppError } from '../../core/errors.ts';
 import type { EnrolledFace } from '../../ports/enrolment.ts';
-import { sendJpeg, storedFaceThumbnail } from '../face-thumbnail.ts';
+import { sendJpeg } from '../face-thumbnail.ts';
 import { errorSchema } from '../schemas.ts';
 import type { HttpDeps } from '../server.ts';
 
@@ -44,11 +43,9 @@ export function registerEnrolledFaceRoutes(app: FastifyInstance, deps: HttpDeps)
         response: { 200: z.object({ faces: z.array(enrolledFaceSchema) }), 404: errorSchema },
       },
     },
-    async (request) => {
-      const person = await deps.stores.people.getPerson(request.params.id);
-      if (!person) throw new AppError('not_found', `no person with id ${request.params.id}`);
-      return { faces: (await deps.stores.enrolment.listEnrolledFaces(person.id)).map(enrolledFaceJson) };
-    },
+    async (request) => ({
+      faces: (await deps.people.enrolledFaces(request.params.id)).map(enrolledFaceJson),
+    }),
   );
 
   r.get(
@@ -64,14 +61,7 @@ export function registerEnrolledFaceRoutes(app: FastifyInstance, deps: HttpDeps)
     },
     async (request, reply) => {
       const { id, enrolledId } = request.params;
-      const face = await deps.stores.enrolment.enrolledThumbnail(id, enrolledId);
-      if (!face) throw new AppError('not_found', 'this person has no such enrolled face');
-      if (face.jpeg) return sendJpeg(reply, face.jpeg);
-      if (!face.source) throw new AppError('not_found', 'no picture of this enrolled face was kept');
-      return sendJpeg(
-        reply,
-        await storedFaceThumbnail(deps, face.source.imageId, face.source.faceId, request.query.size),
-      );
+      return sendJpeg(reply, await deps.people.enrolledThumbnail(id, enrolledId, request.query.size));
     },
   );
 }

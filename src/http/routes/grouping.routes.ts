@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { regroupAll } from '../../app/grouping.ts';
 import { renamePerson } from '../../app/people.ts';
 import {
-  type CorrectionDeps,
   listPeople,
   mergePeople,
   moveFaces,
@@ -19,7 +18,7 @@ import { auditActorOf } from '../../ports/audit-log.ts';
 import type { PersonSummary } from '../../ports/face-groups.ts';
 import type { ImageRecord } from '../../ports/images.ts';
 import { principalOf } from '../auth/request-principal.ts';
-import { sendJpeg, storedFaceThumbnail } from '../face-thumbnail.ts';
+import { sendJpeg } from '../face-thumbnail.ts';
 import { boxSchema, errorSchema, idParams, imageJson, imageSchema } from '../schemas.ts';
 import type { HttpDeps } from '../server.ts';
 
@@ -72,7 +71,8 @@ const faceIdsBody = z.object({ faceIds: z.array(z.string().min(1).max(100)).min(
 export function registerGroupingRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['people'];
-  const corrections: CorrectionDeps = { people: deps.people, grouping: deps.grouping };
+  const { corrections } = deps;
+  const { grouping } = corrections;
 
   r.get(
     '/api/people',
@@ -112,9 +112,7 @@ export function registerGroupingRoutes(app: FastifyInstance, deps: HttpDeps): vo
       let images: ImageRecord[];
       if (!summary.suggested) images = await deps.stores.images.imagesOfPerson(summary.id, 500);
       else {
-        const imageIds = [
-          ...new Set((await deps.grouping.summaries.facesOf(summary.id)).map((f) => f.imageId)),
-        ];
+        const imageIds = [...new Set((await grouping.summaries.facesOf(summary.id)).map((f) => f.imageId))];
         const details = await Promise.all(
           imageIds.slice(0, 500).map((id) => deps.stores.images.getImage(id)),
         );
@@ -136,7 +134,7 @@ export function registerGroupingRoutes(app: FastifyInstance, deps: HttpDeps): vo
     },
     async (request) => {
       await requireSummary(corrections, request.params.id);
-      return { faces: await deps.grouping.summaries.facesOf(request.params.id) };
+      return { faces: await grouping.summaries.facesOf(request.params.id) };
     },
   );
 
@@ -166,7 +164,7 @@ export function registerGroupingRoutes(app: FastifyInstance, deps: HttpDeps): vo
       let current = await requireSummary(corrections, id);
       if (name !== undefined) {
         if (current.suggested) current = await nameSuggestion(corrections, id, name, actor, request.id);
-        else await renamePerson(deps.people, id, name, actor);
+        else await renamePerson(corrections.people, id, name, actor);
       }
       if (hidden !== undefined) await setHidden(corrections, current.id, hidden);
       if (coverFaceId !== undefined) await setCover(corrections, current.id, coverFaceId);
@@ -241,7 +239,7 @@ export function registerGroupingRoutes(app: FastifyInstance, deps: HttpDeps): vo
     async (request, reply) => {
       const face = await deps.stores.enrolment.getFace(request.params.faceId);
       if (!face) throw new AppError('not_found', `no face with id ${request.params.faceId}`);
-      return sendJpeg(reply, await storedFaceThumbnail(deps, face.imageId, face.id, request.query.size));
+      return sendJpeg(reply, await deps.photos.faceThumbnail(face.imageId, face.id, request.query.size));
     },
   );
 
@@ -257,7 +255,7 @@ export function registerGroupingRoutes(app: FastifyInstance, deps: HttpDeps): vo
       },
     },
     async (request) => {
-      const result = await regroupAll(deps.grouping);
+      const result = await regroupAll(grouping);
       await deps.audit.record({
         actor: auditActorOf(principalOf(request)),
         action: 'people.regrouped',

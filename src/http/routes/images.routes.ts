@@ -2,14 +2,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { deletePhoto } from '../../app/delete-photo.ts';
-import { type IngestResult, ingestMany, ingestPath } from '../../app/ingest.ts';
-import { recordRejectedUploads } from '../../app/rejected-uploads.ts';
-import { retryImage } from '../../app/retry-image.ts';
 import { AppError } from '../../core/errors.ts';
 import { IMAGE_STATUSES } from '../../core/image-status.ts';
 import { principalOf } from '../auth/request-principal.ts';
-import { sendJpeg, storedFaceThumbnail } from '../face-thumbnail.ts';
+import { sendJpeg } from '../face-thumbnail.ts';
 import { stageUploadedFiles } from '../multipart.ts';
 import {
   errorSchema,
@@ -47,39 +43,24 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
       },
     },
     async (request, reply) => {
-      let result: IngestResult = { images: [], rejected: [] };
-      if (request.isMultipart()) {
-        // Every file is read (staged) before the first is stored: a request refused for a limit stores nothing.
-        const upload = await stageUploadedFiles(request, join(deps.dataDir, 'staging'), deps);
-        try {
-          if (upload.files.length === 0)
-            throw new AppError('invalid_input', 'the request holds no file part');
-          for (const staged of upload.files) {
-            const one = await ingestMany(
-              deps.ingest,
-              [{ file: staged.file, load: () => upload.read(staged) }],
-              request.id,
-            );
-            result.images.push(...one.images);
-            result.rejected.push(...one.rejected);
-          }
-        } finally {
-          await upload.discard();
-        }
-      } else {
+      const actor = principalOf(request);
+      if (!request.isMultipart()) {
         const parsed = pathBody.safeParse(request.body);
         if (!parsed.success)
           throw new AppError(
             'invalid_input',
             'send multipart/form-data files, or JSON {"path": "<file or folder>"}',
           );
-        result = await ingestPath(deps.ingest, parsed.data.path, request.id);
+        return reply.status(201).send(await deps.photos.importPath(parsed.data.path, actor, request.id));
       }
-      if (result.rejected.length > 0)
-        await recordRejectedUploads(deps.audit, principalOf(request), result.rejected, request.id);
-      const [first] = result.rejected;
-      if (result.images.length === 0 && first) throw new AppError(first.error.code, first.error.message);
-      return reply.status(201).send(result);
+      // Every file is read (staged) before the first is stored: a request refused for a limit stores nothing.
+      const upload = await stageUploadedFiles(request, join(deps.dataDir, 'staging'), deps);
+      try {
+        const files = upload.files.map((staged) => ({ file: staged.file, load: () => upload.read(staged) }));
+        return reply.status(201).send(await deps.photos.ingestFiles(files, actor, request.id));
+      } finally {
+        await upload.discard();
+      }
     },
   );
 
@@ -101,13 +82,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
     },
     async (request) => {
       const { status, person, q, cursor, limit } = request.query;
-      const page = await deps.stores.images.listImages({
-        status,
-        personId: person,
-        search: q,
-        cursor,
-        limit,
-      });
+      const page = await deps.photos.list({ status, personId: person, search: q, cursor, limit });
       return { images: page.items.map(imageJson), nextCursor: page.nextCursor };
     },
   );
@@ -122,11 +97,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
         response: { 200: imageDetailSchema, 404: errorSchema },
       },
     },
-    async (request) => {
-      const image = await deps.stores.images.getImage(request.params.id);
-      if (!image) throw new AppError('not_found', `no photo with id ${request.params.id}`);
-      return imageDetailJson(image);
-    },
+    async (request) => imageDetailJson(await deps.photos.get(request.params.id)),
   );
 
   r.delete(
@@ -142,7 +113,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
       },
     },
     async (request, reply) => {
-      await deletePhoto(deps.people, request.params.id, principalOf(request));
+      await deps.photos.delete(request.params.id, principalOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -162,7 +133,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
       },
     },
     async (request, reply) => {
-      await retryImage(deps.ingest, request.params.id);
+      await deps.photos.retry(request.params.id);
       return reply.status(202).send({ id: request.params.id, status: 'pending' as const });
     },
   );
@@ -171,12 +142,10 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
     '/api/images/:id/content',
     { schema: { summary: 'The stored photo bytes', tags: ['images'], params: idParams } },
     async (request, reply) => {
-      const image = await deps.stores.images.getImage(request.params.id);
-      if (!image) throw new AppError('not_found', `no photo with id ${request.params.id}`);
-      const bytes = await deps.blobs.get(image.sha256);
+      const { bytes, mediaType, sha256 } = await deps.photos.content(request.params.id);
       return reply
-        .type(image.mediaType)
-        .header('etag', `"${image.sha256}"`)
+        .type(mediaType)
+        .header('etag', `"${sha256}"`)
         .header('cache-control', 'private, max-age=31536000, immutable')
         .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     },
@@ -195,7 +164,7 @@ export function registerImageRoutes(app: FastifyInstance, deps: HttpDeps): void 
     async (request, reply) =>
       sendJpeg(
         reply,
-        await storedFaceThumbnail(deps, request.params.id, request.params.faceId, request.query.size),
+        await deps.photos.faceThumbnail(request.params.id, request.params.faceId, request.query.size),
       ),
   );
 }

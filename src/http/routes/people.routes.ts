@@ -1,18 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { identifyPhoto } from '../../app/identify.ts';
-import {
-  assignFace,
-  createPerson,
-  deletePerson,
-  type EnrollResult,
-  enrollFromFace,
-  enrollFromPhoto,
-} from '../../app/people.ts';
+import type { EnrollResult } from '../../app/people.ts';
 import { AppError } from '../../core/errors.ts';
 import { principalOf } from '../auth/request-principal.ts';
-import { keepEnrolledThumbnail } from '../face-thumbnail.ts';
 import { readSingleFile } from '../multipart.ts';
 import {
   boxSchema,
@@ -86,9 +77,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
       },
     },
     async (request, reply) =>
-      reply
-        .status(201)
-        .send(personJson(await createPerson(deps.people, request.body.name, principalOf(request)))),
+      reply.status(201).send(personJson(await deps.people.create(request.body.name, principalOf(request)))),
   );
 
   r.delete(
@@ -105,8 +94,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
       },
     },
     async (request) =>
-      deletePerson(
-        deps.people,
+      deps.people.delete(
         request.params.id,
         { purgePhotos: request.query.purge === 'photos' },
         principalOf(request),
@@ -134,34 +122,17 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
     },
     async (request, reply) => {
       const personId = request.params.id;
+      const actor = principalOf(request);
       if (request.isMultipart()) {
-        if (!(await deps.stores.people.getPerson(personId)))
-          throw new AppError('not_found', `no person with id ${personId}`);
-        const bytes = await readSingleFile(request, deps.maxUploadBytes);
-        const enrolled = await enrollFromPhoto(
-          deps.people,
-          personId,
-          bytes,
-          principalOf(request),
-          request.id,
-        );
-        // The photo itself is not stored: keep a picture of the face for the person's page. Best effort —
-        // the enrolment stands without it.
-        await keepEnrolledThumbnail(deps, enrolled.enrolledId, bytes, enrolled.face.box).catch((error) =>
-          request.log.warn({ err: String(error) }, 'no thumbnail kept for an enrolled face'),
-        );
+        const read = () => readSingleFile(request, deps.maxUploadBytes);
+        const enrolled = await deps.people.enrollUpload(personId, read, actor, request.id);
         return reply.status(201).send(enrollJson(enrolled));
       }
       const parsed = z.object({ faceId: z.string().min(1).max(100) }).safeParse(request.body);
       if (!parsed.success)
         throw new AppError('invalid_input', 'send a photo (multipart) or JSON {"faceId": "..."}');
-      return reply
-        .status(201)
-        .send(
-          enrollJson(
-            await enrollFromFace(deps.people, personId, parsed.data.faceId, principalOf(request), request.id),
-          ),
-        );
+      const enrolled = await deps.people.enrollFace(personId, parsed.data.faceId, actor, request.id);
+      return reply.status(201).send(enrollJson(enrolled));
     },
   );
 
@@ -178,7 +149,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
     },
     async (request) =>
       faceJson(
-        await assignFace(deps.people, request.params.faceId, request.body.personId, principalOf(request)),
+        await deps.people.assignFace(request.params.faceId, request.body.personId, principalOf(request)),
       ),
   );
 
@@ -217,7 +188,7 @@ export function registerPeopleRoutes(app: FastifyInstance, deps: HttpDeps): void
         throw new AppError('invalid_input', 'send the photo as multipart/form-data');
       const bytes = await readSingleFile(request, deps.maxUploadBytes);
       if (bytes.byteLength === 0) throw new AppError('invalid_image', 'the file is empty (0 bytes)');
-      return identifyPhoto(deps, bytes);
+      return deps.identify(bytes);
     },
   );
 }

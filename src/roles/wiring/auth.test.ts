@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GENERATED_SECRET_FILE } from '../adapters/jwt-jose/signing-key.ts';
-import { SqlUserStore } from '../adapters/sql/user-store.sql.ts';
-import { openSqlite, type SqliteHandle } from '../adapters/sqlite/sqlite-database.ts';
-import { systemClock } from '../ports/clock.ts';
-import type { Logger } from '../ports/logger.ts';
+import { GENERATED_SECRET_FILE } from '../../adapters/jwt-jose/signing-key.ts';
+import { SqlUserStore } from '../../adapters/sql/user-store.sql.ts';
+import { openSqlite, type SqliteHandle } from '../../adapters/sqlite/sqlite-database.ts';
+import { systemClock } from '../../ports/clock.ts';
+import type { Logger } from '../../ports/logger.ts';
 import { type AuthConfig, buildHttpAuth, GENERATED_TOTP_KEY_FILE, generatedSecretWarning } from './auth.ts';
 
 const SECRET = 'a-shared-secret-of-every-api-replica-0123456789';
