@@ -90,7 +90,7 @@ export async function openInfra(
       events = new MemoryEventBus(eventCapacity, clock);
     } else {
       const { openPostgres } = await import('../adapters/postgres/postgres-database.ts');
-      const { skipLockedRelayer } = await import('../adapters/postgres/outbox-relayer.postgres.ts');
+      const { skipLockedRelayer } = await import('../adapters/sql/outbox-relayer.skip-locked.ts');
       const handle = await openPostgres({
         url: config.DATABASE_URL,
         poolSize: config.DATABASE_POOL_SIZE,

@@ -1,4 +1,4 @@
-import { skipLockedRelayer } from '../../src/adapters/postgres/outbox-relayer.postgres.ts';
+import { skipLockedRelayer } from '../../src/adapters/sql/outbox-relayer.skip-locked.ts';
 import { openPostgres } from '../../src/adapters/postgres/postgres-database.ts';
 import { SqlAuditLog } from '../../src/adapters/sql/audit-log.sql.ts';
 import { sqlFaceGroupStores, sqlPhotoStores } from '../../src/adapters/sql/sql-stores.ts';

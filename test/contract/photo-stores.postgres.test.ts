@@ -1,4 +1,4 @@
-import { skipLockedRelayer } from '../../src/adapters/postgres/outbox-relayer.postgres.ts';
+import { skipLockedRelayer } from '../../src/adapters/sql/outbox-relayer.skip-locked.ts';
 import { openPostgres, type PostgresHandle } from '../../src/adapters/postgres/postgres-database.ts';
 import { sqlPhotoStores } from '../../src/adapters/sql/sql-stores.ts';
 import { createTestSchema } from '../helpers/servers.ts';
