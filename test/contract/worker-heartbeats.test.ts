@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openMysql } from '../../src/adapters/mysql/mysql-database.ts';
 import { openPostgres } from '../../src/adapters/postgres/postgres-database.ts';
 import { SqlWorkerHeartbeats } from '../../src/adapters/sql/worker-heartbeats.sql.ts';
 import { openSqlite } from '../../src/adapters/sqlite/sqlite-database.ts';
-import { createTestSchema } from '../helpers/servers.ts';
+import { createTestMysqlDatabase, createTestSchema } from '../helpers/servers.ts';
 import { workerHeartbeatsContract } from './worker-heartbeats.contract.ts';
 
 workerHeartbeatsContract('SQLite', async () => {
@@ -34,6 +35,21 @@ workerHeartbeatsContract('PostgreSQL', async () => {
       await two.close();
       await one.close();
       await schema.drop();
+    },
+  };
+});
+
+workerHeartbeatsContract('MariaDB', async () => {
+  const database = await createTestMysqlDatabase();
+  const one = await openMysql({ url: database.url, poolSize: 2 });
+  const two = await openMysql({ url: database.url, poolSize: 2, migrate: false });
+  return {
+    store: new SqlWorkerHeartbeats(one.db),
+    another: new SqlWorkerHeartbeats(two.db),
+    async close() {
+      await two.close();
+      await one.close();
+      await database.drop();
     },
   };
 });
