@@ -1,6 +1,7 @@
 import { SqlAverageJobStore } from '../adapters/sql/average-job-store.sql.ts';
 import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
 import type { AverageJobStore } from '../ports/average-job-store.ts';
+import { databaseKind, openDatabase } from './database.ts';
 
 export interface AverageStoreHandle {
   /** Null where the configured database has no average-job adapter. */
@@ -18,17 +19,14 @@ export async function openAverageStore(config: {
   DATABASE_URL: string;
   DATABASE_STATEMENT_TIMEOUT_MS?: number;
 }): Promise<AverageStoreHandle> {
-  if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) {
-    // PostgreSQL has no such lock trap: a small pool of its own is enough
-    const { openPostgres } = await import('../adapters/postgres/postgres-database.ts');
-    const handle = await openPostgres({
-      url: config.DATABASE_URL,
+  if (databaseKind(config.DATABASE_URL) !== 'sqlite') {
+    // PostgreSQL and MySQL have no such lock trap: a small pool of its own is enough
+    const handle = await openDatabase(config.DATABASE_URL, {
       poolSize: 2,
       statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
     });
     return { averages: new SqlAverageJobStore(handle.db), close: () => handle.close() };
   }
-  if (!config.DATABASE_URL.startsWith('sqlite:')) return { averages: null, close: async () => {} };
   const handle = await openSqlite(sqlitePathFromUrl(config.DATABASE_URL));
   const store = new SqlAverageJobStore(handle.db, { retryBusy: true });
   await store.disableBusyWait();

@@ -1,11 +1,8 @@
 import { join } from 'node:path';
 import { FsBlobStore } from '../adapters/blobs-fs/blob-store.fs.ts';
 import { ensurePrivateDirSync } from '../adapters/blobs-fs/private-files.ts';
-import { MemoryEventBus } from '../adapters/events-memory/event-bus.memory.ts';
 import { EmbeddedJobQueue } from '../adapters/queue-embedded/job-queue.embedded.ts';
-import type { Database } from '../adapters/sql/schema.ts';
-import { type SqlStores, sqlStores } from '../adapters/sql/sql-stores.ts';
-import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
+import { sqlStores } from '../adapters/sql/sql-stores.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { BlobStore } from '../ports/blob-store.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
@@ -17,12 +14,14 @@ import type { PhotoStores } from '../ports/photo-stores.ts';
 import type { PrivacyStore } from '../ports/privacy-store.ts';
 import type { UserStore } from '../ports/user-store.ts';
 import type { WorkerHeartbeatStore } from '../ports/worker-heartbeats.ts';
+import { type DatabaseKind, openDatabase } from './database.ts';
 
 export interface InfraConfig {
   DATA_DIR: string;
   DATABASE_URL: string;
   DATABASE_POOL_SIZE?: number;
   DATABASE_STATEMENT_TIMEOUT_MS?: number;
+  DATABASE_EVENTS_POLL_MS?: number;
   QUEUE_URL?: string;
   QUEUE_NAME?: string;
   MAX_ATTEMPTS?: number;
@@ -43,23 +42,23 @@ export interface Infra {
   /** The audit log, on the store's database. */
   audit: AuditLog;
   /**
-   * Events: in-process on SQLite; on PostgreSQL shared with every process on the database (and schema)
-   * through LISTEN/NOTIFY, so an api's SSE clients see what a worker process wrote.
+   * Events: in-process on SQLite; on PostgreSQL (LISTEN/NOTIFY) and MySQL/MariaDB (a polled table) shared
+   * with every process on the database, so an api's SSE clients see what a worker process wrote.
    */
   events: EventBus;
   /** Worker heartbeat rows, on the store's database (the System page lists the workers). */
   heartbeats: WorkerHeartbeatStore;
   /** Suggested people and corrections, and the (linear) index incremental grouping searches. */
   faceGroups: FaceGroupStores;
-  /** `sqlite` or `postgres`. */
-  database: 'sqlite' | 'postgres';
+  /** `sqlite`, `postgres` or `mysql` (MySQL or MariaDB). */
+  database: DatabaseKind;
   /** `embedded`, `rabbitmq` or `nats`. */
   queueKind: 'embedded' | 'rabbitmq' | 'nats';
   close(): Promise<void>;
 }
 
 /**
- * Opens the adapters the URLs name: `DATABASE_URL` (sqlite:… | postgres://…) for the store,
+ * Opens the adapters the URLs name: `DATABASE_URL` (sqlite:… | postgres://… | mysql://…) for the store,
  * `QUEUE_URL` (embedded: | amqp://… | nats://…) for the queue, blobs under DATA_DIR. The only place
  * (with the roles) that knows which adapter is which.
  */
@@ -77,45 +76,25 @@ export async function openInfra(
     for (const close of closers.reverse()) await close().catch(() => {});
   };
   try {
-    let dbStores: SqlStores;
-    let db: import('kysely').Kysely<Database>;
-    let database: Infra['database'];
-    let events: EventBus;
-    if (config.DATABASE_URL.startsWith('sqlite:')) {
-      const handle = await openSqlite(sqlitePathFromUrl(config.DATABASE_URL));
-      closers.push(() => handle.close());
-      db = handle.db;
-      dbStores = sqlStores(db, clock);
-      database = 'sqlite';
-      events = new MemoryEventBus(eventCapacity, clock);
-    } else {
-      const { openPostgres } = await import('../adapters/postgres/postgres-database.ts');
-      const { skipLockedRelayer } = await import('../adapters/sql/outbox-relayer.skip-locked.ts');
-      const handle = await openPostgres({
-        url: config.DATABASE_URL,
-        poolSize: config.DATABASE_POOL_SIZE,
-        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-      });
-      closers.push(() => handle.close());
-      db = handle.db;
-      dbStores = sqlStores(db, clock, { relayer: skipLockedRelayer });
-      database = 'postgres';
-      const { PostgresEventBus } = await import('../adapters/postgres/event-bus.postgres.ts');
-      const bus = await PostgresEventBus.open({
-        connect: handle.connect,
-        channel: `faceflow_events_${handle.schema}`,
-        capacity: eventCapacity,
-        clock,
-        log,
-      });
-      closers.push(() => bus.shutdown());
-      events = bus;
-    }
+    const database = await openDatabase(config.DATABASE_URL, {
+      poolSize: config.DATABASE_POOL_SIZE,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    });
+    closers.push(() => database.close());
+    const { db } = database;
+    const dbStores = sqlStores(db, clock, { relayer: database.relayer });
+    const events = await database.openEvents({
+      capacity: eventCapacity,
+      clock,
+      log,
+      pollMs: config.DATABASE_EVENTS_POLL_MS,
+    });
+    closers.push(() => events.shutdown());
     const queueUrl = config.QUEUE_URL ?? 'embedded:';
     let queue: JobQueue;
     let queueKind: Infra['queueKind'];
     if (queueUrl === 'embedded:') {
-      queue = new EmbeddedJobQueue(db, clock, { skipLocked: database === 'postgres' });
+      queue = new EmbeddedJobQueue(db, clock, { skipLocked: database.kind !== 'sqlite' });
       queueKind = 'embedded';
     } else if (queueUrl.startsWith('amqp')) {
       const { RabbitJobQueue } = await import('../adapters/queue-rabbitmq/job-queue.rabbitmq.ts');
@@ -153,7 +132,7 @@ export async function openInfra(
       events,
       heartbeats,
       faceGroups,
-      database,
+      database: database.kind,
       queueKind,
       close: closeAll,
     };

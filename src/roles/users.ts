@@ -10,22 +10,16 @@ import { AppError } from '../core/errors.ts';
 import { SYSTEM_ACTOR } from '../ports/audit-log.ts';
 import { systemClock } from '../ports/clock.ts';
 import type { UserRecord } from '../ports/user-store.ts';
+import { openDatabase } from './database.ts';
 
 type StoreConfig = Pick<MigrateConfig, 'DATABASE_URL' | 'DATABASE_STATEMENT_TIMEOUT_MS'>;
 
 /** The configured database (migrated when needed) for `work`, closed afterwards. */
 async function withDatabase<T>(config: StoreConfig, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-  let handle: { db: Kysely<Database>; close(): Promise<void> };
-  if (config.DATABASE_URL.startsWith('sqlite:'))
-    handle = await openSqlite(sqlitePathFromUrl(config.DATABASE_URL));
-  else {
-    const { openPostgres } = await import('../adapters/postgres/postgres-database.ts');
-    handle = await openPostgres({
-      url: config.DATABASE_URL,
-      poolSize: 1,
-      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    });
-  }
+  const handle = await openDatabase(config.DATABASE_URL, {
+    poolSize: 1,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
   try {
     return await work(handle.db);
   } finally {

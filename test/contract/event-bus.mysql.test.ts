@@ -67,7 +67,8 @@ describe('MysqlEventBus: events shared by processes on one MariaDB database (a p
     expect(photoIds(seen.a)).toEqual(['img0', 'img1', 'img2', 'img3', 'img4']);
     await until('b and c to hear all five', () => seen.b.length === 5 && seen.c.length === 5);
     const latencyMs = Date.now() - started;
-    for (const got of [seen.b, seen.c]) expect(photoIds(got)).toEqual(['img0', 'img1', 'img2', 'img3', 'img4']);
+    for (const got of [seen.b, seen.c])
+      expect(photoIds(got)).toEqual(['img0', 'img1', 'img2', 'img3', 'img4']);
     expect(latencyMs).toBeLessThan(POLL_MS * 10);
     expect(seen.b.map((e) => e.id)).toEqual([1, 2, 3, 4, 5]);
     const replay = b.subscribe(() => {}, 3);
@@ -109,8 +110,11 @@ describe('MysqlEventBus: events shared by processes on one MariaDB database (a p
     bus.publish(photo('old'));
     const oldRows = async () =>
       Number(
-        (await sql<{ n: number }>`select count(*) as n from faceflow_events where payload like '%"old"%'`.execute(db))
-          .rows[0]?.n,
+        (
+          await sql<{
+            n: number;
+          }>`select count(*) as n from faceflow_events where payload like '%"old"%'`.execute(db)
+        ).rows[0]?.n,
       );
     await new Promise((r) => setTimeout(r, 50));
     expect(await oldRows()).toBe(1);

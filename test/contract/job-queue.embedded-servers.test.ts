@@ -20,48 +20,52 @@ interface ServerDatabase {
  * `FOR UPDATE SKIP LOCKED` (the SQLite run is next to the adapter).
  */
 function embeddedQueueOn(name: string, create: () => Promise<ServerDatabase>): void {
-  jobQueueContract(`EmbeddedJobQueue on ${name}`, { priorities: true, dedupe: true, leaseMs: LEASE_MS }, async () => {
-    let now = 1000;
-    const clock = { now: () => now };
-    const server = await create();
-    const handles: { db: Kysely<Database>; close(): Promise<void> }[] = [];
-    const open = async () => {
-      const handle = await server.open(handles.length === 0);
-      handles.push(handle);
-      return new EmbeddedJobQueue(handle.db, clock, { skipLocked: true });
-    };
-    const queue = await open();
-    return {
-      queue,
-      open,
-      async advance(ms) {
-        now += ms;
-      },
-      async kill() {
-        now += LEASE_MS + 1;
-      },
-      async publishRaw(bytes) {
-        await handles[0]?.db
-          .insertInto('jobs')
-          .values({
-            id: newId('job', now),
-            kind: 'process_image',
-            payload: bytes.toString('latin1'),
-            dedupe_key: null,
-            priority: 1,
-            available_at: now,
-            lease_owner: null,
-            lease_until: null,
-            created_at: now,
-          })
-          .execute();
-      },
-      async close() {
-        for (const handle of handles) await handle.close();
-        await server.drop();
-      },
-    };
-  });
+  jobQueueContract(
+    `EmbeddedJobQueue on ${name}`,
+    { priorities: true, dedupe: true, leaseMs: LEASE_MS },
+    async () => {
+      let now = 1000;
+      const clock = { now: () => now };
+      const server = await create();
+      const handles: { db: Kysely<Database>; close(): Promise<void> }[] = [];
+      const open = async () => {
+        const handle = await server.open(handles.length === 0);
+        handles.push(handle);
+        return new EmbeddedJobQueue(handle.db, clock, { skipLocked: true });
+      };
+      const queue = await open();
+      return {
+        queue,
+        open,
+        async advance(ms) {
+          now += ms;
+        },
+        async kill() {
+          now += LEASE_MS + 1;
+        },
+        async publishRaw(bytes) {
+          await handles[0]?.db
+            .insertInto('jobs')
+            .values({
+              id: newId('job', now),
+              kind: 'process_image',
+              payload: bytes.toString('latin1'),
+              dedupe_key: null,
+              priority: 1,
+              available_at: now,
+              lease_owner: null,
+              lease_until: null,
+              created_at: now,
+            })
+            .execute();
+        },
+        async close() {
+          for (const handle of handles) await handle.close();
+          await server.drop();
+        },
+      };
+    },
+  );
 }
 
 embeddedQueueOn('PostgreSQL', async () => {

@@ -1,5 +1,5 @@
-import { skipLockedRelayer } from '../../src/adapters/sql/outbox-relayer.skip-locked.ts';
 import { type MysqlHandle, openMysql } from '../../src/adapters/mysql/mysql-database.ts';
+import { skipLockedRelayer } from '../../src/adapters/sql/outbox-relayer.skip-locked.ts';
 import { sqlPhotoStores } from '../../src/adapters/sql/sql-stores.ts';
 import { createTestMysqlDatabase } from '../helpers/servers.ts';
 import { photoStoresContracts } from './photo-stores.suites.ts';

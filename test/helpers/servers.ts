@@ -35,7 +35,11 @@ export async function createTestSchema(): Promise<{ url: string; schema: string;
 }
 
 /** A fresh database on the test MySQL/MariaDB server (byte-exact utf8mb4); `drop()` removes it. */
-export async function createTestMysqlDatabase(): Promise<{ url: string; database: string; drop(): Promise<void> }> {
+export async function createTestMysqlDatabase(): Promise<{
+  url: string;
+  database: string;
+  drop(): Promise<void>;
+}> {
   const database = uniqueName('ff_test');
   const admin = async (statement: string) => {
     const url = new URL(MYSQL_URL);

@@ -100,7 +100,8 @@ export class MysqlEventBus implements EventBus {
       if (this.failing) this.options.log.info({}, 'event bus reads its table again');
       this.failing = false;
     } catch (error) {
-      if (!this.failing) this.options.log.warn({ err: String(error) }, 'event bus cannot read its table; retrying');
+      if (!this.failing)
+        this.options.log.warn({ err: String(error) }, 'event bus cannot read its table; retrying');
       this.failing = true;
     }
   }

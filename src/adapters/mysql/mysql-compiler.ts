@@ -33,8 +33,7 @@ export function mysqlRawFragment(fragment: string): string {
  */
 export class FaceflowMysqlCompiler extends MysqlQueryCompiler {
   protected override visitOnConflict(node: OnConflictNode): void {
-    if (node.updateWhere || node.indexWhere)
-      throw new Error('ON CONFLICT … WHERE has no MySQL equivalent');
+    if (node.updateWhere || node.indexWhere) throw new Error('ON CONFLICT … WHERE has no MySQL equivalent');
     this.append('on duplicate key update ');
     if (node.doNothing || !node.updates?.length) {
       const column = node.columns?.[0];

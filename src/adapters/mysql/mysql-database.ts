@@ -116,16 +116,21 @@ export async function openMysql(options: MysqlOptions): Promise<MysqlHandle> {
       await query(pool, `alter database \`${address.database}\` character set utf8mb4 collate utf8mb4_bin`);
   } catch (cause) {
     await new Promise((resolve) => pool.end(resolve));
-    throw new AppError('unavailable', `cannot open the MySQL database ${address.database}: ${String(cause)}`, {
-      cause,
-    });
+    throw new AppError(
+      'unavailable',
+      `cannot open the MySQL database ${address.database}: ${String(cause)}`,
+      {
+        cause,
+      },
+    );
   }
   const session = sessionStatements(flavour, timeoutMs);
   const db = new Kysely<Database>({
     dialect: new FaceflowMysqlDialect({
       pool,
       onCreateConnection: async (connection) => {
-        for (const statement of session) await connection.executeQuery({ sql: statement, parameters: [] } as never);
+        for (const statement of session)
+          await connection.executeQuery({ sql: statement, parameters: [] } as never);
       },
     }),
   });

@@ -36,7 +36,10 @@ type Row = Record<string, unknown>;
 type Key = unknown[];
 
 /** The primary-key columns of a table, read once from `information_schema`. */
-export type PrimaryKeys = (table: string, run: (query: CompiledQuery) => Promise<QueryResult<Row>>) => Promise<string[]>;
+export type PrimaryKeys = (
+  table: string,
+  run: (query: CompiledQuery) => Promise<QueryResult<Row>>,
+) => Promise<string[]>;
 
 export function primaryKeysFromSchema(): PrimaryKeys {
   const known = new Map<string, string[]>();
@@ -80,11 +83,17 @@ export class ReturningConnection implements DatabaseConnection {
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const node = compiled.query;
     if (UpdateQueryNode.is(node) && node.returning)
-      return this.atomically(() => this.updateReturning(node, node.returning as ReturningNode, compiled.queryId));
+      return this.atomically(() =>
+        this.updateReturning(node, node.returning as ReturningNode, compiled.queryId),
+      );
     if (DeleteQueryNode.is(node) && node.returning)
-      return this.atomically(() => this.deleteReturning(node, node.returning as ReturningNode, compiled.queryId));
+      return this.atomically(() =>
+        this.deleteReturning(node, node.returning as ReturningNode, compiled.queryId),
+      );
     if (InsertQueryNode.is(node) && node.returning)
-      return this.atomically(() => this.insertReturning(node, node.returning as ReturningNode, compiled.queryId));
+      return this.atomically(() =>
+        this.insertReturning(node, node.returning as ReturningNode, compiled.queryId),
+      );
     return this.inner.executeQuery<R>(compiled);
   }
 
@@ -140,7 +149,8 @@ export class ReturningConnection implements DatabaseConnection {
     if (node.onConflict?.doNothing) {
       // `ON CONFLICT DO NOTHING RETURNING`: a row comes back only when it went in. A duplicate key fails
       // just this statement on MySQL (the transaction goes on), which tells the two apart.
-      if (keys.length !== 1) throw new Error('INSERT … ON CONFLICT DO NOTHING RETURNING: one row at a time on MySQL');
+      if (keys.length !== 1)
+        throw new Error('INSERT … ON CONFLICT DO NOTHING RETURNING: one row at a time on MySQL');
       try {
         await this.run({ ...plain, onConflict: undefined }, queryId);
       } catch (error) {
@@ -158,7 +168,8 @@ export class ReturningConnection implements DatabaseConnection {
       SelectQueryNode.createFrom([TableNode.create(table)]),
       columns.map((c) => selectionOf(c)),
     );
-    if (where) select = { ...select, where: WhereNode.create(await this.resolveSubqueries(where.where, queryId)) };
+    if (where)
+      select = { ...select, where: WhereNode.create(await this.resolveSubqueries(where.where, queryId)) };
     select = { ...select, endModifiers: [SelectModifierNode.create('ForUpdate')] };
     const { rows } = await this.run(select, queryId);
     return rows.map((row) => columns.map((c) => row[c]));
@@ -167,9 +178,15 @@ export class ReturningConnection implements DatabaseConnection {
   /** `x IN (SELECT …)` becomes `x IN (values)`, the subquery run first (with its own locks, if it takes any). */
   private async resolveSubqueries(node: OperationNode, queryId: QueryId): Promise<OperationNode> {
     if (AndNode.is(node))
-      return AndNode.create(await this.resolveSubqueries(node.left, queryId), await this.resolveSubqueries(node.right, queryId));
+      return AndNode.create(
+        await this.resolveSubqueries(node.left, queryId),
+        await this.resolveSubqueries(node.right, queryId),
+      );
     if (OrNode.is(node))
-      return OrNode.create(await this.resolveSubqueries(node.left, queryId), await this.resolveSubqueries(node.right, queryId));
+      return OrNode.create(
+        await this.resolveSubqueries(node.left, queryId),
+        await this.resolveSubqueries(node.right, queryId),
+      );
     if (ParensNode.is(node)) return ParensNode.create(await this.resolveSubqueries(node.node, queryId));
     if (
       BinaryOperationNode.is(node) &&
@@ -179,15 +196,23 @@ export class ReturningConnection implements DatabaseConnection {
     ) {
       const { rows } = await this.run(node.rightOperand, queryId);
       const values = rows.map((row) => Object.values(row)[0]);
-      if (values.length === 0) return RawNode.createWithSql(node.operator.operator === 'in' ? '(1 = 0)' : '(1 = 1)');
-      return BinaryOperationNode.create(node.leftOperand, node.operator, PrimitiveValueListNode.create(values));
+      if (values.length === 0)
+        return RawNode.createWithSql(node.operator.operator === 'in' ? '(1 = 0)' : '(1 = 1)');
+      return BinaryOperationNode.create(
+        node.leftOperand,
+        node.operator,
+        PrimitiveValueListNode.create(values),
+      );
     }
     return node;
   }
 
   private async readBack(table: string, returning: ReturningNode, match: OperationNode, queryId: QueryId) {
     const select: SelectQueryNode = {
-      ...SelectQueryNode.cloneWithSelections(SelectQueryNode.createFrom([TableNode.create(table)]), returning.selections),
+      ...SelectQueryNode.cloneWithSelections(
+        SelectQueryNode.createFrom([TableNode.create(table)]),
+        returning.selections,
+      ),
       where: WhereNode.create(match),
     };
     const { rows } = await this.run(select, queryId);
@@ -216,10 +241,13 @@ function keyMatch(columns: string[], keys: Key[]): OperationNode {
   const one = (key: Key) =>
     ParensNode.create(
       columns
-        .map((c, i): OperationNode => BinaryOperationNode.create(ref(c), OperatorNode.create('='), ValueNode.create(key[i])))
+        .map(
+          (c, i): OperationNode =>
+            BinaryOperationNode.create(ref(c), OperatorNode.create('='), ValueNode.create(key[i])),
+        )
         .reduce((a, b) => AndNode.create(a, b)),
     );
-  return keys.map(one).reduce((a: OperationNode, b) => OrNode.create(a, b));
+  return keys.map((k): OperationNode => one(k)).reduce((a, b) => OrNode.create(a, b));
 }
 
 /** The primary keys of the rows an INSERT writes, from its VALUES (faceflow's keys are made by the app). */
