@@ -1,5 +1,7 @@
 import {
   type ColumnUpdateNode,
+  type CreateTableNode,
+  ForeignKeyConstraintNode,
   MysqlQueryCompiler,
   type OnConflictNode,
   type RawNode,
@@ -54,6 +56,28 @@ export class FaceflowMysqlCompiler extends MysqlQueryCompiler {
       return;
     }
     super.visitReference(node);
+  }
+
+  /**
+   * A column's own `REFERENCES` is ignored by MySQL 8 (parsed, no key made); written as a table
+   * constraint `FOREIGN KEY (col) REFERENCES …` it is kept by MySQL and MariaDB alike.
+   */
+  protected override visitCreateTable(node: CreateTableNode): void {
+    const foreignKeys = node.columns
+      .filter((c) => c.references)
+      .map((c) => {
+        const references = c.references as NonNullable<typeof c.references>;
+        return ForeignKeyConstraintNode.cloneWith(
+          ForeignKeyConstraintNode.create([c.column], references.table, references.columns),
+          { onDelete: references.onDelete, onUpdate: references.onUpdate },
+        );
+      });
+    if (foreignKeys.length === 0) return super.visitCreateTable(node);
+    super.visitCreateTable({
+      ...node,
+      columns: node.columns.map((c) => ({ ...c, references: undefined })),
+      constraints: [...(node.constraints ?? []), ...foreignKeys],
+    });
   }
 
   protected override visitRaw(node: RawNode): void {

@@ -1,4 +1,4 @@
-import { Kysely } from 'kysely';
+import { CompiledQuery, Kysely } from 'kysely';
 import { createPool, type Pool } from 'mysql2';
 import { AppError } from '../../core/errors.ts';
 import { MYSQL_TYPES, migrateOrClose } from '../sql/migrations/migrations.ts';
@@ -101,8 +101,8 @@ export async function openMysql(options: MysqlOptions): Promise<MysqlHandle> {
     enableKeepAlive: true,
     connectTimeout: 10_000,
   });
-  // An idle connection whose server went away: the pool drops it; without a listener the process would crash.
-  pool.on('error' as 'connection', () => {});
+  // A connection whose server went away (an idle one included) leaves the pool by itself (mysql2's
+  // PoolConnection listens for its own 'error'); the next query takes a fresh one.
   let flavour: MysqlHandle['flavour'];
   try {
     const [row] = await query(pool, 'select version() as v');
@@ -129,8 +129,7 @@ export async function openMysql(options: MysqlOptions): Promise<MysqlHandle> {
     dialect: new FaceflowMysqlDialect({
       pool,
       onCreateConnection: async (connection) => {
-        for (const statement of session)
-          await connection.executeQuery({ sql: statement, parameters: [] } as never);
+        for (const statement of session) await connection.executeQuery(CompiledQuery.raw(statement));
       },
     }),
   });
