@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import { SqlAuditLog } from '../adapters/sql/audit-log.sql.ts';
 import type { Database } from '../adapters/sql/schema.ts';
 import { SqlUserStore } from '../adapters/sql/user-store.sql.ts';
-import { openSqlite, sqlitePathFromUrl } from '../adapters/sqlite/sqlite-database.ts';
 import { resetSecondFactor } from '../app/auth/two-factor.ts';
 import { createUser } from '../app/auth/user-admin.ts';
 import type { MigrateConfig } from '../config/roles.config.ts';

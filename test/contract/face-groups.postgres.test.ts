@@ -1,6 +1,6 @@
-import { skipLockedRelayer } from '../../src/adapters/sql/outbox-relayer.skip-locked.ts';
 import { openPostgres } from '../../src/adapters/postgres/postgres-database.ts';
 import { SqlAuditLog } from '../../src/adapters/sql/audit-log.sql.ts';
+import { skipLockedRelayer } from '../../src/adapters/sql/outbox-relayer.skip-locked.ts';
 import { sqlFaceGroupStores, sqlPhotoStores } from '../../src/adapters/sql/sql-stores.ts';
 import { createTestSchema } from '../helpers/servers.ts';
 import { faceGroupsContract } from './face-groups.contract.ts';

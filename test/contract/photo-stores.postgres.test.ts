@@ -1,5 +1,5 @@
-import { skipLockedRelayer } from '../../src/adapters/sql/outbox-relayer.skip-locked.ts';
 import { openPostgres, type PostgresHandle } from '../../src/adapters/postgres/postgres-database.ts';
+import { skipLockedRelayer } from '../../src/adapters/sql/outbox-relayer.skip-locked.ts';
 import { sqlPhotoStores } from '../../src/adapters/sql/sql-stores.ts';
 import { createTestSchema } from '../helpers/servers.ts';
 import { photoStoresContracts } from './photo-stores.suites.ts';

@@ -72,7 +72,10 @@ export class FaceflowMysqlCompiler extends MysqlQueryCompiler {
           { onDelete: references.onDelete, onUpdate: references.onUpdate },
         );
       });
-    if (foreignKeys.length === 0) return super.visitCreateTable(node);
+    if (foreignKeys.length === 0) {
+      super.visitCreateTable(node);
+      return;
+    }
     super.visitCreateTable({
       ...node,
       columns: node.columns.map((c) => ({ ...c, references: undefined })),
