@@ -23,8 +23,13 @@ import {
   until,
 } from '../helpers/cluster.ts';
 import { lfwUploads } from '../helpers/faces.ts';
-import { createTestMysqlDatabase, createTestSchema, uniqueName } from '../helpers/servers.ts';
-import { mysqlReader, postgresReader, type Sql } from '../helpers/sql-reader.ts';
+import {
+  MARIADB_SERVER,
+  POSTGRES_SERVER,
+  type ServerDatabase,
+  type TestDatabase,
+} from '../helpers/server-databases.ts';
+import { uniqueName } from '../helpers/servers.ts';
 import { SseClient } from '../helpers/sse-client.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { describeWithFaces } from '../support/shared-faces.ts';
@@ -41,35 +46,13 @@ interface Counts {
   failed: number;
 }
 
-/** A fresh database on a test server: its DATABASE_URL, a direct reader, and its removal. */
-interface ClusterDatabase {
-  label: string;
-  create(): Promise<{ url: string; reader(): Promise<Sql>; drop(): Promise<void> }>;
-}
-
-const POSTGRES: ClusterDatabase = {
-  label: 'PostgreSQL',
-  async create() {
-    const schema = await createTestSchema();
-    return { url: schema.url, reader: () => postgresReader(schema.schema), drop: schema.drop };
-  },
-};
-
-const MARIADB: ClusterDatabase = {
-  label: 'MariaDB',
-  async create() {
-    const database = await createTestMysqlDatabase();
-    return { url: database.url, reader: () => mysqlReader(database.url), drop: database.drop };
-  },
-};
-
-function describeClusterFaults(broker: Broker, database: ClusterDatabase): void {
+function describeClusterFaults(broker: Broker, database: ServerDatabase): void {
   describeWithFaces(
-    `cluster faults on ${database.label} + ${broker.label}: nothing lost, nothing twice`,
+    `cluster faults on ${database.name} + ${broker.label}: nothing lost, nothing twice`,
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'faceflow-cluster-faults-'));
       const queueName = uniqueName('ff_faults');
-      let schema: Awaited<ReturnType<ClusterDatabase['create']>>;
+      let schema: TestDatabase;
       let proxy: TcpProxy;
       let admin: BrokerAdmin;
       let recognizerPort: number;
@@ -288,6 +271,6 @@ function describeClusterFaults(broker: Broker, database: ClusterDatabase): void 
   );
 }
 
-describeClusterFaults(RABBITMQ, POSTGRES);
-describeClusterFaults(NATS, POSTGRES);
-describeClusterFaults(RABBITMQ, MARIADB);
+describeClusterFaults(RABBITMQ, POSTGRES_SERVER);
+describeClusterFaults(NATS, POSTGRES_SERVER);
+describeClusterFaults(RABBITMQ, MARIADB_SERVER);
