@@ -182,7 +182,11 @@ describe.each(overlays)('NetworkPolicies of overlay %s', (overlay) => {
     const reached = all
       .filter((c) => c.source === search && allowed(policies, c.source, c.destination, c.port))
       .map((c) => c.destination.name);
-    const database = overlay === 'dev' ? 'faceflow-postgres' : 'external-database';
+    const database = {
+      dev: 'faceflow-postgres',
+      'dev-mariadb': 'faceflow-mariadb',
+      prod: 'external-database',
+    }[overlay];
     expect(reached.sort()).toEqual([database, 'kube-dns', 'kube-dns'].sort());
   });
 
