@@ -31,6 +31,28 @@ import type { FaceflowMysqlCompiler } from './mysql-compiler.ts';
 
 /** MySQL's and MariaDB's error number for a duplicate unique key. */
 const ER_DUP_ENTRY = 1062;
+/** InnoDB chose this transaction as a deadlock's victim and rolled it back whole. */
+const ER_LOCK_DEADLOCK = 1213;
+const DEADLOCK_TRIES = 5;
+
+const isDeadlock = (error: unknown) => (error as { errno?: number }).errno === ER_LOCK_DEADLOCK;
+
+/**
+ * Runs `work` again when InnoDB rolled it back as a deadlock's victim: a receive's index scan and an ack's
+ * delete can lock the same rows in opposite orders, which PostgreSQL's row locks never turn into an error.
+ * Only for work that is its own transaction (a statement outside one, or a transaction begun here), which the
+ * rollback undid entirely; inside the caller's transaction the error goes up to the caller.
+ */
+async function retryingDeadlocks<R>(work: () => Promise<R>): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isDeadlock(error) || attempt >= DEADLOCK_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+}
 
 type Row = Record<string, unknown>;
 type Key = unknown[];
@@ -94,7 +116,8 @@ export class ReturningConnection implements DatabaseConnection {
       return this.atomically(() =>
         this.insertReturning(node, node.returning as ReturningNode, compiled.queryId),
       );
-    return this.inner.executeQuery<R>(compiled);
+    if (this.inTransaction) return this.inner.executeQuery<R>(compiled);
+    return retryingDeadlocks(() => this.inner.executeQuery<R>(compiled));
   }
 
   streamQuery<R>(compiled: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
@@ -103,15 +126,17 @@ export class ReturningConnection implements DatabaseConnection {
 
   private async atomically<R>(work: () => Promise<QueryResult<Row>>): Promise<QueryResult<R>> {
     if (this.inTransaction) return (await work()) as QueryResult<R>;
-    await this.inner.executeQuery(CompiledQuery.raw('begin'));
-    try {
-      const result = await work();
-      await this.inner.executeQuery(CompiledQuery.raw('commit'));
-      return result as QueryResult<R>;
-    } catch (error) {
-      await this.inner.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
-      throw error;
-    }
+    return retryingDeadlocks(async () => {
+      await this.inner.executeQuery(CompiledQuery.raw('begin'));
+      try {
+        const result = await work();
+        await this.inner.executeQuery(CompiledQuery.raw('commit'));
+        return result as QueryResult<R>;
+      } catch (error) {
+        await this.inner.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+        throw error;
+      }
+    });
   }
 
   private run(node: RootOperationNode, queryId: QueryId): Promise<QueryResult<Row>> {
