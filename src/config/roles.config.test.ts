@@ -57,6 +57,21 @@ describe('role configuration', () => {
     });
   });
 
+  it('takes mysql://user:password@host:port/database for every role, and refuses one without a database', () => {
+    const url = 'mysql://faceflow:s3cret@db.internal:3306/faceflow';
+    const env = { DATABASE_URL: url, DATABASE_EVENTS_POLL_MS: '100' };
+    for (const load of [loadAllConfig, loadApiConfig, loadWorkerConfig]) {
+      expect(load(env).DATABASE_URL).toBe(url);
+      expect(load(env).DATABASE_EVENTS_POLL_MS).toBe(100);
+    }
+    expect(loadAllConfig({}).DATABASE_EVENTS_POLL_MS).toBe(250);
+    for (const bad of ['mysql://x', 'mysql://u:p@host:3306/', 'mysql://u@host/db;drop', 'mariadb://u@h/db'])
+      expect(() => loadAllConfig({ DATABASE_URL: bad }), bad).toThrow(/DATABASE_URL/);
+    expect(() => loadAllConfig({ DATABASE_URL: url, DATABASE_EVENTS_POLL_MS: '5' })).toThrow(
+      /DATABASE_EVENTS_POLL_MS/,
+    );
+  });
+
   it('reports every bad key at once', () => {
     let error: unknown;
     try {

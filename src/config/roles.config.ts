@@ -28,14 +28,17 @@ const storageShape = {
   /** Where the SQLite file and the photo blobs live. */
   DATA_DIR: optionalEnv(z.string()).transform((v) => resolve(v ?? './data')),
   DATABASE_URL: optionalEnv(
-    z.string().refine((v) => /^(sqlite:|postgres(ql)?:\/\/)/.test(v), {
-      message: 'must be sqlite:<path> or postgres://user@host:port/database',
+    z.string().refine((v) => /^(sqlite:|postgres(ql)?:\/\/|mysql:\/\/[^/?#]+\/[A-Za-z0-9_]{1,64}$)/.test(v), {
+      message:
+        'must be sqlite:<path>, postgres://user@host:port/database or mysql://user:password@host:port/database',
     }),
   ),
-  /** Connections per process to PostgreSQL (ignored for SQLite). */
+  /** Connections per process to PostgreSQL or MySQL/MariaDB (ignored for SQLite). */
   DATABASE_POOL_SIZE: optionalEnv(intEnv(1, 1000)).transform((v) => v ?? 10),
-  /** Longest a single SQL statement may run on PostgreSQL before it is cancelled. */
+  /** Longest a single SQL statement (or, on MySQL/MariaDB, a lock wait) may run before it is cancelled. */
   DATABASE_STATEMENT_TIMEOUT_MS: optionalEnv(intEnv(100, 3_600_000)).transform((v) => v ?? 30_000),
+  /** MySQL/MariaDB: how often each process reads the events table for other processes' events (their latency). */
+  DATABASE_EVENTS_POLL_MS: optionalEnv(intEnv(20, 60_000)).transform((v) => v ?? 250),
   QUEUE_URL: optionalEnv(
     z.string().refine((v) => v === 'embedded:' || /^(amqps?|nats):\/\//.test(v), {
       message: 'must be embedded:, amqp://… (RabbitMQ) or nats://… (NATS JetStream)',

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrationProvider, SQLITE_TYPES } from '../../src/adapters/sql/migrations/migrations.ts';
+import {
+  MYSQL_TYPES,
+  migrationProvider,
+  SQLITE_TYPES,
+} from '../../src/adapters/sql/migrations/migrations.ts';
+import { createTestMysqlDatabase } from '../helpers/servers.ts';
 import { runCli } from '../support/run-cli.ts';
 
 describe('faceflow migrate, redeemer and configuration errors', () => {
@@ -24,6 +29,27 @@ describe('faceflow migrate, redeemer and configuration errors', () => {
     expect(JSON.parse(first.stdout)).toEqual({ applied: all });
     const second = await runCli(['migrate', '--json'], { env });
     expect(JSON.parse(second.stdout)).toEqual({ applied: [] });
+  });
+
+  it('migrate takes DATABASE_URL=mysql://user:password@host:port/db (MariaDB): the schema once, then nothing to do', async () => {
+    const database = await createTestMysqlDatabase();
+    try {
+      const env = { DATA_DIR: dir, DATABASE_URL: database.url };
+      const first = await runCli(['migrate', '--json'], { env });
+      expect(first.code, first.stderr).toBe(0);
+      expect(JSON.parse(first.stdout)).toEqual({
+        applied: Object.keys(await migrationProvider(MYSQL_TYPES).getMigrations()),
+      });
+      const second = await runCli(['migrate', '--json'], { env });
+      expect(JSON.parse(second.stdout)).toEqual({ applied: [] });
+      const wrong = await runCli(['migrate'], {
+        env: { DATA_DIR: dir, DATABASE_URL: 'mysql://root@127.0.0.1:3306' },
+      });
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.stderr).toMatch(/DATABASE_URL/);
+    } finally {
+      await database.drop();
+    }
   });
 
   it('redeemer --once re-queues a photo left processing by a dead worker', async () => {

@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPostgres } from '../../src/adapters/postgres/postgres-database.ts';
 import { SqlWorkerHeartbeats } from '../../src/adapters/sql/worker-heartbeats.sql.ts';
 import { openSqlite } from '../../src/adapters/sqlite/sqlite-database.ts';
-import { createTestSchema } from '../helpers/servers.ts';
+import { SERVER_DATABASES } from '../helpers/server-databases.ts';
 import { workerHeartbeatsContract } from './worker-heartbeats.contract.ts';
 
 workerHeartbeatsContract('SQLite', async () => {
@@ -23,17 +22,18 @@ workerHeartbeatsContract('SQLite', async () => {
   };
 });
 
-workerHeartbeatsContract('PostgreSQL', async () => {
-  const schema = await createTestSchema();
-  const one = await openPostgres({ url: schema.url, poolSize: 2 });
-  const two = await openPostgres({ url: schema.url, poolSize: 2, migrate: false });
-  return {
-    store: new SqlWorkerHeartbeats(one.db),
-    another: new SqlWorkerHeartbeats(two.db),
-    async close() {
-      await two.close();
-      await one.close();
-      await schema.drop();
-    },
-  };
-});
+for (const server of SERVER_DATABASES)
+  workerHeartbeatsContract(server.name, async () => {
+    const database = await server.create();
+    const one = await database.open({ poolSize: 2 });
+    const two = await database.open({ poolSize: 2, migrate: false });
+    return {
+      store: new SqlWorkerHeartbeats(one.db),
+      another: new SqlWorkerHeartbeats(two.db),
+      async close() {
+        await two.close();
+        await one.close();
+        await database.drop();
+      },
+    };
+  });

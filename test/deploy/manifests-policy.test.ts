@@ -151,7 +151,7 @@ describe.each(overlays)('workloads of overlay %s', (overlay) => {
     expect(scaled).toHaveLength(1);
     const spec = scaled[0]?.spec as { scaleTargetRef: { name: string }; triggers: { type: string }[] };
     expect(spec.scaleTargetRef.name).toBe('faceflow-worker');
-    expect(spec.triggers[0]?.type).toBe(overlay === 'dev' ? 'rabbitmq' : 'nats-jetstream');
+    expect(spec.triggers[0]?.type).toBe(overlay === 'prod' ? 'nats-jetstream' : 'rabbitmq');
   });
 
   it('has a PDB per Deployment, worker anti-affinity, a headless recognizer Service and TLS on the Ingress', () => {

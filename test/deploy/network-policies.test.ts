@@ -57,33 +57,41 @@ const namespaced = [
 ];
 
 /** The allow-matrix of issue 8, as "source -> destination:port/protocol"; everything else is denied. */
+const devMatrix = [
+  'ingress-controller -> faceflow-api:8080/TCP',
+  'prometheus -> faceflow-api:9464/TCP',
+  'prometheus -> faceflow-worker:9464/TCP',
+  'prometheus -> faceflow-recognizer:9464/TCP',
+  'prometheus -> faceflow-search:9464/TCP',
+  ...['faceflow-api', 'faceflow-worker'].flatMap((s) => [
+    `${s} -> faceflow-postgres:5432/TCP`,
+    `${s} -> faceflow-rabbitmq:5672/TCP`,
+    `${s} -> faceflow-recognizer:50051/TCP`,
+    `${s} -> faceflow-search:50052/TCP`,
+  ]),
+  'faceflow-search -> faceflow-postgres:5432/TCP',
+  'faceflow-redeemer -> faceflow-postgres:5432/TCP',
+  'faceflow-redeemer -> faceflow-rabbitmq:5672/TCP',
+  'faceflow-migrate -> faceflow-postgres:5432/TCP',
+  'keda-operator -> faceflow-rabbitmq:5672/TCP',
+  'faceflow-api -> faceflow-redis:6379/TCP',
+  ...[
+    ...namespaced,
+    'faceflow-postgres',
+    'faceflow-rabbitmq',
+    'faceflow-redis',
+    'stranger-in-namespace',
+  ].flatMap((s) => dns.map((d) => `${s} -> ${d}`)),
+];
+
 const matrix: Record<(typeof overlays)[number], string[]> = {
-  dev: [
-    'ingress-controller -> faceflow-api:8080/TCP',
-    'prometheus -> faceflow-api:9464/TCP',
-    'prometheus -> faceflow-worker:9464/TCP',
-    'prometheus -> faceflow-recognizer:9464/TCP',
-    'prometheus -> faceflow-search:9464/TCP',
-    ...['faceflow-api', 'faceflow-worker'].flatMap((s) => [
-      `${s} -> faceflow-postgres:5432/TCP`,
-      `${s} -> faceflow-rabbitmq:5672/TCP`,
-      `${s} -> faceflow-recognizer:50051/TCP`,
-      `${s} -> faceflow-search:50052/TCP`,
-    ]),
-    'faceflow-search -> faceflow-postgres:5432/TCP',
-    'faceflow-redeemer -> faceflow-postgres:5432/TCP',
-    'faceflow-redeemer -> faceflow-rabbitmq:5672/TCP',
-    'faceflow-migrate -> faceflow-postgres:5432/TCP',
-    'keda-operator -> faceflow-rabbitmq:5672/TCP',
-    'faceflow-api -> faceflow-redis:6379/TCP',
-    ...[
-      ...namespaced,
-      'faceflow-postgres',
-      'faceflow-rabbitmq',
-      'faceflow-redis',
-      'stranger-in-namespace',
-    ].flatMap((s) => dns.map((d) => `${s} -> ${d}`)),
-  ],
+  dev: devMatrix,
+  // dev with MariaDB (components/mariadb): the same pairs, the database on MySQL's port.
+  'dev-mariadb': devMatrix.map((pair) =>
+    pair
+      .replace('faceflow-postgres:5432', 'faceflow-mariadb:3306')
+      .replace('faceflow-postgres ', 'faceflow-mariadb '),
+  ),
   prod: [
     'ingress-controller -> faceflow-api:8080/TCP',
     'prometheus -> faceflow-api:9464/TCP',
@@ -174,7 +182,11 @@ describe.each(overlays)('NetworkPolicies of overlay %s', (overlay) => {
     const reached = all
       .filter((c) => c.source === search && allowed(policies, c.source, c.destination, c.port))
       .map((c) => c.destination.name);
-    const database = overlay === 'dev' ? 'faceflow-postgres' : 'external-database';
+    const database = {
+      dev: 'faceflow-postgres',
+      'dev-mariadb': 'faceflow-mariadb',
+      prod: 'external-database',
+    }[overlay];
     expect(reached.sort()).toEqual([database, 'kube-dns', 'kube-dns'].sort());
   });
 

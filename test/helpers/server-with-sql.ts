@@ -1,7 +1,7 @@
 import type { FaceEngine } from '../../src/ports/face-engine.ts';
 import { startTestServer, type TestServer } from './in-process.ts';
-import { createTestSchema } from './servers.ts';
-import { postgresReader, type Sql, sqliteReader } from './sql-reader.ts';
+import { MARIADB_SERVER, POSTGRES_SERVER } from './server-databases.ts';
+import { type Sql, sqliteReader } from './sql-reader.ts';
 
 export interface ServerWithSql {
   server: TestServer;
@@ -10,22 +10,26 @@ export interface ServerWithSql {
   stop(): Promise<void>;
 }
 
-/** `faceflow all` in this process on SQLite (its DATA_DIR) or on a fresh schema of the test PostgreSQL. */
+/**
+ * `faceflow all` in this process on SQLite (its DATA_DIR), or on a fresh schema of the test PostgreSQL or a
+ * fresh database of the test MariaDB.
+ */
 export async function startServerWithSql(
-  database: 'sqlite' | 'postgres',
+  database: 'sqlite' | 'postgres' | 'mysql',
   env: Record<string, string>,
   engine?: FaceEngine,
 ): Promise<ServerWithSql> {
-  const schema = database === 'postgres' ? await createTestSchema() : null;
-  const server = await startTestServer(schema ? { DATABASE_URL: schema.url, ...env } : env, engine);
-  const sql = schema ? await postgresReader(schema.schema) : sqliteReader(server.dataDir);
+  const remote =
+    database === 'sqlite' ? null : await (database === 'mysql' ? MARIADB_SERVER : POSTGRES_SERVER).create();
+  const server = await startTestServer(remote ? { DATABASE_URL: remote.url, ...env } : env, engine);
+  const sql = remote ? await remote.reader() : sqliteReader(server.dataDir);
   return {
     server,
     sql,
     async stop() {
       await sql.close();
       await server.stop();
-      await schema?.drop();
+      await remote?.drop();
     },
   };
 }

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
 import { POSTGRES_URL } from './servers.ts';
 
 /** Reads the database behind a running server directly (not through the API). */
 export interface Sql {
-  /** `$1`-style parameters on both stores. */
+  /** `$1`-style parameters on every database. */
   rows<T>(text: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -29,5 +30,15 @@ export async function postgresReader(schema: string): Promise<Sql> {
   return {
     rows: async <T>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as T[],
     close: () => client.end(),
+  };
+}
+
+/** A MySQL/MariaDB database by its `mysql://` URL. */
+export async function mysqlReader(url: string): Promise<Sql> {
+  const connection = await createConnection(url);
+  return {
+    rows: async <T>(text: string, params: unknown[] = []) =>
+      (await connection.query(text.replace(/\$\d+/g, '?'), params))[0] as T[],
+    close: () => connection.end(),
   };
 }

@@ -39,7 +39,7 @@ class GatedEngine extends ScriptedEngine {
 const blobPath = (dataDir: string, sha: string) =>
   join(dataDir, 'blobs', sha.slice(0, 2), sha.slice(2, 4), sha);
 
-function deletePhotoSuite(database: 'sqlite' | 'postgres') {
+function deletePhotoSuite(database: 'sqlite' | 'postgres' | 'mysql') {
   describe(`deleting a photo on ${database}`, () => {
     const engine = new GatedEngine();
     let server: TestServer;
@@ -163,3 +163,4 @@ function deletePhotoSuite(database: 'sqlite' | 'postgres') {
 
 deletePhotoSuite('sqlite');
 deletePhotoSuite('postgres');
+deletePhotoSuite('mysql');

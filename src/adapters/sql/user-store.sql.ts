@@ -77,7 +77,10 @@ function toApiKey(row: Selectable<ApiKeysTable>): ApiKeyRecord {
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   return (
-    e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint/.test(e.message ?? '')
+    e.code === '23505' || // PostgreSQL
+    e.code === 'ER_DUP_ENTRY' || // MySQL, MariaDB
+    e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    /UNIQUE constraint/.test(e.message ?? '')
   );
 }
 

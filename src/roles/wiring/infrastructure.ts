@@ -7,6 +7,7 @@ import type { BlobStore } from '../../ports/blob-store.ts';
 import { type Clock, systemClock } from '../../ports/clock.ts';
 import type { EventBus } from '../../ports/event-bus.ts';
 import type { JobQueue } from '../../ports/job-queue.ts';
+import type { DatabaseKind } from './database.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { openQueue, type QueueConfig, type QueueKind } from './queue.ts';
 import { type DatabaseConfig, openDatabase, openEventBus, openStores, type Stores } from './stores.ts';
@@ -14,7 +15,7 @@ import { type DatabaseConfig, openDatabase, openEventBus, openStores, type Store
 export type InfraConfig = Pick<WorkerConfig, 'DATA_DIR'> &
   DatabaseConfig &
   QueueConfig &
-  Partial<Pick<WorkerConfig, 'LOG_LEVEL'>>;
+  Partial<Pick<WorkerConfig, 'LOG_LEVEL' | 'DATABASE_EVENTS_POLL_MS'>>;
 
 /** The adapters every role with a database shares. */
 export interface Infrastructure extends Stores {
@@ -23,7 +24,7 @@ export interface Infrastructure extends Stores {
   clock: Clock;
   /** In-process on SQLite, across processes on PostgreSQL (see `openEventBus`). */
   events: EventBus;
-  database: 'sqlite' | 'postgres';
+  database: DatabaseKind;
   queueKind: QueueKind;
   /** Closes the queue, the events and the database, in that order. */
   close(): Promise<void>;
@@ -45,8 +46,15 @@ export async function openInfrastructure(
   const lifecycle = new Lifecycle(log);
   return lifecycle.run(async () => {
     const database = lifecycle.adopt('database', await openDatabase(config), (d) => d.close());
-    const bus = lifecycle.adopt('events', await openEventBus(database, { clock, log, capacity: 2000 }), (b) =>
-      b.close(),
+    const bus = lifecycle.adopt(
+      'events',
+      await openEventBus(database, {
+        clock,
+        log,
+        capacity: 2000,
+        pollMs: config.DATABASE_EVENTS_POLL_MS,
+      }),
+      (b) => b.close(),
     );
     const { queue, kind } = await openQueue(config, database, clock, log);
     lifecycle.defer('queue', () => queue.close());

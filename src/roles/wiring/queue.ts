@@ -24,7 +24,7 @@ export async function openQueue(
   const prefetch = Math.max(1, config.WORKER_CONCURRENCY ?? 1);
   const maxDeliveries = config.MAX_ATTEMPTS ?? 5;
   if (url === 'embedded:') {
-    const skipLocked = database.kind === 'postgres';
+    const skipLocked = database.kind !== 'sqlite';
     return { queue: new EmbeddedJobQueue(database.db, clock, { skipLocked }), kind: 'embedded' };
   }
   if (url.startsWith('amqp')) {

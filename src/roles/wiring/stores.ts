@@ -1,11 +1,8 @@
 import type { Kysely } from 'kysely';
-import { MemoryEventBus } from '../../adapters/events-memory/event-bus.memory.ts';
-import type { PostgresHandle } from '../../adapters/postgres/postgres-database.ts';
 import { SqlAverageJobStore } from '../../adapters/sql/average-job-store.sql.ts';
-import { migrateToLatest, POSTGRES_TYPES, SQLITE_TYPES } from '../../adapters/sql/migrations/migrations.ts';
+import { migrateToLatest } from '../../adapters/sql/migrations/migrations.ts';
 import type { Database } from '../../adapters/sql/schema.ts';
 import { type SqlStoreOptions, sqlStores } from '../../adapters/sql/sql-stores.ts';
-import { openSqlite, sqlitePathFromUrl } from '../../adapters/sqlite/sqlite-database.ts';
 import type { MigrateConfig } from '../../config/roles.config.ts';
 import type { AuditLog } from '../../ports/audit-log.ts';
 import type { AverageJobStore } from '../../ports/average-job-store.ts';
@@ -17,6 +14,7 @@ import type { PhotoStores } from '../../ports/photo-stores.ts';
 import type { PrivacyStore } from '../../ports/privacy-store.ts';
 import type { UserStore } from '../../ports/user-store.ts';
 import type { WorkerHeartbeatStore } from '../../ports/worker-heartbeats.ts';
+import { databaseKind, type OpenedDatabase, openDatabase as openDatabaseAt } from './database.ts';
 
 /*
  * The one place that knows which SQL adapter class serves which port: every role opens its database and
@@ -26,16 +24,10 @@ import type { WorkerHeartbeatStore } from '../../ports/worker-heartbeats.ts';
 export type DatabaseConfig = Pick<MigrateConfig, 'DATABASE_URL'> &
   Partial<Pick<MigrateConfig, 'DATABASE_POOL_SIZE' | 'DATABASE_STATEMENT_TIMEOUT_MS'>>;
 
-export interface DatabaseHandle {
-  kind: 'sqlite' | 'postgres';
-  db: Kysely<Database>;
-  /** PostgreSQL: the schema of the tables, and a connection of its own for LISTEN/NOTIFY. */
-  postgres: Pick<PostgresHandle, 'schema' | 'connect'> | null;
-  close(): Promise<void>;
-}
+export type DatabaseHandle = OpenedDatabase;
 
 export interface DatabaseOptions {
-  /** PostgreSQL connections (default DATABASE_POOL_SIZE). */
+  /** Server connections (default DATABASE_POOL_SIZE). */
   poolSize?: number;
   /** Default DATABASE_STATEMENT_TIMEOUT_MS. */
   statementTimeoutMs?: number;
@@ -43,29 +35,18 @@ export interface DatabaseOptions {
   migrate?: boolean;
 }
 
-/** The database DATABASE_URL names: `sqlite:<path>` or `postgres://…`. */
-export async function openDatabase(
-  config: DatabaseConfig,
-  options: DatabaseOptions = {},
-): Promise<DatabaseHandle> {
-  if (config.DATABASE_URL.startsWith('sqlite:')) {
-    const handle = await openSqlite(sqlitePathFromUrl(config.DATABASE_URL), { migrate: options.migrate });
-    return { kind: 'sqlite', db: handle.db, postgres: null, close: () => handle.close() };
-  }
-  const { openPostgres } = await import('../../adapters/postgres/postgres-database.ts');
-  const handle = await openPostgres({
-    url: config.DATABASE_URL,
+/** The database DATABASE_URL names: `sqlite:<path>`, `postgres://…` or `mysql://…`. */
+export function openDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Promise<DatabaseHandle> {
+  return openDatabaseAt(config.DATABASE_URL, {
     poolSize: options.poolSize ?? config.DATABASE_POOL_SIZE,
     statementTimeoutMs: options.statementTimeoutMs ?? config.DATABASE_STATEMENT_TIMEOUT_MS,
     migrate: options.migrate,
   });
-  return { kind: 'postgres', db: handle.db, postgres: handle, close: () => handle.close() };
 }
 
 /** Brings the schema of a database opened with `migrate: false` up to date; returns the migrations applied. */
 export function migrateDatabase(database: DatabaseHandle): Promise<string[]> {
-  if (!database.postgres) return migrateToLatest(database.db, SQLITE_TYPES);
-  return migrateToLatest(database.db, POSTGRES_TYPES, database.postgres.schema);
+  return migrateToLatest(database.db, database.types, database.migrationSchema);
 }
 
 export interface Stores {
@@ -87,33 +68,20 @@ export interface Stores {
  * so several api processes can relay at once.
  */
 export async function openStores(database: DatabaseHandle, clock: Clock): Promise<Stores> {
-  const options: SqlStoreOptions = {};
-  if (database.kind === 'postgres') {
-    const { skipLockedRelayer } = await import('../../adapters/postgres/outbox-relayer.postgres.ts');
-    options.relayer = skipLockedRelayer;
-  }
+  const options: SqlStoreOptions = database.relayer ? { relayer: database.relayer } : {};
   const { privacy, users, audit, heartbeats, faceGroups, ...stores } = sqlStores(database.db, clock, options);
   return { stores, privacy, users, audit, heartbeats, faceGroups };
 }
 
 /**
- * Events: in-process on SQLite; on PostgreSQL shared with every process on the database (and schema)
- * through LISTEN/NOTIFY, so an api's SSE clients see what a worker process wrote.
+ * Events: in-process on SQLite; on PostgreSQL (LISTEN/NOTIFY) and MySQL/MariaDB (a polled events table)
+ * shared with every process on the database, so an api's SSE clients see what a worker process wrote.
  */
 export async function openEventBus(
   database: DatabaseHandle,
-  options: { clock: Clock; log: Logger; capacity: number },
+  options: { clock: Clock; log: Logger; capacity: number; pollMs?: number },
 ): Promise<{ events: EventBus; close(): Promise<void> }> {
-  if (!database.postgres) {
-    const events = new MemoryEventBus(options.capacity, options.clock);
-    return { events, close: async () => events.close() };
-  }
-  const { PostgresEventBus } = await import('../../adapters/postgres/event-bus.postgres.ts');
-  const bus = await PostgresEventBus.open({
-    connect: database.postgres.connect,
-    channel: `faceflow_events_${database.postgres.schema}`,
-    ...options,
-  });
+  const bus = await database.openEvents(options);
   return { events: bus, close: () => bus.shutdown() };
 }
 
@@ -130,12 +98,11 @@ export interface AverageStoreHandle {
  * statements asynchronously instead, and writes with single statements, so it never holds a lock itself.
  */
 export async function openAverageStore(config: DatabaseConfig): Promise<AverageStoreHandle> {
-  if (/^postgres(ql)?:\/\//.test(config.DATABASE_URL)) {
-    // PostgreSQL has no such lock trap: a small pool of its own is enough
+  if (databaseKind(config.DATABASE_URL) !== 'sqlite') {
+    // PostgreSQL and MySQL have no such lock trap: a small pool of its own is enough
     const database = await openDatabase(config, { poolSize: 2 });
     return { averages: new SqlAverageJobStore(database.db), close: () => database.close() };
   }
-  if (!config.DATABASE_URL.startsWith('sqlite:')) return { averages: null, close: async () => {} };
   const database = await openDatabase(config);
   const store = new SqlAverageJobStore(database.db, { retryBusy: true });
   await store.disableBusyWait();

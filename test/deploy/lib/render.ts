@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 
 export const repoRoot = resolve(import.meta.dirname, '../../..');
 export const k8sDir = resolve(repoRoot, 'deploy/k8s');
-export const overlays = ['dev', 'prod'] as const;
+export const overlays = ['dev', 'dev-mariadb', 'prod'] as const;
 
 /** A rendered Kubernetes object (the fields every object has; the rest is checked by the schemas). */
 export interface K8sObject {

@@ -3,21 +3,23 @@ import type { DialectTypes } from './migrations.ts';
 
 /** Dataset average jobs (issue 6): one row per job, one per chunk with its partial result. */
 export function averageJobsMigration(t: DialectTypes): Migration {
+  const key = sql.raw(t.key);
+  const doc = sql.raw(t.document);
   const big = sql.raw(t.bigint);
   return {
     // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on today's schema type
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('average_jobs')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('id', key, (c) => c.primaryKey())
+        .addColumn('state', key, (c) => c.notNull())
         .addColumn('source', 'text', (c) => c.notNull())
-        .addColumn('options', 'text', (c) => c.notNull())
+        .addColumn('options', doc, (c) => c.notNull())
         .addColumn('total_chunks', 'integer')
         .addColumn('total_entries', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('rejected', 'text', (c) => c.notNull())
-        .addColumn('result', 'text')
-        .addColumn('error', 'text')
+        .addColumn('rejected', doc, (c) => c.notNull())
+        .addColumn('result', doc)
+        .addColumn('error', doc)
         .addColumn('created_at', big, (c) => c.notNull())
         .addColumn('updated_at', big, (c) => c.notNull())
         .addColumn('finished_at', big)
@@ -26,12 +28,12 @@ export function averageJobsMigration(t: DialectTypes): Migration {
 
       await db.schema
         .createTable('average_chunks')
-        .addColumn('job_id', 'text', (c) => c.notNull().references('average_jobs.id').onDelete('cascade'))
+        .addColumn('job_id', key, (c) => c.notNull().references('average_jobs.id').onDelete('cascade'))
         .addColumn('chunk_index', 'integer', (c) => c.notNull())
-        .addColumn('entries', 'text', (c) => c.notNull())
+        .addColumn('entries', doc, (c) => c.notNull())
         .addColumn('entry_count', 'integer', (c) => c.notNull())
-        .addColumn('state', 'text', (c) => c.notNull())
-        .addColumn('partial', 'text')
+        .addColumn('state', key, (c) => c.notNull())
+        .addColumn('partial', doc)
         .addColumn('created_at', big, (c) => c.notNull())
         .addColumn('completed_at', big)
         .addPrimaryKeyConstraint('average_chunks_pk', ['job_id', 'chunk_index'])

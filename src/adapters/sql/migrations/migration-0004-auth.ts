@@ -7,14 +7,15 @@ import type { DialectTypes } from './migrations.ts';
  * in the row, so a lock-out holds across api replicas.
  */
 export function authMigration(t: DialectTypes): Migration {
+  const key = sql.raw(t.key);
   const big = sql.raw(t.bigint);
   return {
     // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on today's schema type
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('users')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('id', key, (c) => c.primaryKey())
+        .addColumn('name', key, (c) => c.notNull().unique())
         .addColumn('role', 'text', (c) => c.notNull())
         .addColumn('password_hash', 'text', (c) => c.notNull())
         .addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0))
@@ -25,10 +26,10 @@ export function authMigration(t: DialectTypes): Migration {
 
       await db.schema
         .createTable('refresh_tokens')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-        .addColumn('family_id', 'text', (c) => c.notNull())
+        .addColumn('id', key, (c) => c.primaryKey())
+        .addColumn('user_id', key, (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('token_hash', key, (c) => c.notNull().unique())
+        .addColumn('family_id', key, (c) => c.notNull())
         .addColumn('expires_at', big, (c) => c.notNull())
         .addColumn('revoked_at', big)
         .addColumn('created_at', big, (c) => c.notNull())
@@ -38,10 +39,10 @@ export function authMigration(t: DialectTypes): Migration {
 
       await db.schema
         .createTable('api_keys')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('id', key, (c) => c.primaryKey())
+        .addColumn('name', key, (c) => c.notNull())
         .addColumn('role', 'text', (c) => c.notNull())
-        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('key_hash', key, (c) => c.notNull().unique())
         .addColumn('created_by', 'text')
         .addColumn('created_at', big, (c) => c.notNull())
         .addColumn('last_used_at', big)
@@ -50,8 +51,8 @@ export function authMigration(t: DialectTypes): Migration {
 
       await db.schema
         .createTable('setup_tokens')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('id', key, (c) => c.primaryKey())
+        .addColumn('token_hash', key, (c) => c.notNull().unique())
         .addColumn('expires_at', big, (c) => c.notNull())
         .addColumn('used_at', big)
         .addColumn('created_at', big, (c) => c.notNull())

@@ -3,13 +3,14 @@ import type { DialectTypes } from './migrations.ts';
 
 /** One row per worker process, rewritten every few seconds: the System page lists the live ones. */
 export function workerHeartbeatsMigration(t: DialectTypes): Migration {
+  const key = sql.raw(t.key);
   const big = sql.raw(t.bigint);
   return {
     // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on today's schema type
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('worker_heartbeats')
-        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('id', key, (c) => c.primaryKey())
         .addColumn('host', 'text', (c) => c.notNull())
         .addColumn('pid', 'integer', (c) => c.notNull())
         .addColumn('role', 'text', (c) => c.notNull())

@@ -17,19 +17,21 @@ import type { DialectTypes } from './migrations.ts';
  *   of `users.failed_logins`/`locked_until` move there; those two columns are no longer read or written.
  */
 export function userNamesTokensMigration(t: DialectTypes): Migration {
+  const key = sql.raw(t.key);
   const big = sql.raw(t.bigint);
   return {
     // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on today's schema type
     async up(db: Kysely<any>) {
-      await db.schema.alterTable('users').addColumn('name_key', 'text').execute();
+      await db.schema.alterTable('users').addColumn('name_key', key).execute();
       await db.schema
         .alterTable('users')
         .addColumn('token_generation', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
+      // `older` reads a derived copy of users: MySQL refuses a subquery on the table being updated (1093).
       await sql`
         update users set name_key = case
           when exists (
-            select 1 from users older
+            select 1 from (select id, name, created_at from users) older
             where lower(older.name) = lower(users.name)
               and (older.created_at < users.created_at or (older.created_at = users.created_at and older.id < users.id))
           ) then lower(users.name) || '#' || users.id
@@ -39,7 +41,7 @@ export function userNamesTokensMigration(t: DialectTypes): Migration {
 
       await db.schema
         .createTable('login_failures')
-        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('key', key, (c) => c.primaryKey())
         .addColumn('failures', 'integer', (c) => c.notNull())
         .addColumn('window_start', big, (c) => c.notNull())
         .addColumn('locked_until', big)

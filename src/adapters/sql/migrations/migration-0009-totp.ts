@@ -14,6 +14,7 @@ import type { DialectTypes } from './migrations.ts';
  *   conditional UPDATE.
  */
 export function totpMigration(t: DialectTypes): Migration {
+  const key = sql.raw(t.key);
   const big = sql.raw(t.bigint);
   return {
     // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on today's schema type
@@ -23,9 +24,9 @@ export function totpMigration(t: DialectTypes): Migration {
       await db.schema.alterTable('users').addColumn('totp_last_step', big).execute();
       await db.schema
         .createTable('recovery_codes')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-        .addColumn('code_hash', 'text', (c) => c.notNull())
+        .addColumn('id', key, (c) => c.primaryKey())
+        .addColumn('user_id', key, (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('code_hash', key, (c) => c.notNull())
         .addColumn('used_at', big)
         .addColumn('created_at', big, (c) => c.notNull())
         .addUniqueConstraint('recovery_codes_user_hash', ['user_id', 'code_hash'])

@@ -7,23 +7,24 @@ import type { DialectTypes } from './migrations.ts';
  * people can be hidden and have a chosen cover face.
  */
 export function faceGroupsMigration(t: DialectTypes): Migration {
+  const key = sql.raw(t.key);
   const big = sql.raw(t.bigint);
   return {
     // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on today's schema type
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('face_groups')
-        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('id', key, (c) => c.primaryKey())
         .addColumn('cover_face_id', 'text')
         .addColumn('created_at', big, (c) => c.notNull())
         .addColumn('updated_at', big, (c) => c.notNull())
         .execute();
-      await db.schema.alterTable('faces').addColumn('group_id', 'text').execute();
+      await db.schema.alterTable('faces').addColumn('group_id', key).execute();
       await db.schema.createIndex('faces_group').on('faces').column('group_id').execute();
       await db.schema
         .createTable('face_rejections')
-        .addColumn('face_id', 'text', (c) => c.notNull().references('faces.id').onDelete('cascade'))
-        .addColumn('rejected_id', 'text', (c) => c.notNull())
+        .addColumn('face_id', key, (c) => c.notNull().references('faces.id').onDelete('cascade'))
+        .addColumn('rejected_id', key, (c) => c.notNull())
         .addColumn('created_at', big, (c) => c.notNull())
         .addPrimaryKeyConstraint('face_rejections_pk', ['face_id', 'rejected_id'])
         .execute();

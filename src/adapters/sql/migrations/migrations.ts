@@ -12,19 +12,48 @@ import { faceGroupsMigration } from './migration-0010-face-groups.ts';
 import { traceContextMigration } from './migration-0011-trace-context.ts';
 
 /**
- * Dialect-neutral migrations (SQLite now, PostgreSQL with the scale-out adapters): plain column types
+ * Dialect-neutral migrations (SQLite, PostgreSQL, MySQL/MariaDB): plain column types
  * except where the dialects differ, which `types` names.
  */
 export interface DialectTypes {
-  binary: 'blob' | 'bytea';
+  binary: 'blob' | 'bytea' | 'longblob';
   bigint: 'integer' | 'bigint';
-  real: 'real' | 'double precision';
+  real: 'real' | 'double precision' | 'double';
+  /**
+   * Ids and every other column a key or an index covers: MySQL cannot index `text` without a prefix
+   * length, so there it is a `varchar` (255 characters of utf8mb4 fit InnoDB's 3072-byte key limit).
+   */
+  key: 'text' | 'varchar(255)';
+  /** JSON and other text with no useful upper bound (MySQL's `text` stops at 64 KiB). */
+  document: 'text' | 'longtext';
 }
 
-export const SQLITE_TYPES: DialectTypes = { binary: 'blob', bigint: 'integer', real: 'real' };
-export const POSTGRES_TYPES: DialectTypes = { binary: 'bytea', bigint: 'bigint', real: 'double precision' };
+export const SQLITE_TYPES: DialectTypes = {
+  binary: 'blob',
+  bigint: 'integer',
+  real: 'real',
+  key: 'text',
+  document: 'text',
+};
+export const POSTGRES_TYPES: DialectTypes = {
+  binary: 'bytea',
+  bigint: 'bigint',
+  real: 'double precision',
+  key: 'text',
+  document: 'text',
+};
+/** MySQL 8 and MariaDB ≥ 10.6 (ADR 0006). */
+export const MYSQL_TYPES: DialectTypes = {
+  binary: 'longblob',
+  bigint: 'bigint',
+  real: 'double',
+  key: 'varchar(255)',
+  document: 'longtext',
+};
 
 function initial(t: DialectTypes): Migration {
+  const key = sql.raw(t.key);
+  const doc = sql.raw(t.document);
   const big = sql.raw(t.bigint);
   const bin = sql.raw(t.binary);
   const real = sql.raw(t.real);
@@ -33,13 +62,13 @@ function initial(t: DialectTypes): Migration {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('images')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('sha256', 'text', (c) => c.notNull().unique())
+        .addColumn('id', key, (c) => c.primaryKey())
+        .addColumn('sha256', key, (c) => c.notNull().unique())
         .addColumn('file', 'text', (c) => c.notNull())
         .addColumn('import_path', 'text')
         .addColumn('size', big, (c) => c.notNull())
         .addColumn('media_type', 'text', (c) => c.notNull())
-        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('status', key, (c) => c.notNull())
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('last_error', 'text')
         .addColumn('last_error_retryable', 'integer', (c) => c.notNull().defaultTo(0))
@@ -66,7 +95,7 @@ function initial(t: DialectTypes): Migration {
 
       await db.schema
         .createTable('people')
-        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('id', key, (c) => c.primaryKey())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('created_at', big, (c) => c.notNull())
         .addColumn('updated_at', big, (c) => c.notNull())
@@ -74,8 +103,8 @@ function initial(t: DialectTypes): Migration {
 
       await db.schema
         .createTable('faces')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('image_id', 'text', (c) => c.notNull().references('images.id').onDelete('cascade'))
+        .addColumn('id', key, (c) => c.primaryKey())
+        .addColumn('image_id', key, (c) => c.notNull().references('images.id').onDelete('cascade'))
         .addColumn('face_index', 'integer', (c) => c.notNull())
         .addColumn('box', 'text', (c) => c.notNull())
         .addColumn('landmarks', 'text', (c) => c.notNull())
@@ -84,7 +113,7 @@ function initial(t: DialectTypes): Migration {
         .addColumn('embedding', bin, (c) => c.notNull())
         .addColumn('model_name', 'text', (c) => c.notNull())
         .addColumn('model_version', 'text', (c) => c.notNull())
-        .addColumn('person_id', 'text', (c) => c.references('people.id').onDelete('set null'))
+        .addColumn('person_id', key, (c) => c.references('people.id').onDelete('set null'))
         .addColumn('distance', real)
         .addColumn('match_source', 'text', (c) => c.notNull())
         .addColumn('needs_rematch', 'integer', (c) => c.notNull().defaultTo(0))
@@ -96,8 +125,8 @@ function initial(t: DialectTypes): Migration {
 
       await db.schema
         .createTable('enrolled_faces')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('person_id', 'text', (c) => c.notNull().references('people.id').onDelete('cascade'))
+        .addColumn('id', key, (c) => c.primaryKey())
+        .addColumn('person_id', key, (c) => c.notNull().references('people.id').onDelete('cascade'))
         .addColumn('embedding', bin, (c) => c.notNull())
         .addColumn('model_name', 'text', (c) => c.notNull())
         .addColumn('model_version', 'text', (c) => c.notNull())
@@ -109,17 +138,17 @@ function initial(t: DialectTypes): Migration {
 
       await db.schema
         .createTable('outbox')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('job', 'text', (c) => c.notNull())
+        .addColumn('id', key, (c) => c.primaryKey())
+        .addColumn('job', doc, (c) => c.notNull())
         .addColumn('created_at', big, (c) => c.notNull())
         .execute();
 
       await db.schema
         .createTable('jobs')
-        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('id', key, (c) => c.primaryKey())
         .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('payload', 'text', (c) => c.notNull())
-        .addColumn('dedupe_key', 'text', (c) => c.unique())
+        .addColumn('payload', doc, (c) => c.notNull())
+        .addColumn('dedupe_key', key, (c) => c.unique())
         .addColumn('priority', 'integer', (c) => c.notNull())
         .addColumn('available_at', big, (c) => c.notNull())
         .addColumn('lease_owner', 'text')
@@ -135,7 +164,7 @@ function initial(t: DialectTypes): Migration {
 
       await db.schema
         .createTable('meta')
-        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('key', key, (c) => c.primaryKey())
         .addColumn('value', 'text', (c) => c.notNull())
         .execute();
       await db.insertInto('meta').values({ key: 'gallery_version', value: '0' }).execute();

@@ -1,8 +1,8 @@
 import type { OutgoingJob } from '../../ports/job-queue.ts';
-import type { OutboxRelayer } from '../sql/outbox.sql.ts';
+import type { OutboxRelayer } from './outbox.sql.ts';
 
 /**
- * The outbox relay on PostgreSQL, where the api and every worker relay at once: each takes the rows no
+ * The outbox relay on PostgreSQL and MySQL/MariaDB, where the api and every worker relay at once: each takes the rows no
  * other relay holds (`FOR UPDATE SKIP LOCKED`) and keeps them locked while it publishes, then deletes them
  * in the same transaction. Without it each of N relays could publish the same upload burst, N messages
  * per photo.
