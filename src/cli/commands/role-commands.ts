@@ -8,10 +8,19 @@ import {
   loadSearchConfig,
   loadWorkerConfig,
 } from '../../config/roles.config.ts';
-import { startTracing } from '../../observability/tracing/tracing.ts';
+import type { TracingConfig } from '../../config/tracing.config.ts';
+import { startTracing, type Tracing } from '../../observability/tracing/tracing.ts';
 import { closeOnSignal } from '../../roles/wiring/lifecycle.ts';
 import { printJson } from '../output.ts';
 import { remindSetupLink } from '../setup-reminder.ts';
+
+/** What the api roles (`all`, `api`) return once they listen. */
+interface RunningHttpRole {
+  url: string;
+  metricsUrl: string | null;
+  setup: Parameters<typeof remindSetupLink>[0];
+  close(): Promise<void>;
+}
 
 /** First run: the one-time link for the first admin, on stdout (never into the JSON log), until used. */
 const printLine = (line: string) => void process.stdout.write(line);
@@ -22,6 +31,35 @@ function announce(running: { url: string; metricsUrl: string | null }): void {
   process.stdout.write(`faceflow is running at ${running.url}  (API docs: ${running.url}/docs)${metrics}\n`);
 }
 
+/**
+ * A long-running role with tracing: the SDK starts before the role's modules load (the
+ * instrumentations patch them as they do); on SIGTERM/SIGINT the role closes, then tracing flushes.
+ */
+async function serveTraced<C extends TracingConfig>(
+  config: C,
+  role: string,
+  start: (config: C, tracing: Tracing) => Promise<{ close(): Promise<void> }>,
+): Promise<void> {
+  const tracing = await startTracing(config, role);
+  const running = await start(config, tracing);
+  await closeOnSignal(async () => {
+    await running.close();
+    await tracing.shutdown();
+  });
+}
+
+/** The api roles: the URL line, then the setup link reminder until the role closes. */
+function withSetupReminder(running: RunningHttpRole): { close(): Promise<void> } {
+  announce(running);
+  const reminder = remindSetupLink(running.setup, printLine);
+  return {
+    close: async () => {
+      reminder.stop();
+      await running.close();
+    },
+  };
+}
+
 /** The roles: `all`, `api`, `worker`, `recognizer`, `search`, `redeemer`, `migrate`. Configuration comes from the environment only. */
 export function registerRoleCommands(program: Command): void {
   program
@@ -29,78 +67,54 @@ export function registerRoleCommands(program: Command): void {
     .description(
       'run everything in one process: API, workers, redeemer (SQLite + embedded queue under DATA_DIR)',
     )
-    .action(async () => {
-      const config = loadAllConfig();
-      // Before the role's modules load: the instrumentations patch them as they do.
-      const tracing = await startTracing(config, 'all');
-      const { startAll } = await import('../../roles/all.ts');
-      const running = await startAll(config, { tracing });
-      announce(running);
-      const reminder = remindSetupLink(running.setup, printLine);
-      await closeOnSignal(async () => {
-        reminder.stop();
-        await running.close();
-        await tracing.shutdown();
-      });
-    });
+    .action(() =>
+      serveTraced(loadAllConfig(), 'all', async (config, tracing) => {
+        const { startAll } = await import('../../roles/all.ts');
+        return withSetupReminder(await startAll(config, { tracing }));
+      }),
+    );
 
   program
     .command('api')
     .description('serve the HTTP API, web UI and live events; jobs go to the queue for `faceflow worker`')
-    .action(async () => {
-      const config = loadApiConfig();
-      // Before the role's modules load: the instrumentations patch them as they do.
-      const tracing = await startTracing(config, 'api');
-      const { startApi } = await import('../../roles/api.ts');
-      const running = await startApi(config, { tracing });
-      announce(running);
-      const reminder = remindSetupLink(running.setup, printLine);
-      await closeOnSignal(async () => {
-        reminder.stop();
-        await running.close();
-        await tracing.shutdown();
-      });
-    });
+    .action(() =>
+      serveTraced(loadApiConfig(), 'api', async (config, tracing) => {
+        const { startApi } = await import('../../roles/api.ts');
+        return withSetupReminder(await startApi(config, { tracing }));
+      }),
+    );
 
   program
     .command('worker')
     .description(
       'consume the queue and process photos (HTTP only for /healthz, /readyz, /metrics on METRICS_PORT)',
     )
-    .action(async () => {
-      const config = loadWorkerConfig();
-      // Before the role's modules load: the instrumentations patch them as they do.
-      const tracing = await startTracing(config, 'worker');
-      const { startWorker } = await import('../../roles/worker.ts');
-      const running = await startWorker(config, { tracing });
-      process.stdout.write(
-        `faceflow worker ${running.consumer} is running (metrics: ${running.metricsUrl})\n`,
-      );
-      await closeOnSignal(async () => {
-        await running.close();
-        await tracing.shutdown();
-      });
-    });
+    .action(() =>
+      serveTraced(loadWorkerConfig(), 'worker', async (config, tracing) => {
+        const { startWorker } = await import('../../roles/worker.ts');
+        const running = await startWorker(config, { tracing });
+        process.stdout.write(
+          `faceflow worker ${running.consumer} is running (metrics: ${running.metricsUrl})\n`,
+        );
+        return running;
+      }),
+    );
 
   program
     .command('recognizer')
     .description(
       'serve the engine over gRPC, gRPC-Web and Connect on RECOGNIZER_PORT (stateless, no database)',
     )
-    .action(async () => {
-      const config = loadRecognizerConfig();
-      // Before the role's modules load: the instrumentations patch them as they do.
-      const tracing = await startTracing(config, 'recognizer');
-      const { startRecognizer } = await import('../../roles/recognizer.ts');
-      const running = await startRecognizer(config, { tracing });
-      process.stdout.write(
-        `faceflow recognizer is running at ${running.url} (metrics: ${running.metricsUrl})\n`,
-      );
-      await closeOnSignal(async () => {
-        await running.close();
-        await tracing.shutdown();
-      });
-    });
+    .action(() =>
+      serveTraced(loadRecognizerConfig(), 'recognizer', async (config, tracing) => {
+        const { startRecognizer } = await import('../../roles/recognizer.ts');
+        const running = await startRecognizer(config, { tracing });
+        process.stdout.write(
+          `faceflow recognizer is running at ${running.url} (metrics: ${running.metricsUrl})\n`,
+        );
+        return running;
+      }),
+    );
 
   program
     .command('search')
